@@ -1,0 +1,27 @@
+"""Backends (floor 3): a checked Spec → rendered project files per framework."""
+
+from __future__ import annotations
+
+from ..check import CheckedModel
+from ..render import render_plan
+from . import tf_backend, torch_backend
+
+FRAMEWORKS = {"torch": torch_backend, "tf": tf_backend}
+FOLDERS = {"torch": "pytorch", "tf": "tensorflow"}
+
+
+def generate(checked: CheckedModel, framework: str, spec_name: str) -> dict[str, str]:
+    """Render one framework's project: relative path → file text."""
+    files, context = FRAMEWORKS[framework].plan(checked, spec_name)
+    return render_plan(files, context)
+
+
+def generate_all(checked: CheckedModel, framework: str, spec_name: str) -> dict[str, str]:
+    """`torch`, `tf` (one project at the root) or `both` (pytorch/ and tensorflow/ side by side)."""
+    if framework != "both":
+        return generate(checked, framework, spec_name)
+    out: dict[str, str] = {}
+    for name in ("torch", "tf"):
+        for path, text in generate(checked, name, spec_name).items():
+            out[f"{FOLDERS[name]}/{path}"] = text
+    return out

@@ -1,0 +1,76 @@
+"""What both backends share: the data section, the layer table and run settings as template context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..check import CheckedModel, parameter_count
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """`(N, 32, 26, 26)`: a shape with its batch axis, for comments and tables."""
+    return "(" + ", ".join(["N", *(str(d) for d in shape)]) + ")"
+
+
+def data_context(checked: CheckedModel) -> dict[str, Any]:
+    """The data section as plain values for the shared numpy loading code."""
+    data = checked.loaded.spec.data
+    values = data.model_dump()
+    values["input_shape"] = list(checked.input.shape)
+    values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
+    values["default_path"] = getattr(data, "path", "")
+    values["label_kind"] = {"classification": "int64", "binary": "binary", "regression": "float32"}[
+        checked.task
+    ]
+    return values
+
+
+def layer_table(checked: CheckedModel) -> list[dict[str, Any]]:
+    """Rows of the model summary: name, op, output shape (PyTorch layout), parameters."""
+    return [
+        {
+            "name": row.layer.name,
+            "op": row.layer.op.name,
+            "shape": shape_text(row.output.shape),
+            "params": parameter_count(row),
+        }
+        for row in checked.rows
+    ]
+
+
+def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
+    """Context every template of both frameworks may use."""
+    spec = checked.loaded.spec
+    train = spec.train
+    return {
+        "version": __version__,
+        "spec_name": spec_name,
+        "project": spec.project.name,
+        "description": spec.project.description,
+        "model_class": checked.loaded.model_class,
+        "task": checked.task,
+        "data": data_context(checked),
+        "batch_size": spec.data.batch_size,
+        "epochs": train.epochs,
+        "seed": train.seed,
+        "device": train.device,
+        "metrics": list(train.metrics),
+        "early_stopping": train.early_stopping.model_dump() if train.early_stopping else None,
+        "checkpoint": train.checkpoint.model_dump() if train.checkpoint else None,
+        "formats": list(spec.export.formats),
+        "layers_table": layer_table(checked),
+        "total_params": checked.params_count,
+        "input_shape": list(checked.input.shape),
+        "output_shape": list(checked.output.shape),
+        "integer_input": checked.input.integer,
+        "loss_name": spec.loss.type,
+        "optimizer_name": spec.optimizer.type,
+        "schedule_name": spec.optimizer.schedule.type if spec.optimizer.schedule else None,
+        "monitor_mode": _monitor_mode(checked),
+    }
+
+
+def _monitor_mode(checked: CheckedModel) -> str:
+    stopping = checked.loaded.spec.train.early_stopping
+    return "max" if stopping and stopping.monitor.endswith("accuracy") else "min"

@@ -1,0 +1,128 @@
+"""TensorFlow/Keras backend: a checked Spec → the six-step project's file plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..check import CheckedModel
+from ..errors import DlgenError
+from ..ops import REGISTRY
+from ..ops.registry import KERAS_REGULARIZERS
+from ..render import PlannedFile
+from .common import common_context, shape_text
+
+
+def _l2(checked: CheckedModel) -> float:
+    loaded = checked.loaded
+    return REGISTRY.optimizers[loaded.spec.optimizer.type].keras_l2(loaded.optimizer_params)
+
+
+def _comment(text: str, expr: str, graph: bool, var: str) -> str:
+    """A trailing shape comment, only where the line still fits black's 88 columns."""
+    width = (4 + len(var) * 2 + 8 if graph else 12 + 1) + len(expr) + 4 + len(text)
+    return text if text and width <= 88 else ""
+
+
+def model_context(checked: CheckedModel) -> dict[str, Any]:
+    """Keras layer constructor lines, for a Sequential stack or a functional graph."""
+    graph = checked.loaded.is_graph
+    l2 = _l2(checked)
+    steps: list[dict[str, Any]] = []
+    for row in checked.rows:
+        layer = row.layer
+        code = layer.op.keras(layer.params, list(row.inputs))
+        sources = ["inputs" if n == "input" else n for n in layer.inputs]
+        for index, (cls, args, suffix) in enumerate(code.layers):
+            name = f"{layer.name}_{suffix}" if suffix else layer.name
+            arguments = list(args)
+            if l2 and layer.op.has_weights:
+                if cls == "layers.Bidirectional":
+                    raise checked.loaded.error(
+                        layer.path,
+                        "PyTorch's coupled weight_decay on a bidirectional RNN has no Keras spelling "
+                        "here; use optimizer adamw (decoupled decay)",
+                    )
+                arguments += [f"{kw}=l2_penalty" for kw in KERAS_REGULARIZERS.get(cls, ())]
+            arguments.append(f"name={name!r}")
+            first = index == 0
+            steps.append(
+                {
+                    "var": layer.name,
+                    "expr": f"{cls}({', '.join(arguments)})",
+                    "inputs": (
+                        (sources[0] if len(sources) == 1 else "[" + ", ".join(sources) + "]")
+                        if first
+                        else layer.name
+                    ),
+                    "comment": _comment(
+                        shape_text(row.output.keras_shape) if index == len(code.layers) - 1 else "",
+                        f"{cls}({', '.join(arguments)})",
+                        graph,
+                        layer.name,
+                    ),
+                }
+            )
+    return {
+        "graph": graph,
+        "keras_steps": steps,
+        "keras_input_shape": tuple(checked.input.keras_shape),
+        "transpose_input": checked.input.keras_shape != checked.input.shape,
+        "input_dtype": "int32" if checked.input.integer else "float32",
+        "keras_output": checked.loaded.output if graph else None,
+        "l2": l2 / 2,
+    }
+
+
+def training_context(checked: CheckedModel) -> dict[str, Any]:
+    """compile() arguments and the per-epoch learning-rate function."""
+    loaded = checked.loaded
+    loss = REGISTRY.losses[loaded.spec.loss.type]
+    optimizer = REGISTRY.optimizers[loaded.spec.optimizer.type]
+    schedule = loaded.spec.optimizer.schedule
+    metrics = []
+    for metric in loaded.spec.train.metrics:
+        if metric == "accuracy":
+            if checked.task == "binary":
+                threshold = 0.0 if loss.name == "bce_with_logits" else 0.5
+                metrics.append(
+                    f"keras.metrics.BinaryAccuracy(threshold={threshold!r}, name='accuracy')"
+                )
+            else:
+                metrics.append("keras.metrics.SparseCategoricalAccuracy(name='accuracy')")
+        elif metric == "mae":
+            metrics.append("keras.metrics.MeanAbsoluteError(name='mae')")
+        elif metric == "mse":
+            metrics.append("keras.metrics.MeanSquaredError(name='mse')")
+        else:  # pragma: no cover - the Spec's Literal forbids it
+            raise DlgenError(f"unknown metric {metric}")
+    return {
+        "keras_loss_expr": loss.keras(loaded.loss_params),
+        "keras_loss_helper": loss.keras_helper(loaded.loss_params),
+        "keras_optimizer_expr": optimizer.keras(loaded.optimizer_params),
+        "keras_metrics": metrics,
+        "lr_expr": (
+            REGISTRY.schedules[schedule.type].keras_lr(loaded.schedule_params) if schedule else None
+        ),
+        "base_lr": loaded.optimizer_params.lr,
+    }
+
+
+def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict[str, Any]]:
+    """The TensorFlow project's files and their shared context."""
+    context = {
+        **common_context(checked, spec_name),
+        **model_context(checked),
+        **training_context(checked),
+        "framework": "tensorflow",
+    }
+    files = [
+        PlannedFile("README.md", "tf/README.md.j2"),
+        PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
+        PlannedFile("requirements.txt", "tf/requirements.txt.j2"),
+        PlannedFile("data.py", "tf/data.py.j2"),
+        PlannedFile("model.py", "tf/model.py.j2"),
+        PlannedFile("train.py", "tf/train.py.j2"),
+        PlannedFile("export.py", "tf/export.py.j2"),
+        PlannedFile("tests/test_smoke.py", "tf/test_smoke.py.j2"),
+    ]
+    return files, context

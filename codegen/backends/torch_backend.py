@@ -1,0 +1,89 @@
+"""PyTorch backend: a checked Spec → the five-step project's file plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..check import CheckedModel
+from ..ops import REGISTRY
+from ..render import PlannedFile
+from .common import common_context, shape_text
+
+_IMPORTS = {
+    "torch": "import torch",
+    "F": "import torch.nn.functional as F",
+    "nn": "from torch import nn",
+}
+
+
+def model_context(checked: CheckedModel) -> dict[str, Any]:
+    """`__init__` module lines and `forward` statements for the nn.Module."""
+    graph = checked.loaded.is_graph
+    modules: list[dict[str, str]] = []
+    forward: list[str] = []
+    needed = {"torch", "nn"}
+    for row in checked.rows:
+        layer = row.layer
+        code = layer.op.torch(layer.params, list(row.inputs))
+        needed.update(code.imports)
+        if code.module:
+            modules.append({"attr": layer.name, "expr": code.module})
+        names = ["x" if (n == "input") else n for n in layer.inputs]
+        out = layer.name if graph else "x"
+        if not graph:
+            names = ["x"]
+        fill = {
+            "out": out,
+            "x": names[0],
+            "inputs": ", ".join(names),
+            "plus": " + ".join(names),
+            "self": f"self.{layer.name}",
+        }
+        statements = [line.format(**fill) for line in code.forward]
+        comment = f"  # {shape_text(row.output.shape)}"
+        if 8 + len(statements[-1]) + len(comment) <= 88:
+            statements[-1] += comment
+        forward.extend(statements)
+    result = checked.loaded.output if graph else "x"
+    return {
+        "imports": [_IMPORTS[k] for k in ("torch", "F", "nn") if k in needed],
+        "modules": modules,
+        "forward": forward,
+        "result": result,
+    }
+
+
+def training_context(checked: CheckedModel) -> dict[str, Any]:
+    """Loss, optimizer and scheduler constructor expressions."""
+    loaded = checked.loaded
+    loss = REGISTRY.losses[loaded.spec.loss.type]
+    optimizer = REGISTRY.optimizers[loaded.spec.optimizer.type]
+    schedule = loaded.spec.optimizer.schedule
+    return {
+        "loss_expr": loss.torch(loaded.loss_params),
+        "optimizer_expr": optimizer.torch(loaded.optimizer_params),
+        "scheduler_expr": (
+            REGISTRY.schedules[schedule.type].torch(loaded.schedule_params) if schedule else None
+        ),
+    }
+
+
+def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict[str, Any]]:
+    """The PyTorch project's files and their shared context."""
+    context = {
+        **common_context(checked, spec_name),
+        **model_context(checked),
+        **training_context(checked),
+        "framework": "pytorch",
+    }
+    files = [
+        PlannedFile("README.md", "torch/README.md.j2"),
+        PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
+        PlannedFile("requirements.txt", "torch/requirements.txt.j2"),
+        PlannedFile("data.py", "torch/data.py.j2"),
+        PlannedFile("model.py", "torch/model.py.j2"),
+        PlannedFile("train.py", "torch/train.py.j2"),
+        PlannedFile("export.py", "torch/export.py.j2"),
+        PlannedFile("tests/test_smoke.py", "torch/test_smoke.py.j2"),
+    ]
+    return files, context

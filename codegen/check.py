@@ -1,0 +1,192 @@
+"""Shape checker: infer every layer's output shape from the declared input, or fail at the layer
+that breaks, naming the shape it got and the one it needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import DlgenError, ShapeError
+from .ops import REGISTRY, Tensor
+from .spec import Layer, LoadedSpec
+
+
+@dataclass(frozen=True)
+class Row:
+    """One checked layer: its inputs and its output."""
+
+    layer: Layer
+    inputs: tuple[Tensor, ...]
+    output: Tensor
+
+
+@dataclass(frozen=True)
+class CheckedModel:
+    """A spec whose shapes work, with every tensor's shape known."""
+
+    loaded: LoadedSpec
+    input: Tensor
+    rows: tuple[Row, ...]
+    output: Tensor
+    task: str  # classification | binary | regression
+
+    @property
+    def params_count(self) -> int:
+        return sum(parameter_count(row) for row in self.rows)
+
+
+def input_tensor(loaded: LoadedSpec) -> Tensor:
+    """The model input (without batch) that the spec's data section produces."""
+    data = loaded.spec.data
+    if data.kind == "text":
+        return Tensor((data.max_length,), integer=True)
+    shape = tuple(data.input_shape)
+    sequence = getattr(data, "sequence", False)
+    return Tensor(shape, channels_first=len(shape) >= 2 and not sequence)
+
+
+def parameter_count(row: Row) -> int:
+    """Trainable parameters of one layer, counted as PyTorch counts them."""
+    op, p, x = row.layer.op.name, row.layer.params, row.inputs[0]
+    if op == "linear":
+        return x.shape[-1] * p.out_features + (p.out_features if p.bias else 0)
+    if op in ("conv1d", "conv2d"):
+        k = p.kernel_size ** (len(x.shape) - 1)
+        return x.shape[0] * p.out_channels * k + (p.out_channels if p.bias else 0)
+    if op == "conv_transpose2d":
+        return x.shape[0] * p.out_channels * p.kernel_size**2 + (p.out_channels if p.bias else 0)
+    if op in ("batchnorm1d", "batchnorm2d"):
+        return 2 * x.shape[0]
+    if op == "layernorm":
+        return 2 * x.shape[-1]
+    if op == "embedding":
+        return p.num_embeddings * p.embedding_dim
+    if op in ("lstm", "gru"):
+        gates = 4 if op == "lstm" else 3
+        dirs = 2 if p.bidirectional else 1
+        total, width = 0, x.shape[-1]
+        for _ in range(p.num_layers):
+            total += dirs * gates * p.hidden_size * (width + p.hidden_size + 2)
+            width = p.hidden_size * dirs
+        return total
+    return 0
+
+
+def _task(loaded: LoadedSpec) -> str:
+    return REGISTRY.losses[loaded.spec.loss.type].task
+
+
+def _check_head(loaded: LoadedSpec, output: Tensor, last: Layer) -> str:
+    loss = REGISTRY.losses[loaded.spec.loss.type]
+    data = loaded.spec.data
+    classes = getattr(data, "num_classes", None)
+    where = ("loss",)
+    if loss.task in ("classification", "binary"):
+        if classes is None:
+            raise loaded.error(
+                where,
+                f"loss {loss.name} needs class labels, but data kind {data.kind} is a regression set",
+            )
+        want = (classes,) if loss.task == "classification" else (1,)
+        if loss.task == "binary" and classes != 2:
+            raise loaded.error(
+                where,
+                f"loss {loss.name} is binary, but the data has num_classes {classes}",
+            )
+    else:
+        if classes is not None:
+            raise loaded.error(
+                where,
+                f"loss {loss.name} is for regression, but the data has num_classes {classes}",
+            )
+        want = (1,) if data.kind in ("synthetic_regression", "csv") else output.shape
+    _check_activation(loaded, loss.name, last)
+    if output.shape != want:
+        raise loaded.error(
+            last.path,
+            f"model output {output} does not fit loss {loss.name}: it needs {_fmt(want)}, {loss.expects}",
+        )
+    for index, metric in enumerate(loaded.spec.train.metrics):
+        if metric == "accuracy" and loss.task == "regression":
+            raise loaded.error(
+                ("train", "metrics", index),
+                "accuracy needs a classification loss; use mae or mse",
+            )
+        if metric in ("mae", "mse") and loss.task != "regression":
+            raise loaded.error(
+                ("train", "metrics", index),
+                f"{metric} is a regression metric; use accuracy",
+            )
+    monitor = loaded.spec.train.early_stopping
+    if (
+        monitor
+        and monitor.monitor == "val_accuracy"
+        and "accuracy" not in loaded.spec.train.metrics
+    ):
+        raise loaded.error(
+            ("train", "early_stopping", "monitor"),
+            "val_accuracy needs `accuracy` in train.metrics",
+        )
+    if monitor and monitor.monitor.startswith("val_") and loaded.spec.data.validation_split == 0:
+        raise loaded.error(
+            ("train", "early_stopping", "monitor"),
+            f"{monitor.monitor} needs data.validation_split > 0",
+        )
+    return loss.task
+
+
+# What the last layer must (or must not) be for each loss, so the seeds' softmax-then-
+# cross-entropy bug (softmax applied twice) is caught before any code is written.
+_HEAD_RULES = {
+    "cross_entropy": ({"softmax", "log_softmax", "sigmoid"}, None, "expects logits"),
+    "bce_with_logits": ({"sigmoid", "softmax", "log_softmax"}, None, "expects a logit"),
+    "nll": (set(), "log_softmax", "expects log-probabilities"),
+    "bce": (set(), "sigmoid", "expects probabilities"),
+}
+
+
+def _check_activation(loaded: LoadedSpec, loss: str, last: Layer) -> None:
+    rule = _HEAD_RULES.get(loss)
+    if rule is None:
+        return
+    banned, required, why = rule
+    if last.op.name in banned:
+        raise loaded.error(
+            last.path,
+            f"the model ends with {last.op.name}, but loss {loss} {why} and applies it itself; "
+            f"remove '{last.name}'",
+        )
+    if required and last.op.name != required:
+        raise loaded.error(
+            last.path,
+            f"loss {loss} {why}: end the model with {required} (it ends with {last.op.name})",
+        )
+
+
+def _fmt(shape: tuple[int, ...]) -> str:
+    return str(shape)
+
+
+def check(loaded: LoadedSpec) -> CheckedModel:
+    """Infer shapes through the model; raise a located DlgenError at the first layer that breaks."""
+    first = input_tensor(loaded)
+    tensors: dict[str, Tensor] = {"input": first}
+    rows = []
+    for layer in loaded.layers:
+        inputs = tuple(tensors[name] for name in layer.inputs)
+        try:
+            output = layer.op.infer(layer.params, list(inputs))
+        except ShapeError as exc:
+            source = ", ".join(f"'{n}'" for n in layer.inputs)
+            raise loaded.error(
+                layer.path,
+                f"layer '{layer.name}': {exc} (input from {source})",
+            ) from None
+        tensors[layer.name] = output
+        rows.append(Row(layer, inputs, output))
+    output = tensors[loaded.output]
+    last = next(layer for layer in loaded.layers if layer.name == loaded.output)
+    task = _check_head(loaded, output, last)
+    return CheckedModel(loaded, first, tuple(rows), output, task)
+
+
+__all__ = ["CheckedModel", "DlgenError", "Row", "check", "input_tensor"]

@@ -1,0 +1,221 @@
+"""The `dlgen` command line: parses arguments, calls the parts, prints results and errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import DlgenError, Location
+
+app = typer.Typer(
+    name="dlgen",
+    help="Generate the same deep-learning model as PyTorch and TensorFlow projects.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+# Wide enough for `dlgen ops` when piped; a terminal keeps its own width.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+DEFAULT_EXAMPLE = "mnist_cnn"
+FRAMEWORKS = ("torch", "tf", "both")
+
+
+def _fail(error: DlgenError) -> None:
+    """Print a user error as one line and exit 1."""
+    location = f"{error.location}: " if error.location else ""
+    typer.echo(f"{location}error: {error.message}", err=True)
+    raise typer.Exit(1)
+
+
+def _resolve_spec(spec: str | None) -> Path:
+    from .resources import examples_dir
+
+    if spec is None:
+        return examples_dir() / f"{DEFAULT_EXAMPLE}.yaml"
+    path = Path(spec)
+    if not path.exists():
+        builtin = examples_dir() / f"{spec}.yaml"
+        if "/" not in spec and builtin.exists():
+            return builtin
+    return path
+
+
+def _load(spec: str | None, overrides: list[str]) -> Any:
+    from .check import check
+    from .spec.loader import load_spec
+
+    return check(load_spec(_resolve_spec(spec), overrides=overrides))
+
+
+def _display_name(path: Path) -> str:
+    from .resources import examples_dir
+
+    try:
+        return f"examples/{path.resolve().relative_to(examples_dir().resolve())}"
+    except ValueError:
+        return path.name
+
+
+@app.command()
+def new(
+    spec: Annotated[
+        str | None, typer.Argument(help="spec file or built-in example name (default: mnist_cnn)")
+    ] = None,
+    framework: Annotated[str, typer.Option("--framework", "-f", help="torch, tf or both")] = "both",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="output folder")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace an existing output folder")
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
+    ] = None,
+) -> None:
+    """Generate PyTorch (five steps) and/or TensorFlow (six steps) projects from a spec."""
+    from .backends import generate_all
+    from .render import write_tree
+
+    try:
+        if framework not in FRAMEWORKS:
+            raise DlgenError(
+                f"unknown framework '{framework}'; use one of: {', '.join(FRAMEWORKS)}",
+                Location("--framework"),
+            )
+        path = _resolve_spec(spec)
+        checked = _load(spec, set_ or [])
+        files = generate_all(checked, framework, _display_name(path))
+        name = checked.loaded.spec.project.name
+        target = out or Path(
+            name
+            if framework == "both"
+            else f"{name}-{'pytorch' if framework == 'torch' else 'tensorflow'}"
+        )
+        write_tree(files, target, force=force)
+    except DlgenError as error:
+        _fail(error)
+    _print_tree(target, sorted(files), framework)
+
+
+def _print_tree(target: Path, files: list[str], framework: str) -> None:
+    console.print(f"wrote {len(files)} files to [bold]{target}[/bold]")
+    for rel in files:
+        console.print(f"  {target / rel}")
+    console.print("next:")
+    roots = {"torch": ["."], "tf": ["."], "both": ["pytorch", "tensorflow"]}[framework]
+    for root in roots:
+        folder = target / root if root != "." else target
+        console.print(
+            f"  cd {folder} && pip install -r requirements.txt && python train.py --epochs 1 --max-steps 20"
+        )
+
+
+@app.command(name="check")
+def check_command(
+    spec: Annotated[str, typer.Argument(help="spec file or built-in example name")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
+    ] = None,
+) -> None:
+    """Check a spec: print each layer's output shape, or the first error."""
+    from .backends.common import shape_text
+    from .check import parameter_count
+
+    try:
+        checked = _load(spec, set_ or [])
+    except DlgenError as error:
+        _fail(error)
+    table = Table(
+        title=f"{checked.loaded.spec.project.name}: input {shape_text(checked.input.shape)}"
+    )
+    for column in ("#", "layer", "op", "output (PyTorch)", "output (Keras)", "params"):
+        table.add_column(column, justify="right" if column in ("#", "params") else "left")
+    for index, row in enumerate(checked.rows):
+        table.add_row(
+            str(index),
+            row.layer.name,
+            row.layer.op.name,
+            shape_text(row.output.shape),
+            shape_text(row.output.keras_shape),
+            f"{parameter_count(row):,}",
+        )
+    console.print(table)
+    console.print(
+        f"ok: {len(checked.rows)} layers, {checked.params_count:,} parameters, "
+        f"output {shape_text(checked.output.shape)} fits loss {checked.loaded.spec.loss.type}"
+    )
+
+
+@app.command()
+def ops() -> None:
+    """List every supported op with its PyTorch and Keras spelling."""
+    from .ops import REGISTRY
+
+    table = Table(title="layers")
+    for column in ("op", "PyTorch", "Keras", "parameters (default)", "what"):
+        table.add_column(column)
+    for name, op in sorted(REGISTRY.layers.items()):
+        params = ", ".join(
+            f"{key}" if field.is_required() else f"{key}={field.default!r}"
+            for key, field in op.params.model_fields.items()
+        )
+        table.add_row(name, op.torch_name, op.keras_name, params or "-", op.summary)
+    console.print(table)
+    for title, entries in (
+        ("losses", REGISTRY.losses),
+        ("optimizers", REGISTRY.optimizers),
+        ("schedules", REGISTRY.schedules),
+    ):
+        other = Table(title=title)
+        for column in ("type", "PyTorch", "Keras", "what"):
+            other.add_column(column)
+        for name, op in sorted(entries.items()):
+            other.add_row(name, op.torch_name, op.keras_name, op.summary)
+        console.print(other)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of spec files (for editors: yaml-language-server)."""
+    from .schema import spec_schema
+
+    typer.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
+
+
+@app.command()
+def examples() -> None:
+    """List the built-in example specs."""
+    import yaml
+
+    from .resources import examples_dir
+
+    table = Table(title="built-in specs (dlgen new NAME)")
+    table.add_column("name")
+    table.add_column("description")
+    for path in sorted(examples_dir().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        table.add_row(path.stem, str(data.get("project", {}).get("description", "")))
+    console.print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print dlgen's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The op registry: one entry per op, the single source of truth for every part of dlgen.
+
+An entry knows its parameters (a pydantic model), its shape rule, how PyTorch spells it
+(a module built in ``__init__`` or a functional call in ``forward``) and how Keras spells it.
+Entries are checked when they are registered, so a missing spelling fails at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Params(BaseModel):
+    """Base of every op's parameter model: strict, frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor flowing through the model, described without its batch dimension.
+
+    ``shape`` is in PyTorch layout. ``channels_first`` marks feature maps (C, L) / (C, H, W)
+    whose Keras layout moves the channel axis to the end.
+    """
+
+    shape: tuple[int, ...]
+    channels_first: bool = False
+    integer: bool = False
+
+    @property
+    def keras_shape(self) -> tuple[int, ...]:
+        if self.channels_first and len(self.shape) >= 2:
+            return (*self.shape[1:], self.shape[0])
+        return self.shape
+
+    def __str__(self) -> str:
+        return str(self.shape)
+
+
+@dataclass(frozen=True)
+class TorchCode:
+    """How one layer appears in a PyTorch ``nn.Module``.
+
+    ``module`` is the constructor expression assigned in ``__init__`` (None for stateless ops,
+    which are written as functional calls). ``forward`` holds statement templates where
+    ``{out}``, ``{x}`` (the first input), ``{inputs}`` (all inputs, comma separated) and
+    ``{self}`` (``self.<attr>``) are filled in by the backend.
+    """
+
+    forward: tuple[str, ...]
+    module: str | None = None
+    imports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KerasCode:
+    """How one layer appears in Keras: one or more layer constructor expressions, in order.
+
+    Each expression is a format string with ``{name}``, the Keras layer name; the last
+    expression of the list is the one that carries the spec's layer name.
+    """
+
+    layers: tuple[str, ...]
+
+
+ShapeRule = Callable[[Any, list[Tensor]], Tensor]
+TorchRule = Callable[[Any, list[Tensor]], TorchCode]
+KerasRule = Callable[[Any, list[Tensor]], KerasCode]
+
+
+@dataclass(frozen=True)
+class LayerOp:
+    """One layer op: parameters, shape rule and both spellings."""
+
+    name: str
+    summary: str
+    params: type[Params]
+    torch_name: str
+    keras_name: str
+    infer: ShapeRule
+    torch: TorchRule
+    keras: KerasRule
+    min_inputs: int = 1
+    max_inputs: int | None = 1
+    has_weights: bool = False
+    aliases: tuple[str, ...] = ()
+    stem: str = ""  # prefix of automatic layer names (conv1, fc2, ...); the op name when empty
+
+    @property
+    def name_stem(self) -> str:
+        return self.stem or self.name
+
+
+@dataclass(frozen=True)
+class LossOp:
+    """A loss: PyTorch constructor and the Keras expression that computes the same number."""
+
+    name: str
+    summary: str
+    params: type[Params]
+    torch: Callable[[Any], str]
+    keras: Callable[[Any], str]
+    torch_name: str
+    keras_name: str
+    task: str  # "classification", "binary" or "regression"
+    expects: str  # what the model output must be, for messages
+    keras_helper: Callable[[Any], str] = lambda p: ""  # a function the Keras code must define
+
+
+@dataclass(frozen=True)
+class OptimizerOp:
+    """An optimizer: PyTorch and Keras constructor expressions with every hyperparameter spelled."""
+
+    name: str
+    summary: str
+    params: type[Params]
+    torch: Callable[[Any], str]
+    keras: Callable[[Any], str]
+    torch_name: str
+    keras_name: str
+    keras_l2: Callable[[Any], float]  # coupled weight decay the Keras side adds as L2 terms
+
+
+@dataclass(frozen=True)
+class ScheduleOp:
+    """A per-epoch learning-rate schedule: a torch scheduler and the closed form for Keras."""
+
+    name: str
+    summary: str
+    params: type[Params]
+    torch: Callable[[Any], str]
+    keras_lr: Callable[[Any], str]  # expression of `epoch` and `lr`
+    torch_name: str
+    keras_name: str
+
+
+@dataclass
+class Registry:
+    """All ops by name, filled once at import time."""
+
+    layers: dict[str, LayerOp] = field(default_factory=dict)
+    losses: dict[str, LossOp] = field(default_factory=dict)
+    optimizers: dict[str, OptimizerOp] = field(default_factory=dict)
+    schedules: dict[str, ScheduleOp] = field(default_factory=dict)
+
+    def add_layer(self, op: LayerOp) -> LayerOp:
+        _add(self.layers, op.name, op)
+        return op
+
+    def add_loss(self, op: LossOp) -> LossOp:
+        _add(self.losses, op.name, op)
+        return op
+
+    def add_optimizer(self, op: OptimizerOp) -> OptimizerOp:
+        _add(self.optimizers, op.name, op)
+        return op
+
+    def add_schedule(self, op: ScheduleOp) -> ScheduleOp:
+        _add(self.schedules, op.name, op)
+        return op
+
+
+def _add(table: dict[str, Any], name: str, op: Any) -> None:
+    if name in table:
+        raise ValueError(f"op {name!r} is registered twice")
+    if not name.isidentifier() or name != name.lower():
+        raise ValueError(f"op name {name!r} must be a lower-case identifier")
+    for attr in ("torch_name", "keras_name", "summary"):
+        if not getattr(op, attr):
+            raise ValueError(f"op {name!r} has no {attr}")
+    table[name] = op
+
+
+REGISTRY = Registry()
+
+
+# Regularizer keyword arguments of each weighted Keras layer class: the TF backend adds them
+# when PyTorch's coupled weight decay (an L2 term) must be reproduced.
+KERAS_REGULARIZERS: dict[str, tuple[str, ...]] = {
+    "layers.Dense": ("kernel_regularizer", "bias_regularizer"),
+    "layers.Conv1D": ("kernel_regularizer", "bias_regularizer"),
+    "layers.Conv2D": ("kernel_regularizer", "bias_regularizer"),
+    "layers.Conv2DTranspose": ("kernel_regularizer", "bias_regularizer"),
+    "layers.BatchNormalization": ("gamma_regularizer", "beta_regularizer"),
+    "layers.LayerNormalization": ("gamma_regularizer", "beta_regularizer"),
+    "layers.Embedding": ("embeddings_regularizer",),
+    "layers.LSTM": ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"),
+    "layers.GRU": ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"),
+}

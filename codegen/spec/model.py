@@ -1,0 +1,323 @@
+"""The Spec: typed, frozen description of a project (the IR every later stage reads).
+
+Layer, loss, optimizer and schedule parameters belong to the op registry; here they are kept as
+raw mappings and validated against the registry by the loader, which knows their YAML lines.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ..ops import REGISTRY
+from .names import check_layer_name, check_project_name, suggest
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors, with the closest known key suggested."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and cls.model_config.get("extra") == "forbid":
+            known = set(cls.model_fields)
+            for key in data:
+                if key not in known:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key '{key}'{hint} (allowed: {allowed})",
+                        {
+                            "key": str(key),
+                            "hint": suggest(str(key), known),
+                            "allowed": ", ".join(sorted(known)),
+                        },
+                    )
+        return data
+
+
+class Project(StrictModel):
+    """Names and describes the generated project."""
+
+    name: str = Field(description="project name: lower-case letters, digits, _ and -")
+    description: str = Field(default="", max_length=500)
+    model_class: str | None = Field(
+        default=None, description="model class name; derived from name when absent"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        problem = check_project_name(v)
+        if problem:
+            raise PydanticCustomError("bad_name", problem)
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        if any(c in v for c in '\\"`') or not v.isprintable():
+            raise PydanticCustomError(
+                "bad_text",
+                "description must be one printable line without backslashes, backticks or double quotes",
+            )
+        return v
+
+    @field_validator("model_class")
+    @classmethod
+    def _class(cls, v: str | None) -> str | None:
+        if v is not None and not (v.isidentifier() and v.isascii() and v[:1].isupper()):
+            raise PydanticCustomError(
+                "bad_name",
+                "model_class must be a CamelCase Python identifier, got {v!r}",
+                {"v": v},
+            )
+        return v
+
+
+Shape = Annotated[list[PositiveInt], Field(min_length=1, max_length=4)]
+
+
+class DataBase(StrictModel):
+    batch_size: PositiveInt = 32
+    validation_split: float = Field(default=0.1, ge=0, lt=1)
+    shuffle: bool = True
+
+
+class SyntheticRegression(DataBase):
+    """y = weight · sum(x) + bias + noise · N(0, 1), made by code (the seeds' y = 2x + 1)."""
+
+    kind: Literal["synthetic_regression"]
+    samples: PositiveInt = 100
+    input_shape: Shape = [1]
+    weight: float = 2.0
+    bias: float = 1.0
+    noise: float = Field(default=0.1, ge=0)
+
+
+class SyntheticClassification(DataBase):
+    """Gaussian samples around one random prototype per class, made by code."""
+
+    kind: Literal["synthetic_classification"]
+    samples: PositiveInt = 512
+    input_shape: Shape
+    num_classes: int = Field(ge=2)
+    noise: float = Field(default=1.0, ge=0)
+    sequence: bool = Field(
+        default=False,
+        description="a rank-2 input is (steps, features), not (channels, length)",
+    )
+
+
+class Mnist(DataBase):
+    """The MNIST IDX files (train-images-idx3-ubyte.gz, ...) from a folder."""
+
+    kind: Literal["mnist"]
+    path: str = Field(default="data/mnist", description="folder holding the four MNIST .gz files")
+    input_shape: Shape = [1, 28, 28]
+    num_classes: int = 10
+    limit: PositiveInt | None = Field(
+        default=None, description="use only the first N training samples"
+    )
+
+    @model_validator(mode="after")
+    def _fixed(self) -> Mnist:
+        if list(self.input_shape) != [1, 28, 28] or self.num_classes != 10:
+            raise ValueError("mnist images are input_shape [1, 28, 28] with num_classes 10")
+        return self
+
+
+class Npz(DataBase):
+    """Arrays x (samples, *input_shape) and y from a .npz file."""
+
+    kind: Literal["npz"]
+    path: str
+    input_shape: Shape
+    num_classes: int | None = Field(
+        default=None, ge=2, description="set for classification; absent for regression"
+    )
+    x_key: str = "x"
+    y_key: str = "y"
+    sequence: bool = False
+
+
+class Csv(DataBase):
+    """Numeric feature columns and one target column from a CSV file with a header."""
+
+    kind: Literal["csv"]
+    path: str
+    target: str
+    features: list[str] = Field(min_length=1)
+    num_classes: int | None = Field(
+        default=None, ge=2, description="set for classification; absent for regression"
+    )
+
+    @property
+    def input_shape(self) -> list[int]:
+        return [len(self.features)]
+
+
+class Text(DataBase):
+    """A CSV of texts and integer labels, tokenized on whitespace into a vocabulary."""
+
+    kind: Literal["text"]
+    path: str
+    text_column: str = "text"
+    label_column: str = "label"
+    vocab_size: int = Field(default=10000, ge=3)
+    max_length: PositiveInt = 100
+    num_classes: int = Field(default=2, ge=2)
+
+    @property
+    def input_shape(self) -> list[int]:
+        return [self.max_length]
+
+
+Data = Annotated[
+    SyntheticRegression | SyntheticClassification | Mnist | Npz | Csv | Text,
+    Field(discriminator="kind"),
+]
+
+
+class LayerSpec(BaseModel):
+    """One layer: `op`, an optional `name` (and `inputs` in a graph); every other key is a parameter."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    op: str = Field(description="an op from `dlgen ops`")
+    name: str | None = None
+    inputs: list[str] | None = Field(
+        default=None, description="graph models only: the nodes this one reads"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"op": data}
+        if not isinstance(data, dict):
+            raise PydanticCustomError(
+                "bad_layer",
+                "a layer is a mapping like {{op: conv2d, out_channels: 32}} or a bare op name like relu",
+            )
+        return data
+
+    @field_validator("op", mode="before")
+    @classmethod
+    def _known_op(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        if v in REGISTRY.layers:
+            return v
+        for op in REGISTRY.layers.values():
+            if v in op.aliases:
+                return op.name
+        raise PydanticCustomError(
+            "unknown_op",
+            "unknown op '{op}'{hint} (`dlgen ops` lists them)",
+            {"op": v, "hint": suggest(v, set(REGISTRY.layers))},
+        )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is not None:
+            problem = check_layer_name(v)
+            if problem:
+                raise PydanticCustomError("bad_name", problem)
+        return v
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Model(StrictModel):
+    """A `layers:` list (a stack) or a `graph:` of named nodes with `inputs:`."""
+
+    layers: list[LayerSpec] | None = Field(default=None, min_length=1)
+    graph: list[LayerSpec] | None = Field(default=None, min_length=1)
+    output: str | None = Field(
+        default=None, description="graph models: the output node (default: the last)"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Model:
+        if (self.layers is None) == (self.graph is None):
+            raise ValueError("give the model either `layers:` or `graph:`, not both or neither")
+        return self
+
+
+class Typed(BaseModel):
+    """A `{type: name, param: value, ...}` block (or a bare name) checked against the registry."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"type": data}
+        return data
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Optimizer(Typed):
+    schedule: Typed | None = Field(default=None, description="per-epoch learning-rate schedule")
+
+
+class EarlyStopping(StrictModel):
+    monitor: Literal["val_loss", "val_accuracy", "loss"] = "val_loss"
+    patience: PositiveInt = 3
+    min_delta: float = Field(default=0.0, ge=0)
+
+
+class Checkpoint(StrictModel):
+    save_best_only: bool = Field(
+        default=False, description="keep only the epoch with the best val_loss"
+    )
+
+
+class Train(StrictModel):
+    epochs: PositiveInt = 10
+    seed: int = Field(default=0, ge=0, lt=2**31)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    metrics: list[Literal["accuracy", "mae", "mse"]] = []
+    early_stopping: EarlyStopping | None = None
+    checkpoint: Checkpoint | None = None
+
+
+ExportFormat = Literal["state_dict", "torchscript", "keras", "savedmodel"]
+
+
+class Export(StrictModel):
+    formats: list[ExportFormat] = Field(
+        default=["state_dict", "torchscript", "keras", "savedmodel"],
+        description="torch: state_dict, torchscript; tf: keras, savedmodel",
+    )
+
+
+class Spec(StrictModel):
+    """A whole dlgen spec."""
+
+    project: Project
+    data: Data
+    model: Model
+    loss: Typed
+    optimizer: Optimizer
+    train: Train = Train()
+    export: Export = Export()

@@ -1,0 +1,86 @@
+"""Step 1 — data: load the arrays, wrap them in a Dataset and batch them with a DataLoader.
+
+The loading code is shared word for word with the TensorFlow project, so both frameworks
+train on identical numbers.
+"""
+
+import gzip
+import struct
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+DEFAULT_DATA = "data/mnist"
+VALIDATION_SPLIT = 0.1
+MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+MNIST_FILES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read one gzipped IDX file (the MNIST format) into a numpy array."""
+    with gzip.open(path, "rb") as handle:
+        raw = handle.read()
+    dims = raw[3]
+    shape = struct.unpack(">" + "I" * dims, raw[4 : 4 + 4 * dims])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def download_mnist(folder: Path) -> None:
+    """Fetch the MNIST files that are missing from `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in MNIST_FILES.values():
+        if not (folder / name).exists():
+            print(f"downloading {name} ...")
+            urllib.request.urlretrieve(MNIST_URL + name, folder / name)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """MNIST images scaled to [-1, 1] as (N, 1, 28, 28) float32 and int64 labels."""
+    folder = Path(path)
+    if not all((folder / name).exists() for name in MNIST_FILES.values()):
+        download_mnist(folder)
+    images = read_idx(folder / MNIST_FILES["train_images"])
+    labels = read_idx(folder / MNIST_FILES["train_labels"])
+    x = ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
+    y = labels.astype(np.int64)
+    return split(x, y, seed)
+
+
+def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded train/validation index split (0.1 held out)."""
+    order = np.random.default_rng(seed + 1).permutation(count)
+    held_out = int(count * VALIDATION_SPLIT)
+    return np.sort(order[held_out:]), np.sort(order[:held_out])
+
+
+def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """x_train, y_train, x_val, y_val."""
+    train_idx, val_idx = split_indices(len(x), seed)
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def make_loaders(
+    path: str, batch_size: int, seed: int
+) -> tuple[DataLoader, DataLoader | None]:
+    """Training and validation DataLoaders (the validation one is None without a split)."""
+    x_train, y_train, x_val, y_val = load_arrays(path, seed)
+    generator = torch.Generator().manual_seed(seed)
+    train = DataLoader(
+        TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train)),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=generator,
+    )
+    if len(x_val) == 0:
+        return train, None
+    val = DataLoader(
+        TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val)),
+        batch_size=batch_size,
+    )
+    return train, val

@@ -1,0 +1,25 @@
+"""Step 2 — model: SimpleModel as an nn.Module.
+
+Layers with weights are declared in __init__; stateless ones are functional calls in forward.
+Shapes in comments are (batch, ...) in PyTorch's channels-first layout.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class SimpleModel(nn.Module):
+    """mlp: 50890 trainable parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dense = nn.Linear(784, 64)
+        self.output = nn.Linear(64, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.flatten(x, 1)  # (N, 784)
+        x = self.dense(x)  # (N, 64)
+        x = F.relu(x)  # (N, 64)
+        x = self.output(x)  # (N, 10)
+        return x

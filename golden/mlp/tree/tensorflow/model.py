@@ -1,0 +1,23 @@
+"""Step 2 — model: a Keras Sequential stack.
+
+Each Keras layer is spelled so that, with the PyTorch weights moved across, it computes what
+the PyTorch layer computes: PyTorch's epsilon and momentum on normalization, PyTorch's
+padding made explicit, PyTorch's activation slopes. Shapes in comments are channels-last.
+"""
+
+import keras
+from keras import layers
+
+
+def build_model() -> keras.Model:
+    """mlp: 50890 trainable parameters."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1), dtype="float32"),
+            layers.Flatten(name="flatten1"),  # (N, 784)
+            layers.Dense(64, name="dense"),  # (N, 64)
+            layers.ReLU(name="relu1"),  # (N, 64)
+            layers.Dense(10, name="output"),  # (N, 10)
+        ],
+        name="mlp",
+    )

@@ -1,0 +1,17 @@
+"""Smoke test: the model builds, gives the declared output shape and takes a training step."""
+
+import torch
+
+from model import ResNetBlock
+
+
+def test_forward_shape_and_one_step() -> None:
+    torch.manual_seed(0)
+    model = ResNetBlock()
+    inputs = torch.randn(4, 3, 32, 32)
+    outputs = model(inputs)
+    assert tuple(outputs.shape) == (4, 10)
+    before = [p.detach().clone() for p in model.parameters()]
+    outputs.float().pow(2).mean().backward()
+    torch.optim.SGD(model.parameters(), lr=0.1).step()
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))

@@ -1,0 +1,85 @@
+"""Step 1 — data: load the arrays, wrap them in a Dataset and batch them with a DataLoader.
+
+The loading code is shared word for word with the TensorFlow project, so both frameworks
+train on identical numbers.
+"""
+
+import collections
+import csv
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+DEFAULT_DATA = "data/reviews.csv"
+VALIDATION_SPLIT = 0.2
+PAD, UNKNOWN = 0, 1
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case whitespace tokens."""
+    return text.lower().split()
+
+
+def build_vocabulary(texts: list[str], size: int) -> dict[str, int]:
+    """The `size - 2` most frequent tokens (ties alphabetical); 0 pads, 1 is unknown."""
+    counts = collections.Counter(token for text in texts for token in tokenize(text))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: size - 2]
+    return {token: index + 2 for index, (token, _) in enumerate(ranked)}
+
+
+def encode(texts: list[str], vocabulary: dict[str, int], length: int) -> np.ndarray:
+    """Token ids, truncated or padded with 0 to `length`."""
+    ids = np.full((len(texts), length), PAD, dtype=np.int64)
+    for row, text in enumerate(texts):
+        tokens = [vocabulary.get(token, UNKNOWN) for token in tokenize(text)][:length]
+        ids[row, : len(tokens)] = tokens
+    return ids
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """Texts and labels from a CSV file; the vocabulary comes from the training split only."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    texts = [row["text"] for row in rows]
+    labels = np.array([float(row["label"]) for row in rows], dtype=np.float32).reshape(
+        -1, 1
+    )
+    train_idx, val_idx = split_indices(len(texts), seed)
+    vocabulary = build_vocabulary([texts[i] for i in train_idx], 10000)
+    x = encode(texts, vocabulary, 40)
+    return x[train_idx], labels[train_idx], x[val_idx], labels[val_idx]
+
+
+def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded train/validation index split (0.2 held out)."""
+    order = np.random.default_rng(seed + 1).permutation(count)
+    held_out = int(count * VALIDATION_SPLIT)
+    return np.sort(order[held_out:]), np.sort(order[:held_out])
+
+
+def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """x_train, y_train, x_val, y_val."""
+    train_idx, val_idx = split_indices(len(x), seed)
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def make_loaders(
+    path: str, batch_size: int, seed: int
+) -> tuple[DataLoader, DataLoader | None]:
+    """Training and validation DataLoaders (the validation one is None without a split)."""
+    x_train, y_train, x_val, y_val = load_arrays(path, seed)
+    generator = torch.Generator().manual_seed(seed)
+    train = DataLoader(
+        TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train)),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=generator,
+    )
+    if len(x_val) == 0:
+        return train, None
+    val = DataLoader(
+        TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val)),
+        batch_size=batch_size,
+    )
+    return train, val

@@ -1,0 +1,32 @@
+"""Step 2 — model: TextClassifier as an nn.Module.
+
+Layers with weights are declared in __init__; stateless ones are functional calls in forward.
+Shapes in comments are (batch, ...) in PyTorch's channels-first layout.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class TextClassifier(nn.Module):
+    """text_lstm: 1344385 trainable parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(10000, 128)
+        self.lstm1 = nn.LSTM(128, 64, batch_first=True)
+        self.lstm2 = nn.LSTM(64, 32, batch_first=True)
+        self.fc1 = nn.Linear(32, 64)
+        self.fc2 = nn.Linear(64, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.embedding(x)  # (N, 40, 128)
+        x, _ = self.lstm1(x)  # (N, 40, 64)
+        _, (h_n, _) = self.lstm2(x)
+        x = h_n[-1]  # (N, 32)
+        x = self.fc1(x)  # (N, 64)
+        x = F.relu(x)  # (N, 64)
+        x = self.fc2(x)  # (N, 1)
+        x = torch.sigmoid(x)  # (N, 1)
+        return x

@@ -1,0 +1,125 @@
+"""Bad input: each case gives one exact line on stderr, exit 1, no traceback, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_dlgen
+
+INVALID = "tests/data/invalid"
+
+# Expected messages, word for word (reviewed by hand when a message is changed on purpose).
+EXPECTED = {
+    "malformed_yaml": "malformed_yaml.yaml:5:14: error: YAML syntax error: mapping values are not allowed here",
+    "unknown_op": "unknown_op.yaml:5:8: error: model.layers[0].op: unknown op 'conv3d'; did you mean 'conv2d'? (`dlgen ops` lists them)",
+    "wrong_type": "wrong_type.yaml:7:7: error: model.layers[0].kernel_size: Input should be a valid integer, unable to parse string as an integer (got 'three')",
+    "unknown_key": "unknown_key.yaml:8:1: error: optimiser: unknown key 'optimiser'; did you mean 'optimizer'? (allowed: data, export, loss, model, optimizer, project, train)",
+    "unknown_param": "unknown_param.yaml:5:37: error: model.layers[0].kernal_size: unknown parameter 'kernal_size'; did you mean 'kernel_size'? (allowed: bias, in_channels, kernel_size, out_channels, padding, stride)",
+    "graph_cycle": "graph_cycle.yaml:5:29: error: model.graph[0].inputs: node 'a' reads 'b', which comes later: graphs must be listed in order and have no cycles",
+    "duplicate_name": "duplicate_name.yaml:7:20: error: model.layers[2].name: duplicate layer name 'fc' (first used by layer 0)",
+    "softmax_then_cross_entropy": "softmax_then_cross_entropy.yaml:9:7: error: the model ends with softmax, but loss cross_entropy expects logits and applies it itself; remove 'softmax1'",
+    "unknown_data_kind": "unknown_data_kind.yaml:2:8: error: data.kind: unknown kind 'mnst'; did you mean 'mnist'? (expected one of: synthetic_regression, synthetic_classification, mnist, npz, csv, text)",
+    "negative_size": "negative_size.yaml:5:20: error: model.layers[0].out_features: Input should be greater than 0 (got -4)",
+    "wrong_head": "wrong_head.yaml:6:7: error: model output (8,) does not fit loss cross_entropy: it needs (10,), one logit per class (no softmax layer at the end)",
+    "empty": "empty.yaml:1:1: error: the spec is empty; start from `dlgen examples` or `dlgen schema`",
+}
+
+
+def test_every_invalid_file_has_an_expected_message() -> None:
+    files = {p.stem for p in (REPO / INVALID).glob("*.yaml")}
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("command", ["check", "new"])
+def test_invalid_spec(name: str, command: str, tmp_path: Path) -> None:
+    spec = f"{INVALID}/{name}.yaml"
+    args = [command, spec] + (["-o", str(tmp_path / "out")] if command == "new" else [])
+    result = run_dlgen(*args)
+    assert result.returncode == 1
+    assert result.stderr == f"{INVALID}/{EXPECTED[name]}\n"
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_seed_flatten_bug_is_reported_at_the_linear_layer() -> None:
+    result = run_dlgen("check", "examples/broken/seed_flatten_mismatch.yaml")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "examples/broken/seed_flatten_mismatch.yaml:13:7: error: layer 'fc1': linear expects 5408 "
+        "input features (in_features), got shape (21632,) (input from 'flatten1')\n"
+    )
+
+
+def test_binary_garbage(tmp_path: Path) -> None:
+    spec = tmp_path / "garbage.yaml"
+    spec.write_bytes(b"project:\n  name: x\n\x00\xff\xfe binary")
+    result = run_dlgen("new", str(spec), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr == f"{spec}:3:2: error: not UTF-8 text; a spec is a YAML file\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_huge_file(tmp_path: Path) -> None:
+    spec = tmp_path / "huge.yaml"
+    spec.write_text("# padding\n" * 200_000)
+    result = run_dlgen("check", str(spec))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{spec}: error: spec file is 2,000,000 bytes; a spec is a small YAML file (limit 1,000,000)\n"
+    )
+
+
+def test_missing_file() -> None:
+    result = run_dlgen("check", "nope/missing.yaml")
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == "nope/missing.yaml: error: no such spec file; `dlgen examples` lists the built-in ones\n"
+    )
+
+
+def test_existing_output_without_force_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    result = run_dlgen("new", "linear_regression", "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{out}: error: already exists; pass --force to replace it, or choose another folder with -o\n"
+    )
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_force_replaces_the_tree(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    result = run_dlgen(
+        "new", "linear_regression", "--framework", "torch", "-o", str(out), "--force"
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (out / "stale.txt").exists()
+    assert (out / "train.py").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_unknown_framework(tmp_path: Path) -> None:
+    result = run_dlgen("new", "mlp", "--framework", "jax", "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == "--framework: error: unknown framework 'jax'; use one of: torch, tf, both\n"
+    )
+
+
+def test_bad_override() -> None:
+    result = run_dlgen("check", "image_classifier", "--set", "data.input_shape")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "--set: error: 'data.input_shape' is not KEY=VALUE (e.g. data.input_shape=[3,32,32])\n"
+    )
