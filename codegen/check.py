@@ -28,6 +28,7 @@ class CheckedModel:
     rows: tuple[Row, ...]
     output: Tensor
     task: str  # classification | binary | regression
+    warnings: tuple[DlgenError, ...] = ()
 
     @property
     def params_count(self) -> int:
@@ -65,7 +66,8 @@ def parameter_count(row: Row) -> int:
         dirs = 2 if p.bidirectional else 1
         total, width = 0, x.shape[-1]
         for _ in range(p.num_layers):
-            total += dirs * gates * p.hidden_size * (width + p.hidden_size + 2)
+            biases = 1 if op == "lstm" else 2  # the LSTM's recurrent bias stays frozen at 0
+            total += dirs * gates * p.hidden_size * (width + p.hidden_size + biases)
             width = p.hidden_size * dirs
         return total
     return 0
@@ -186,7 +188,33 @@ def check(loaded: LoadedSpec) -> CheckedModel:
     output = tensors[loaded.output]
     last = next(layer for layer in loaded.layers if layer.name == loaded.output)
     task = _check_head(loaded, output, last)
-    return CheckedModel(loaded, first, tuple(rows), output, task)
+    return CheckedModel(loaded, first, tuple(rows), output, task, tuple(_warnings(loaded)))
+
+
+def _warnings(loaded: LoadedSpec) -> list[DlgenError]:
+    """Legal specs that are probably not what the user wants."""
+    by_name = {layer.name: layer for layer in loaded.layers}
+    out = []
+    for layer in loaded.layers:
+        if not layer.op.name.startswith("batchnorm"):
+            continue
+        sources = [by_name.get(name) for name in layer.inputs]
+        expanded = []
+        for source in sources:
+            if source is not None and source.op.name == "concat":
+                expanded += [by_name.get(name) for name in source.inputs]
+            else:
+                expanded.append(source)
+        for source in expanded:
+            if source is not None and getattr(source.params, "bias", False):
+                out.append(
+                    loaded.error(
+                        (*source.path, "op"),
+                        f"'{source.name}' has a bias that batch norm '{layer.name}' cancels: it "
+                        "only adds noise (which Adam and RMSprop amplify); set bias: false",
+                    )
+                )
+    return out
 
 
 __all__ = ["CheckedModel", "DlgenError", "Row", "check", "input_tensor"]

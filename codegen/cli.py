@@ -52,7 +52,10 @@ def _load(spec: str | None, overrides: list[str]) -> Any:
     from .check import check
     from .spec.loader import load_spec
 
-    return check(load_spec(_resolve_spec(spec), overrides=overrides))
+    checked = check(load_spec(_resolve_spec(spec), overrides=overrides))
+    for warning in checked.warnings:
+        typer.echo(f"{warning.location}: warning: {warning.message}", err=True)
+    return checked
 
 
 def _display_name(path: Path) -> str:
@@ -152,6 +155,157 @@ def check_command(
         f"ok: {len(checked.rows)} layers, {checked.params_count:,} parameters, "
         f"output {shape_text(checked.output.shape)} fits loss {checked.loaded.spec.loss.type}"
     )
+
+
+@app.command()
+def verify(
+    spec: Annotated[str | None, typer.Argument(help="spec file or built-in example name")] = None,
+    project: Annotated[
+        Path | None, typer.Option("--project", help="a folder made by `dlgen new --framework both`")
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", help="data file or folder for file-based specs")
+    ] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="training steps to compare")] = 10,
+    atol: Annotated[float, typer.Option("--atol", help="forward: max abs diff allowed")] = 1e-5,
+    rtol: Annotated[
+        float, typer.Option("--rtol", help="training loss: relative diff allowed")
+    ] = 1e-4,
+    wtol: Annotated[
+        float, typer.Option("--wtol", help="final weights: max abs diff allowed")
+    ] = 1e-4,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="write the numbers as JSON")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
+    ] = None,
+    bench: Annotated[
+        bool,
+        typer.Option("--bench", help="also train both projects and compare time, memory, loss"),
+    ] = False,
+    bench_epochs: Annotated[
+        int | None, typer.Option(help="--bench: epochs (default: the spec's)")
+    ] = None,
+    bench_steps: Annotated[int | None, typer.Option(help="--bench: batches per epoch cap")] = None,
+    bench_out: Annotated[
+        Path, typer.Option(help="--bench: folder for bench.md/json and the PNG")
+    ] = Path("dlgen-bench"),
+) -> None:
+    """Prove the PyTorch and TensorFlow projects compute the same thing (and, with --bench,
+    print the seeds' comparison table from a real run of both)."""
+    import tempfile
+
+    from .backends import SPEC_COPY, generate_all
+    from .render import write_tree
+
+    report = ""
+    try:
+        if project is not None:
+            if spec is not None:
+                raise DlgenError("give a spec or --project, not both", Location("--project"))
+            checked = _load(str(project / SPEC_COPY), set_ or [])
+            result = _verify(checked, project, data, steps, atol, rtol, wtol)
+            if bench:
+                report = _bench(checked, project, data, bench_epochs, bench_steps, bench_out)
+        else:
+            checked = _load(spec or DEFAULT_EXAMPLE, set_ or [])
+            with tempfile.TemporaryDirectory(prefix="dlgen-verify-") as folder:
+                target = Path(folder) / "projects"
+                write_tree(generate_all(checked, "both", "verify"), target)
+                result = _verify(checked, target, data, steps, atol, rtol, wtol)
+                if bench:
+                    report = _bench(checked, target, data, bench_epochs, bench_steps, bench_out)
+    except DlgenError as error:
+        _fail(error)
+    _print_result(result)
+    if report:
+        console.print(report)
+    if record is not None:
+        record.write_text(json.dumps(result.numbers, indent=1) + "\n", encoding="utf-8")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _verify(checked: Any, folder: Path, data: str | None, steps, atol, rtol, wtol) -> Any:
+    from .backends import FOLDERS
+    from .verify.run import verify_projects
+
+    return verify_projects(
+        checked, folder / FOLDERS["torch"], folder / FOLDERS["tf"], data, steps, atol, rtol, wtol
+    )
+
+
+def _bench(
+    checked: Any, folder: Path, data: str | None, epochs: int | None, steps: int | None, out: Path
+) -> str:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .backends import FOLDERS
+    from .verify.bench import run_project, summarize, write_reports
+
+    spec = checked.loaded.spec
+    epochs = epochs or spec.train.epochs
+    args = ["--epochs", str(epochs), "--data", str(Path(data).resolve()) if data else "unused"]
+    if steps:
+        args += ["--max-steps", str(steps)]
+    per_epoch = -(-_train_samples(checked) // spec.data.batch_size)
+    samples = min(per_epoch, steps or per_epoch) * spec.data.batch_size * epochs
+    rows = []
+    out = out.resolve()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        for name in ("torch", "tf"):
+            task = progress.add_task(f"training {FOLDERS[name]}", total=epochs)
+            metrics, elapsed = run_project(
+                folder / FOLDERS[name],
+                args,
+                out / FOLDERS[name],
+                lambda task=task: progress.advance(task),
+            )
+            rows.append(summarize(FOLDERS[name], metrics, elapsed, samples))
+    title = f"{spec.project.name}: {epochs} epochs"
+    paths = write_reports(rows, out, title)
+    from .verify.bench import markdown
+
+    return markdown(rows, title) + f"\nwrote {paths['markdown']}, {paths['json']}, {paths['plot']}"
+
+
+def _train_samples(checked: Any) -> int:
+    data = checked.loaded.spec.data
+    total = {"mnist": getattr(data, "limit", None) or 60000}.get(
+        data.kind, getattr(data, "samples", 0)
+    )
+    return max(1, int(total * (1 - data.validation_split))) if total else 1
+
+
+def _print_result(result: Any) -> None:
+    for check in result.checks:
+        table = Table(title=check.title)
+        for column in check.columns:
+            table.add_column(column)
+        for row in check.rows:
+            table.add_row(*(_cell(value) for value in row))
+        console.print(table)
+        mark = "PASS" if check.ok else "FAIL"
+        console.print(f"{mark}: {check.summary}")
+        for note in check.notes:
+            console.print(f"note: {note}")
+    console.print("verify: all checks passed" if result.ok else "verify: FAILED")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:.7g}"
+    return str(value)
 
 
 @app.command()

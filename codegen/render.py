@@ -6,6 +6,7 @@ destination, and only then moved into place, so a failure never leaves half a pr
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -13,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import black
 import jinja2
 
 from .errors import DlgenError, Location
 from .resources import templates_dir
 
-BLACK_MODE = black.Mode(line_length=88)
+LINE_LENGTH = 88
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,54 @@ def environment() -> jinja2.Environment:
     return _ENV
 
 
+def black_mode():
+    """The black settings every generated file is formatted with."""
+    import black
+
+    return black.Mode(line_length=LINE_LENGTH)
+
+
+def _cache_dir() -> Path | None:
+    root = os.environ.get("DLGEN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dlgen"
+    )
+    if os.environ.get("DLGEN_NO_CACHE"):
+        return None
+    from importlib.metadata import version
+
+    # black is pinned in pyproject.toml; keying by the installed version keeps a cache honest
+    # if another version is installed anyway.
+    return Path(root) / f"black-{version('black')}-{LINE_LENGTH}"
+
+
 def format_python(source: str, name: str) -> str:
-    """Format generated Python with black; a failure is a dlgen bug, reported with the file name."""
+    """Format generated Python with black (a failure is a dlgen bug, reported with the name).
+
+    Formatting is a pure function of the source text, so results are cached by content hash
+    (like black's own cache): a warm `dlgen new` skips importing and running black.
+    """
+    cache = _cache_dir()
+    key = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    if cache is not None:
+        try:
+            return (cache / f"{key}.py").read_text(encoding="utf-8")
+        except OSError:
+            pass
+    import black
+
     try:
-        return black.format_str(source, mode=BLACK_MODE)
+        formatted = black.format_str(source, mode=black_mode())
     except black.InvalidInput as exc:  # pragma: no cover - would be a template bug
         raise RuntimeError(f"generated {name} is not valid Python: {exc}\n{source}") from exc
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            partial = cache / f".{key}.{os.getpid()}.tmp"
+            partial.write_text(formatted, encoding="utf-8")
+            os.replace(partial, cache / f"{key}.py")
+        except OSError:
+            pass  # a read-only home only costs speed
+    return formatted
 
 
 def render_plan(plan: list[PlannedFile], common: dict[str, Any]) -> dict[str, str]:
@@ -91,6 +133,9 @@ def write_tree(files: dict[str, str], destination: Path, force: bool = False) ->
     parent = destination.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.dlgen-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a project folder is not
     try:
         for rel, text in sorted(files.items()):
             target = staging / rel

@@ -1,4 +1,4 @@
-"""Regenerate golden/ and examples/dlgen.schema.json through the real CLI.
+"""Regenerate golden/ (trees and numbers) and examples/dlgen.schema.json through the real CLI.
 
     .venv/bin/python tests/regen_golden.py
 
@@ -16,6 +16,16 @@ REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "golden"
 EXAMPLES = REPO / "examples"
 DLGEN = [sys.executable, "-m", "codegen.cli"]
+DATA = EXAMPLES / "data"
+
+# How each example is verified (and its numbers recorded): the shipped data for file-based
+# specs, and the image classifier at 32x32 to keep CI fast.
+VERIFY_ARGS = {
+    "mnist_cnn": ["--data", "examples/data/mnist"],
+    "mlp": ["--data", "examples/data/mnist"],
+    "text_lstm": ["--data", "examples/data/text/reviews.csv"],
+    "image_classifier": ["--set", "data.input_shape=[3,32,32]"],
+}
 
 
 def example_specs() -> list[Path]:
@@ -38,7 +48,21 @@ def main() -> None:
             capture_output=True,
             cwd=REPO,
         )
-        print(f"regenerated {target.relative_to(REPO)}")
+        numbers = GOLDEN / spec.stem / "numbers.json"
+        subprocess.run(
+            [
+                *DLGEN,
+                "verify",
+                spec.stem,
+                *VERIFY_ARGS.get(spec.stem, []),
+                "--record",
+                str(numbers),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=REPO,
+        )
+        print(f"regenerated {target.relative_to(REPO)} and {numbers.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

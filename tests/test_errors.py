@@ -123,3 +123,14 @@ def test_bad_override() -> None:
     assert result.stderr == (
         "--set: error: 'data.input_shape' is not KEY=VALUE (e.g. data.input_shape=[3,32,32])\n"
     )
+
+
+def test_bias_before_batchnorm_is_a_warning() -> None:
+    result = run_dlgen(
+        "check", "tests/data/valid/signal_graph.yaml", "--set", "model.graph.1.bias=true"
+    )
+    assert result.returncode == 0
+    assert result.stderr == (
+        "tests/data/valid/signal_graph.yaml:8:22: warning: 'narrow' has a bias that batch norm "
+        "'norm' cancels: it only adds noise (which Adam and RMSprop amplify); set bias: false\n"
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from codegen.backends import generate_all
 from codegen.check import check
-from codegen.render import BLACK_MODE
+from codegen.render import black_mode
 from codegen.spec import load_spec
 from conftest import EXAMPLE_NAMES, EXAMPLES, REGEN_COMMAND, REPO, run_dlgen
 
@@ -90,7 +90,7 @@ def test_generated_python_compiles_and_is_black_stable(name: str, tmp_path: Path
     for path, text in files.items():
         if not path.endswith(".py"):
             continue
-        assert black.format_str(text, mode=BLACK_MODE) == text, path
+        assert black.format_str(text, mode=black_mode()) == text, path
         target = tmp_path / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
@@ -153,7 +153,7 @@ def test_new_prints_tree_and_next_steps(tmp_path: Path) -> None:
     result = run_dlgen("new", "linear_regression", "-o", str(tmp_path / "lr"))
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 16 files to {tmp_path / 'lr'}"
+    assert lines[0] == f"wrote 17 files to {tmp_path / 'lr'}"
     assert f"  {tmp_path / 'lr' / 'pytorch' / 'model.py'}" in lines
     assert any(line.strip().startswith(f"cd {tmp_path / 'lr' / 'tensorflow'}") for line in lines)
 

@@ -43,6 +43,8 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
                         "here; use optimizer adamw (decoupled decay)",
                     )
                 arguments += [f"{kw}=l2_penalty" for kw in KERAS_REGULARIZERS.get(cls, ())]
+            if layer.op.keras_init is not None and cls in KERAS_REGULARIZERS:
+                arguments.append(layer.op.keras_init(layer.params, list(row.inputs)))
             arguments.append(f"name={name!r}")
             first = index == 0
             steps.append(
@@ -62,15 +64,31 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
                     ),
                 }
             )
+    expressions = " ".join(step["expr"] for step in steps)
     return {
         "graph": graph,
         "keras_steps": steps,
+        "uses_torch_init": "torch_init(" in expressions,
+        "uses_rnn_init": "torch_rnn_init(" in expressions,
         "keras_input_shape": tuple(checked.input.keras_shape),
         "transpose_input": checked.input.keras_shape != checked.input.shape,
         "input_dtype": "int32" if checked.input.integer else "float32",
         "keras_output": checked.loaded.output if graph else None,
         "l2": l2 / 2,
+        "dense_gradients": any(row.layer.op.keras_sparse_gradient for row in checked.rows),
     }
+
+
+def _per_example(expr: str) -> str:
+    """The same Keras loss without batch reduction (a loss function is already per example)."""
+    if not expr.endswith(")"):
+        return expr
+    inner = expr[expr.index("(") + 1 : -1]
+    return (
+        expr[: expr.index("(") + 1]
+        + (f"{inner}, reduction=None" if inner else "reduction=None")
+        + ")"
+    )
 
 
 def training_context(checked: CheckedModel) -> dict[str, Any]:
@@ -97,6 +115,7 @@ def training_context(checked: CheckedModel) -> dict[str, Any]:
             raise DlgenError(f"unknown metric {metric}")
     return {
         "keras_loss_expr": loss.keras(loaded.loss_params),
+        "keras_per_example_loss": _per_example(loss.keras(loaded.loss_params)),
         "keras_loss_helper": loss.keras_helper(loaded.loss_params),
         "keras_optimizer_expr": optimizer.keras(loaded.optimizer_params),
         "keras_metrics": metrics,

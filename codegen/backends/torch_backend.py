@@ -27,7 +27,8 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
         code = layer.op.torch(layer.params, list(row.inputs))
         needed.update(code.imports)
         if code.module:
-            modules.append({"attr": layer.name, "expr": code.module})
+            setup = [line.format(self=f"self.{layer.name}") for line in code.setup]
+            modules.append({"attr": layer.name, "expr": code.module, "setup": setup})
         names = ["x" if (n == "input") else n for n in layer.inputs]
         out = layer.name if graph else "x"
         if not graph:

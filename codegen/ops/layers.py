@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from ..errors import ShapeError
+from . import weights
 from .registry import REGISTRY, KerasCode, LayerOp, Params, Tensor, TorchCode
 
 NonNegInt = Field(default=0, ge=0)
@@ -116,6 +117,8 @@ REGISTRY.add_layer(
         ),
         keras=lambda p, i: KerasCode((_layer("layers.Dense", p.out_features, use_bias=p.bias),)),
         has_weights=True,
+        keras_init=lambda p, i: f"**torch_init({i[0].shape[-1]})",
+        weights=weights.LINEAR,
         aliases=("dense", "fc"),
     )
 )
@@ -227,6 +230,8 @@ for _rank in (1, 2):
             torch=_conv_torch(_rank),
             keras=_conv_keras(_rank),
             has_weights=True,
+            keras_init=lambda p, i: f"**torch_init({i[0].shape[0] * p.kernel_size ** (len(i[0].shape) - 1)})",
+            weights=weights.conv_rule(_rank),
         )
     )
 
@@ -285,14 +290,11 @@ def _convt_keras(p: ConvTransposeParams, inputs: list[Tensor]) -> KerasCode:
             strides=s,
             padding="valid",
             use_bias=p.bias,
-            suffix="full",
         )
     ]
     if pad:
         crop = ((pad, pad - op), (pad, pad - op))
-        out.append(_layer("layers.Cropping2D", crop))
-    else:
-        out = [out[0][:2] + ("",)]
+        out.append(_layer("layers.Cropping2D", crop, suffix="crop"))
     return KerasCode(tuple(out))
 
 
@@ -320,6 +322,8 @@ REGISTRY.add_layer(
         ),
         keras=_convt_keras,
         has_weights=True,
+        keras_init=lambda p, i: f"**torch_init({p.out_channels * p.kernel_size ** 2})",
+        weights=weights.CONV_TRANSPOSE,
     )
 )
 
@@ -534,6 +538,7 @@ for _name, _ranks, _meaning, _torch in (
                 )
             ),
             has_weights=True,
+            weights=weights.BATCHNORM,
         )
     )
 
@@ -568,6 +573,7 @@ REGISTRY.add_layer(
         ),
         keras=lambda p, i: KerasCode((_layer("layers.LayerNormalization", epsilon=p.eps),)),
         has_weights=True,
+        weights=weights.LAYERNORM,
         aliases=("layer_norm",),
     )
 )
@@ -599,7 +605,8 @@ def _flatten_infer(p: Params, inputs: list[Tensor]) -> Tensor:
     size = 1
     for d in t.shape:
         size *= d
-    return Tensor((size,), integer=t.integer)
+    flat_from = t.shape if t.channels_first and len(t.shape) >= 2 else None
+    return Tensor((size,), integer=t.integer, flat_from=flat_from)
 
 
 REGISTRY.add_layer(
@@ -662,6 +669,13 @@ def _reshape_keras(p: ReshapeParams, inputs: list[Tensor]) -> KerasCode:
     if t.channels_first and len(t.shape) >= 2:
         order = (len(t.shape), *range(1, len(t.shape)))
         out.append(_layer("layers.Permute", order, suffix="to_channels_first"))
+    elif t.flat_from:
+        # Keras flattened (*S, C); bring the values back to PyTorch's (C, *S) order first.
+        source = Tensor(t.flat_from, channels_first=True)
+        order = (len(source.shape), *range(1, len(source.shape)))
+        out.append(_layer("layers.Reshape", source.keras_shape, suffix="unflatten"))
+        out.append(_layer("layers.Permute", order, suffix="to_channels_first"))
+        out.append(_layer("layers.Flatten", suffix="flatten"))
     target = _reshape_infer(p, inputs)
     out.append(_layer("layers.Reshape", target.shape, suffix="reshape" if p.image else ""))
     if p.image:
@@ -721,6 +735,9 @@ REGISTRY.add_layer(
             (_layer("layers.Embedding", p.num_embeddings, p.embedding_dim),)
         ),
         has_weights=True,
+        keras_init=lambda p, i: "embeddings_initializer=keras.initializers.RandomNormal(0.0, 1.0)",
+        keras_sparse_gradient=True,
+        weights=weights.EMBEDDING,
     )
 )
 
@@ -755,6 +772,18 @@ def _rnn_infer(name: str):
     return infer
 
 
+# PyTorch's LSTM adds two bias vectors (b_ih + b_hh), a redundant pair that trains at twice
+# the rate of Keras's single bias. Keeping b_hh at zero and frozen makes the two frameworks
+# train the same parameters, without changing what the layer can represent.
+_LSTM_SINGLE_BIAS = (
+    "# One bias per gate, as in Keras: PyTorch's second (recurrent) bias is redundant.",
+    "for name, param in {self}.named_parameters():",
+    '    if name.startswith("bias_hh"):',
+    "        nn.init.zeros_(param)",
+    "        param.requires_grad_(False)",
+)
+
+
 def _rnn_torch(cls: str):
     def torch(p: RecurrentParams, inputs: list[Tensor]) -> TorchCode:
         kwargs: dict[str, object] = {"num_layers": p.num_layers, "batch_first": True}
@@ -763,14 +792,16 @@ def _rnn_torch(cls: str):
         if p.dropout:
             kwargs["dropout"] = p.dropout
         module = _call(f"nn.{cls}", inputs[0].shape[-1], p.hidden_size, **kwargs)
+        setup = _LSTM_SINGLE_BIAS if cls == "LSTM" else ()
         if p.return_sequences:
-            return TorchCode(module=module, forward=("{out}, _ = {self}({x})",))
+            return TorchCode(module=module, forward=("{out}, _ = {self}({x})",), setup=setup)
         state = "h_n" if cls == "GRU" else "(h_n, _)"
         last = "torch.cat((h_n[-2], h_n[-1]), dim=1)" if p.bidirectional else "h_n[-1]"
         return TorchCode(
             module=module,
             forward=("_, " + state + " = {self}({x})", "{out} = " + last),
             imports=("torch",) if p.bidirectional else (),
+            setup=setup,
         )
 
     return torch
@@ -818,6 +849,8 @@ for _name, _cls in (("lstm", "LSTM"), ("gru", "GRU")):
             torch=_rnn_torch(_cls),
             keras=_rnn_keras(_cls),
             has_weights=True,
+            keras_init=lambda p, i: f"**torch_rnn_init({p.hidden_size})",
+            weights=weights.rnn_rule(_name),
         )
     )
 

@@ -31,6 +31,7 @@ class Tensor:
     shape: tuple[int, ...]
     channels_first: bool = False
     integer: bool = False
+    flat_from: tuple[int, ...] | None = None  # the feature-map shape a flatten came from
 
     @property
     def keras_shape(self) -> tuple[int, ...]:
@@ -55,17 +56,19 @@ class TorchCode:
     forward: tuple[str, ...]
     module: str | None = None
     imports: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()  # statements run in __init__ right after the module is built
 
 
 @dataclass(frozen=True)
 class KerasCode:
-    """How one layer appears in Keras: one or more layer constructor expressions, in order.
+    """How one layer appears in Keras: one or more layers, in order.
 
-    Each expression is a format string with ``{name}``, the Keras layer name; the last
-    expression of the list is the one that carries the spec's layer name.
+    Each entry is (class, argument source texts, name suffix). The layer with weights has the
+    empty suffix and so carries the spec's layer name; helpers (padding, cropping, the lower
+    layers of a stacked RNN) are named ``<name>_<suffix>``.
     """
 
-    layers: tuple[str, ...]
+    layers: tuple[tuple[str, tuple[str, ...], str], ...]
 
 
 ShapeRule = Callable[[Any, list[Tensor]], Tensor]
@@ -90,6 +93,11 @@ class LayerOp:
     has_weights: bool = False
     aliases: tuple[str, ...] = ()
     stem: str = ""  # prefix of automatic layer names (conv1, fc2, ...); the op name when empty
+    weights: Any = None  # a weights.WeightRule for ops with parameters
+    keras_sparse_gradient: bool = False  # TF gives IndexedSlices; PyTorch's default is dense
+    # Extra Keras argument giving PyTorch's default initialization (so both train alike from
+    # scratch); added to each weighted Keras layer of the op.
+    keras_init: Callable[[Any, list[Tensor]], str] | None = None
 
     @property
     def name_stem(self) -> str:
@@ -124,6 +132,11 @@ class OptimizerOp:
     torch_name: str
     keras_name: str
     keras_l2: Callable[[Any], float]  # coupled weight decay the Keras side adds as L2 terms
+    # Epsilon enters the two frameworks' updates differently and cannot be mapped exactly;
+    # (torch eps, keras epsilon) small enough to vanish, used by `dlgen verify`. None: no eps.
+    negligible_eps: tuple[float, float] | None = None
+    # Where a per-step PyTorch eps reproduces Keras's placement exactly: step (1-based) → eps.
+    torch_eps_matching_keras: Callable[[Any, int], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +181,8 @@ class Registry:
 def _add(table: dict[str, Any], name: str, op: Any) -> None:
     if name in table:
         raise ValueError(f"op {name!r} is registered twice")
+    if getattr(op, "has_weights", False) and op.weights is None:
+        raise ValueError(f"op {name!r} has weights but no weight rule")
     if not name.isidentifier() or name != name.lower():
         raise ValueError(f"op name {name!r} must be a lower-case identifier")
     for attr in ("torch_name", "keras_name", "summary"):

@@ -219,6 +219,7 @@ REGISTRY.add_optimizer(
         torch_name="torch.optim.Adam",
         keras_name="keras.optimizers.Adam",
         keras_l2=lambda p: p.weight_decay,
+        torch_eps_matching_keras=lambda p, t: p.eps / (1 - p.betas[1] ** t) ** 0.5,
     )
 )
 REGISTRY.add_optimizer(
@@ -234,6 +235,7 @@ REGISTRY.add_optimizer(
         torch_name="torch.optim.AdamW",
         keras_name="keras.optimizers.AdamW",
         keras_l2=lambda p: 0.0,
+        torch_eps_matching_keras=lambda p, t: p.eps / (1 - p.betas[1] ** t) ** 0.5,
     )
 )
 REGISTRY.add_optimizer(
@@ -252,6 +254,7 @@ REGISTRY.add_optimizer(
         torch_name="torch.optim.RMSprop",
         keras_name="keras.optimizers.RMSprop",
         keras_l2=lambda p: p.weight_decay,
+        negligible_eps=(1e-12, 1e-24),
     )
 )
 

@@ -40,6 +40,7 @@ class LoadedSpec:
     optimizer_params: Params
     schedule_params: Params | None
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)  # the YAML data, overrides applied
 
     @property
     def is_graph(self) -> bool:
@@ -414,7 +415,7 @@ def load_spec_text(text: str, file: str, overrides: list[str] | tuple[str, ...] 
         )
     _raise_first(errors, file, marks)
     assert loss is not None and optimizer is not None
-    return LoadedSpec(spec, file, layers, loss, optimizer, schedule, marks)
+    return LoadedSpec(spec, file, layers, loss, optimizer, schedule, marks, data)
 
 
 def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedSpec:

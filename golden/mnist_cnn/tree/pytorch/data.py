@@ -1,7 +1,7 @@
 """Step 1 — data: load the arrays, wrap them in a Dataset and batch them with a DataLoader.
 
-The loading code is shared word for word with the TensorFlow project, so both frameworks
-train on identical numbers.
+The loading code and the per-epoch sample order are shared word for word with the TensorFlow
+project, so both frameworks train on identical batches.
 """
 
 import gzip
@@ -11,7 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Sampler,
+    SequentialSampler,
+    TensorDataset,
+)
 
 DEFAULT_DATA = "data/mnist"
 VALIDATION_SPLIT = 0.1
@@ -52,6 +58,11 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return split(x, y, seed)
 
 
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of the training samples in one epoch, the same in both frameworks."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
+
+
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Seeded train/validation index split (0.1 held out)."""
     order = np.random.default_rng(seed + 1).permutation(count)
@@ -65,22 +76,47 @@ def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
     return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
 
 
+class EpochBatches(Sampler[torch.Tensor]):
+    """Index batches of every epoch in turn, each epoch in `epoch_order`.
+
+    One sampler spans the whole run (like the TensorFlow pipeline), so the DataLoader is
+    iterated once instead of being restarted every epoch.
+    """
+
+    def __init__(
+        self, count: int, batch_size: int, seed: int, epochs: int, steps: int
+    ) -> None:
+        self.count, self.batch_size, self.seed = count, batch_size, seed
+        self.epochs, self.steps = epochs, steps
+
+    def __iter__(self):
+        for epoch in range(self.epochs):
+            order = epoch_order(self.count, self.seed, epoch)[
+                : self.steps * self.batch_size
+            ]
+            for start in range(0, len(order), self.batch_size):
+                yield torch.from_numpy(order[start : start + self.batch_size])
+
+    def __len__(self) -> int:
+        return self.epochs * self.steps
+
+
 def make_loaders(
-    path: str, batch_size: int, seed: int
-) -> tuple[DataLoader, DataLoader | None]:
-    """Training and validation DataLoaders (the validation one is None without a split)."""
+    path: str, batch_size: int, seed: int, epochs: int, max_steps: int | None = None
+) -> tuple[DataLoader, int, DataLoader | None]:
+    """Training batches of all epochs and the batches per epoch; validation batches (or None).
+
+    Batches are indexed in one go (TensorDataset takes a tensor of indices), not sample by sample.
+    """
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
-    generator = torch.Generator().manual_seed(seed)
-    train = DataLoader(
-        TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train)),
-        batch_size=batch_size,
-        shuffle=True,
-        generator=generator,
-    )
+    steps = -(-len(x_train) // batch_size)
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
+    sampler = EpochBatches(len(x_train), batch_size, seed, epochs, steps)
+    train = DataLoader(train_set, sampler=sampler, batch_size=None)
     if len(x_val) == 0:
-        return train, None
-    val = DataLoader(
-        TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val)),
-        batch_size=batch_size,
-    )
-    return train, val
+        return train, steps, None
+    val_set = TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val))
+    val_batches = BatchSampler(SequentialSampler(val_set), batch_size, drop_last=False)
+    return train, steps, DataLoader(val_set, sampler=val_batches, batch_size=None)

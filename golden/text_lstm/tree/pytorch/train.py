@@ -5,11 +5,13 @@ exported model (step 5, export.py) into --out.
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
 import resource
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -55,43 +57,70 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def batch_metrics(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
+def batch_metrics(
+    outputs: torch.Tensor, targets: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """Sums over the batch of each metric in the spec (divided by the count later)."""
-    sums: dict[str, float] = {}
+    sums: dict[str, torch.Tensor] = {}
     predicted = (outputs > 0.5).float()
-    sums["accuracy"] = (predicted == targets).float().mean(dim=1).sum().item()
+    sums["accuracy"] = (predicted == targets).float().mean(dim=1).sum()
     return sums
+
+
+def build_loss() -> nn.Module:
+    """Step 3: the loss."""
+    return nn.BCELoss()
+
+
+def build_optimizer(model: nn.Module) -> torch.optim.Optimizer:
+    """Step 3: the optimizer, with PyTorch's hyperparameters spelled out."""
+    return torch.optim.Adam(
+        model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0
+    )
+
+
+def train_step(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    criterion: nn.Module,
+    optimizer: torch.optim.Optimizer,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Step 4: one optimizer step; returns the batch loss and the outputs (detached)."""
+    optimizer.zero_grad()
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    loss.backward()
+    optimizer.step()
+    return loss.detach(), outputs.detach()
 
 
 def run_epoch(
     model: nn.Module,
-    loader: torch.utils.data.DataLoader,
+    batches: Iterable,
     criterion: nn.Module,
     device: torch.device,
     optimizer: torch.optim.Optimizer | None = None,
-    max_steps: int | None = None,
+    steps: int | None = None,
 ) -> dict[str, float]:
-    """One pass over `loader`: trains when an optimizer is given, else evaluates."""
+    """Train on (with an optimizer) or evaluate `steps` batches; returns means per sample."""
     training = optimizer is not None
     model.train(training)
-    totals: dict[str, float] = {"loss": 0.0}
+    totals: dict[str, torch.Tensor | float] = {"loss": 0.0}
     count = 0
-    with torch.set_grad_enabled(training):
-        for step, (inputs, targets) in enumerate(loader):
-            if max_steps is not None and step >= max_steps:
-                break
-            inputs, targets = inputs.to(device), targets.to(device)
-            outputs = model(inputs)
-            loss = criterion(outputs, targets)
-            if optimizer is not None:
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            totals["loss"] += loss.item() * len(inputs)
-            for name, value in batch_metrics(outputs.detach(), targets).items():
-                totals[name] = totals.get(name, 0.0) + value
-            count += len(inputs)
-    return {name: value / max(count, 1) for name, value in totals.items()}
+    for inputs, targets in itertools.islice(batches, steps):
+        inputs, targets = inputs.to(device), targets.to(device)
+        if optimizer is not None:
+            loss, outputs = train_step(model, inputs, targets, criterion, optimizer)
+        else:
+            with torch.no_grad():
+                outputs = model(inputs)
+                loss = criterion(outputs, targets)
+        totals["loss"] += loss * len(inputs)
+        for name, value in batch_metrics(outputs, targets).items():
+            totals[name] = totals.get(name, 0.0) + value
+        count += len(inputs)
+    return {name: float(value) / max(count, 1) for name, value in totals.items()}
 
 
 def save_checkpoint(path: Path, **state: object) -> None:
@@ -101,10 +130,23 @@ def save_checkpoint(path: Path, **state: object) -> None:
     os.replace(partial, path)
 
 
+def process_peak_mb() -> float:
+    """Peak resident memory of this process: VmHWM on Linux (ru_maxrss can carry over the
+    peak of the process that started this one), ru_maxrss elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def peak_memory_mb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return process_peak_mb()
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -115,29 +157,28 @@ def main(argv: list[str] | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
 
     # Step 1: data.
-    train_loader, val_loader = make_loaders(args.data, args.batch_size, args.seed)
+    train_loader, steps_per_epoch, val_loader = make_loaders(
+        args.data, args.batch_size, args.seed, args.epochs, args.max_steps
+    )
 
     # Step 2: model.
     model = TextClassifier().to(device)
 
     # Step 3: loss and optimizer.
-    criterion = nn.BCELoss()
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0
-    )
+    criterion = build_loss()
+    optimizer = build_optimizer(model)
 
     # Step 4: the training loop.
     history = []
     start = time.perf_counter()
+    batches = iter(train_loader)
     for epoch in range(1, args.epochs + 1):
         record = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
         record.update(
-            run_epoch(model, train_loader, criterion, device, optimizer, args.max_steps)
+            run_epoch(model, batches, criterion, device, optimizer, steps_per_epoch)
         )
         if val_loader is not None:
-            val = run_epoch(
-                model, val_loader, criterion, device, max_steps=args.max_steps
-            )
+            val = run_epoch(model, val_loader, criterion, device, steps=args.max_steps)
             record.update({f"val_{name}": value for name, value in val.items()})
         history.append(record)
         print(

@@ -1,8 +1,7 @@
-"""Step 1 — the tf.data pipeline: arrays → Dataset → shuffle → batch → prefetch.
+"""Step 1 — the tf.data pipeline: arrays → per-epoch index batches → gather → prefetch.
 
-The loading code is shared word for word with the PyTorch project, so both frameworks
-train on identical numbers.
-"""
+The loading code and the per-epoch sample order are shared word for word with the PyTorch
+project, so both frameworks train on identical batches."""
 
 import collections
 import csv
@@ -50,6 +49,11 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return x[train_idx], labels[train_idx], x[val_idx], labels[val_idx]
 
 
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of the training samples in one epoch, the same in both frameworks."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
+
+
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Seeded train/validation index split (0.2 held out)."""
     order = np.random.default_rng(seed + 1).permutation(count)
@@ -69,14 +73,38 @@ def to_channels_last(x: np.ndarray) -> np.ndarray:
 
 
 def make_datasets(
-    path: str, batch_size: int, seed: int
-) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
-    """Training and validation datasets (the validation one is None without a split)."""
+    path: str, batch_size: int, seed: int, epochs: int, max_steps: int | None = None
+) -> tuple[tf.data.Dataset, int, tf.data.Dataset | None, int]:
+    """The training batches of all epochs (one pipeline, so no per-epoch set-up cost) and the
+    batches per epoch; the validation batches (None without a split) and their count."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
-    train = tf.data.Dataset.from_tensor_slices((to_channels_last(x_train), y_train))
-    train = train.shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
-    train = train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    steps = -(-len(x_train) // batch_size)
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    orders = np.stack(
+        [
+            epoch_order(len(x_train), seed, epoch)[: steps * batch_size]
+            for epoch in range(epochs)
+        ]
+    )
+    x, y = tf.constant(to_channels_last(x_train)), tf.constant(y_train)
+    train = (
+        tf.data.Dataset.from_tensor_slices(orders)
+        .flat_map(
+            lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        )
+        .map(
+            lambda idx: (tf.gather(x, idx), tf.gather(y, idx)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        .prefetch(tf.data.AUTOTUNE)
+    )
     if len(x_val) == 0:
-        return train, None
-    val = tf.data.Dataset.from_tensor_slices((to_channels_last(x_val), y_val))
-    return train, val.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        return train, steps, None, 0
+    val_steps = -(-len(x_val) // batch_size)
+    if max_steps is not None:
+        val_steps = min(val_steps, max_steps)
+    val = tf.data.Dataset.from_tensor_slices((to_channels_last(x_val), y_val)).batch(
+        batch_size
+    )
+    return train, steps, val.cache().prefetch(tf.data.AUTOTUNE), val_steps

@@ -1,0 +1,90 @@
+"""Benchmark: the seeds' MNIST CNN recipes against the generated projects, same data and model.
+
+    .venv/bin/python bench/mnist_cnn.py [--samples 4096] [--epochs 2] [--runs 3]
+
+Data: random 28x28 digits written once as MNIST IDX files (for the generated projects) and as
+an .npz (for the seed programs). Prints samples/s and peak memory (medians), and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import struct
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from _util import generate, median, run_generated, run_seed
+
+
+def write_data(folder: Path, samples: int) -> Path:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(samples, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=samples, dtype=np.uint8)
+    with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb") as handle:
+        handle.write(struct.pack(">IIII", 0x803, samples, 28, 28) + images.tobytes())
+    with gzip.open(folder / "train-labels-idx1-ubyte.gz", "wb") as handle:
+        handle.write(struct.pack(">II", 0x801, samples) + labels.tobytes())
+    x = ((images.astype(np.float32) / 255 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
+    np.savez(folder / "mnist.npz", x=x, y=labels.astype(np.int64))
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=4096)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    data = write_data(Path(tempfile.mkdtemp()), args.samples)
+    project = generate(
+        "mnist_cnn", "--set", "data.validation_split=0.0", "--set", "train.early_stopping=null"
+    )
+    rows = {}
+    for name, runner in (
+        (
+            "seed PyTorch",
+            lambda: run_seed("mnist_cnn_torch.py", str(data / "mnist.npz"), str(args.epochs)),
+        ),
+        (
+            "generated PyTorch",
+            lambda: _generated(project / "pytorch", data, args.epochs, args.samples),
+        ),
+        (
+            "seed TensorFlow",
+            lambda: run_seed("mnist_cnn_tf.py", str(data / "mnist.npz"), str(args.epochs)),
+        ),
+        (
+            "generated TensorFlow",
+            lambda: _generated(project / "tensorflow", data, args.epochs, args.samples),
+        ),
+    ):
+        runs = [runner() for _ in range(args.runs)]
+        rows[name] = (
+            median([r["samples"] / r["wall_time_s"] for r in runs]),
+            median([r["peak_memory_mb"] for r in runs]),
+        )
+    print(
+        f"MNIST CNN, {args.samples} samples x {args.epochs} epochs, batch 64, medians of {args.runs} runs"
+    )
+    print("| program | samples/s | peak memory (MB) |")
+    print("|---|---|---|")
+    for name, (rate, memory) in rows.items():
+        print(f"| {name} | {rate:,.0f} | {memory:,.0f} |")
+    for framework in ("PyTorch", "TensorFlow"):
+        ratio = rows[f"generated {framework}"][0] / rows[f"seed {framework}"][0]
+        print(f"{framework}: generated / seed samples/s = {ratio:.2f}x")
+
+
+def _generated(project: Path, data: Path, epochs: int, samples: int) -> dict[str, float]:
+    metrics = run_generated(project, "--epochs", str(epochs), "--data", str(data))
+    return {
+        "wall_time_s": metrics["wall_time_s"],
+        "samples": samples * epochs,
+        "peak_memory_mb": metrics["peak_memory_mb"],
+    }
+
+
+if __name__ == "__main__":
+    main()

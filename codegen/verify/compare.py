@@ -1,0 +1,405 @@
+"""Compare the generated PyTorch and Keras projects: forward pass and a few training steps.
+
+Both models start from the same weights (PyTorch's initialization, moved into Keras with the
+registry's weight rules) and see the same batches. Results are plain values (`Check`), printed
+by the CLI and recorded as golden numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..check import CheckedModel
+from .projects import frameworks, load_project
+from .transfer import keras_name, torch_to_keras, weighted_rows
+
+DEFAULT_STEPS = 10
+
+
+@dataclass
+class Check:
+    """One comparison: a table, a verdict and what to tell the user."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    ok: bool = True
+    summary: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    """Everything `dlgen verify` found, plus the numbers recorded in golden/."""
+
+    checks: list[Check]
+    numbers: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+@dataclass
+class Pair:
+    """The two generated projects, their models (same weights) and the frameworks."""
+
+    checked: CheckedModel
+    fw: Any
+    torch_project: Any
+    tf_project: Any
+    torch_model: Any = None
+    keras_model: Any = None
+
+
+def _model_class(project: Any) -> Any:
+    module = project.model
+    nn = __import__("torch").nn
+    return next(
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, nn.Module)
+        and value.__module__ == module.__name__
+    )
+
+
+def build_pair(checked: CheckedModel, torch_dir: Any, tf_dir: Any, seed: int) -> Pair:
+    """Import both projects, build both models, and move PyTorch's initial weights into Keras."""
+    fw = frameworks()
+    pair = Pair(checked, fw, load_project(torch_dir), load_project(tf_dir, keep=True))
+    fw.torch.manual_seed(seed)
+    pair.torch_model = _model_class(pair.torch_project)()
+    fw.keras.utils.set_random_seed(seed)
+    pair.keras_model = pair.tf_project.model.build_model()
+    torch_to_keras(checked, pair.torch_model, pair.keras_model)
+    return pair
+
+
+def _to_keras_layout(array: Any, channels_first: bool) -> Any:
+    np = __import__("numpy")
+    return np.moveaxis(array, 1, -1) if channels_first and array.ndim >= 3 else array
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def synthetic_batches(
+    checked: CheckedModel, count: int, batch: int, seed: int
+) -> list[tuple[Any, Any]]:
+    """Random batches of the right kind, for specs whose data files are not at hand."""
+    np = __import__("numpy")
+    rng = np.random.default_rng(seed)
+    data = checked.loaded.spec.data
+    out = []
+    for _ in range(count):
+        shape = (batch, *checked.input.shape)
+        if checked.input.integer:
+            x = rng.integers(0, getattr(data, "vocab_size", 100), size=shape).astype(np.int64)
+        else:
+            x = rng.standard_normal(shape).astype(np.float32)
+        if checked.task == "classification":
+            y = rng.integers(0, data.num_classes, size=batch).astype(np.int64)
+        elif checked.task == "binary":
+            y = rng.integers(0, 2, size=(batch, 1)).astype(np.float32)
+        else:
+            y = rng.standard_normal((batch, *checked.output.shape)).astype(np.float32)
+        out.append((x, y))
+    return out
+
+
+def pipeline_batches(
+    pair: Pair, data_path: str, count: int, seed: int
+) -> tuple[list, list, int, Check]:
+    """The first `count` training batches from each generated pipeline, and a check that
+    they are identical (after moving channels last)."""
+    np = pair.fw.np
+    spec = pair.checked.loaded.spec
+    batch = spec.data.batch_size
+    epochs = 1 + count
+    loader, steps, _ = pair.torch_project.data.make_loaders(data_path, batch, seed, epochs)
+    torch_batches = [(x.numpy(), y.numpy()) for x, y in itertools.islice(loader, count)]
+    dataset, tf_steps, _, _ = pair.tf_project.data.make_datasets(data_path, batch, seed, epochs)
+    tf_batches = [(x.numpy(), y.numpy()) for x, y in itertools.islice(dataset, count)]
+    check = Check("identical batches", ["step", "batch size", "inputs equal", "targets equal"])
+    cf = pair.checked.input.channels_first and not pair.checked.input.integer
+    for step, ((tx, ty), (kx, ky)) in enumerate(zip(torch_batches, tf_batches, strict=True), 1):
+        same_x = np.array_equal(_to_keras_layout(tx, cf), kx)
+        same_y = np.array_equal(ty, ky)
+        check.rows.append([step, len(tx), same_x, same_y])
+        check.ok &= same_x and same_y
+    check.ok &= steps == tf_steps
+    check.summary = (
+        f"both pipelines give the same {count} batches ({steps} per epoch)"
+        if check.ok
+        else "the PyTorch and TensorFlow pipelines give different batches"
+    )
+    return torch_batches, tf_batches, steps, check
+
+
+# ---------------------------------------------------------------- forward
+
+
+def compare_forward(pair: Pair, x: Any, atol: float) -> tuple[Check, dict[str, Any]]:
+    """Inference-mode outputs of both models on `x`, layer by layer where a layer is a module."""
+    fw, checked = pair.fw, pair.checked
+    torch, keras, np = fw.torch, fw.keras, fw.np
+    tmodel, kmodel = pair.torch_model.eval(), pair.keras_model
+    captured: dict[str, Any] = {}
+    hooks = []
+    names = []
+    modules = dict(tmodel.named_children())
+    for row in checked.rows:
+        name = row.layer.name
+        if name in modules:
+            names.append(name)
+            hooks.append(
+                modules[name].register_forward_hook(
+                    lambda _m, _i, out, name=name: captured.__setitem__(name, out)
+                )
+            )
+    cf_input = checked.input.channels_first and not checked.input.integer
+    with torch.no_grad():
+        torch_out = tmodel(torch.from_numpy(x)).numpy()
+    for hook in hooks:
+        hook.remove()
+    names = [n for n in names if isinstance(captured.get(n), torch.Tensor)]
+    last_keras = {}
+    for row in checked.rows:
+        suffix = row.layer.op.keras(row.layer.params, list(row.inputs)).layers[-1][2]
+        last_keras[row.layer.name] = keras_name(row.layer.name, suffix)
+    outputs = [kmodel.get_layer(last_keras[n]).output for n in names]
+    probe = keras.Model(kmodel.inputs, outputs + [kmodel.outputs[0]])
+    keras_x = _to_keras_layout(x, cf_input)
+    keras_outs = probe([keras_x], training=False)
+    keras_outs = [
+        np.asarray(o) for o in (keras_outs if isinstance(keras_outs, list) else [keras_outs])
+    ]
+    check = Check("forward pass (inference mode)", ["layer", "op", "shape", "max abs diff", "ok"])
+    rows = {row.layer.name: row for row in checked.rows}
+    first_bad = None
+    for name, keras_value in zip(names, keras_outs, strict=False):
+        row = rows[name]
+        torch_value = _to_keras_layout(captured[name].numpy(), row.output.channels_first)
+        if row.output.flat_from and len(row.output.flat_from) >= 2:
+            # after a flatten of feature maps, Keras holds the values in (*S, C) order
+            unflat = torch_value.reshape(len(torch_value), *row.output.flat_from)
+            torch_value = np.moveaxis(unflat, 1, -1).reshape(len(torch_value), -1)
+        diff = (
+            float(np.max(np.abs(torch_value - keras_value)))
+            if torch_value.shape == keras_value.shape
+            else math.inf
+        )
+        good = diff <= atol
+        check.rows.append([name, row.layer.op.name, str(tuple(keras_value.shape)), diff, good])
+        if not good and first_bad is None:
+            first_bad = name
+    final_torch = _to_keras_layout(torch_out, checked.output.channels_first)
+    final_keras = keras_outs[-1]
+    diff = (
+        float(np.max(np.abs(final_torch - final_keras)))
+        if final_torch.shape == final_keras.shape
+        else math.inf
+    )
+    check.rows.append(["(output)", "", str(tuple(final_keras.shape)), diff, diff <= atol])
+    check.ok = diff <= atol and first_bad is None
+    if check.ok:
+        check.summary = f"outputs agree: max abs diff {diff:.3g} ≤ {atol:g}"
+    else:
+        where = first_bad or checked.loaded.output
+        check.summary = f"outputs differ (max abs diff {diff:.3g} > {atol:g}); first divergence at layer '{where}'"
+    numbers = {
+        "input_shape": list(x.shape),
+        "pytorch": final_torch.tolist(),
+        "tensorflow": final_keras.tolist(),
+    }
+    return check, numbers
+
+
+# ---------------------------------------------------------------- training
+
+
+def _disable_dropout(pair: Pair) -> bool:
+    torch, keras = pair.fw.torch, pair.fw.keras
+    found = False
+    for module in pair.torch_model.modules():
+        if isinstance(module, torch.nn.Dropout) and module.p:
+            module.p, found = 0.0, True
+        if isinstance(module, torch.nn.LSTM | torch.nn.GRU) and module.dropout:
+            module.dropout, found = 0.0, True
+    for layer in pair.keras_model._flatten_layers():
+        if isinstance(layer, keras.layers.Dropout) and layer.rate:
+            layer.rate, found = 0.0, True
+    return found
+
+
+def _comparable_steps(pair: Pair, steps: int, per_epoch: int) -> tuple[int, str | None]:
+    """Steps that can be compared exactly, and why fewer when they cannot."""
+    spec = pair.checked.loaded.spec
+    params = pair.checked.loaded.optimizer_params
+    momentum = getattr(params, "momentum", 0.0)
+    if spec.optimizer.schedule is not None and momentum and steps > per_epoch:
+        return per_epoch, (
+            "Keras folds the learning rate into the momentum buffer, PyTorch does not: with a "
+            "schedule the two drift once the rate changes, so only the first epoch "
+            f"({per_epoch} steps) is compared"
+        )
+    return steps, None
+
+
+def compare_training(
+    pair: Pair, torch_batches: list, tf_batches: list, per_epoch: int, rtol: float, wtol: float
+) -> tuple[list[Check], list[float], list[float]]:
+    """Train both models on the same batches; compare the loss at every step and final weights."""
+    fw = pair.fw
+    torch, tf = fw.torch, fw.tf
+    notes = []
+    if _disable_dropout(pair):
+        notes.append(
+            "dropout is off while comparing: the two frameworks draw different random masks"
+        )
+    steps, why = _comparable_steps(pair, len(torch_batches), per_epoch)
+    if why:
+        notes.append(why)
+    tp, kp = pair.torch_project.train, pair.tf_project.train
+    tmodel = pair.torch_model.train()
+    initial = _keras_layout_state(pair)
+    criterion = tp.build_loss()
+    optimizer = tp.build_optimizer(tmodel)
+    scheduler = tp.build_scheduler(optimizer) if hasattr(tp, "build_scheduler") else None
+    strategy = tf.distribute.get_strategy()
+    loss_fn, keras_optimizer, metrics = kp.build_training(pair.keras_model)
+    note, eps_schedule = _epsilon(pair, optimizer, keras_optimizer)
+    if note:
+        notes.append(note)
+    train_loop, _ = kp.make_loops(pair.keras_model, loss_fn, keras_optimizer, metrics, strategy)
+    spec = tf.nest.map_structure(
+        lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)), tf_batches[0]
+    )
+    dataset = tf.data.Dataset.from_generator(lambda: iter(tf_batches), output_signature=spec)
+    iterator = iter(dataset)
+    losses = Check("training loss per step", ["step", "pytorch", "tensorflow", "rel diff", "ok"])
+    torch_losses, tf_losses = [], []
+    one = tf.constant(1)
+    for step in range(steps):
+        if step and step % per_epoch == 0:
+            epoch = step // per_epoch
+            if scheduler is not None:
+                scheduler.step()
+            if hasattr(kp, "learning_rate"):
+                keras_optimizer.learning_rate = kp.learning_rate(
+                    epoch, float(keras_optimizer.learning_rate)
+                )
+        if eps_schedule is not None:
+            for group in optimizer.param_groups:
+                group["eps"] = eps_schedule(step + 1)
+        x, y = torch_batches[step]
+        t_loss = float(
+            tp.train_step(tmodel, torch.from_numpy(x), torch.from_numpy(y), criterion, optimizer)[0]
+        )
+        total, count, _ = train_loop(iterator, one)
+        k_loss = float(total) / int(count)
+        rel = abs(t_loss - k_loss) / max(abs(t_loss), abs(k_loss), 1e-12)
+        good = rel <= rtol or abs(t_loss - k_loss) <= 1e-7
+        losses.rows.append([step + 1, t_loss, k_loss, rel, good])
+        torch_losses.append(t_loss)
+        tf_losses.append(k_loss)
+        if not good and losses.ok:
+            losses.ok = False
+            losses.summary = f"losses diverge at step {step + 1}: {t_loss:.7g} vs {k_loss:.7g} (rel {rel:.2g} > {rtol:g})"
+    if losses.ok:
+        worst = max((r[3] for r in losses.rows), default=0.0)
+        losses.summary = f"{steps} steps agree: worst rel diff {worst:.3g} ≤ {rtol:g}"
+    losses.notes = notes
+    weights = _compare_weights(pair, initial, wtol)
+    return [losses, weights], torch_losses, tf_losses
+
+
+def _epsilon(pair: Pair, optimizer: Any, keras_optimizer: Any) -> tuple[str | None, Any]:
+    """Cancel the one optimizer difference that no Keras setting can: where epsilon enters.
+
+    Adam/AdamW: Keras adds epsilon before the bias correction, so PyTorch with
+    eps_t = eps / sqrt(1 - beta2^t) takes exactly Keras's step; verify sets that on the PyTorch
+    side. RMSprop (sqrt(v) + eps vs sqrt(v + eps)): both get a vanishing epsilon.
+    """
+    from ..ops import REGISTRY
+
+    loaded = pair.checked.loaded
+    op = REGISTRY.optimizers[loaded.spec.optimizer.type]
+    params = loaded.optimizer_params
+    if op.torch_eps_matching_keras is not None:
+        return (
+            f"{op.name}: Keras adds epsilon ({params.eps:g}) before the bias correction, PyTorch "
+            "after it; PyTorch is stepped with eps / sqrt(1 - beta2^t) here, which is Keras's "
+            "update exactly. With the same eps the two differ where gradients are tiny",
+            lambda step: op.torch_eps_matching_keras(params, step),
+        )
+    if op.negligible_eps is not None:
+        for group in optimizer.param_groups:
+            group["eps"] = op.negligible_eps[0]
+        keras_optimizer.epsilon = op.negligible_eps[1]
+        return (
+            f"{op.name}: epsilon enters inside the square root in Keras and outside in PyTorch; "
+            f"compared with a vanishing epsilon in both instead of {params.eps:g}",
+            None,
+        )
+    return None, None
+
+
+def _keras_layout_state(pair: Pair) -> dict[str, list]:
+    """The PyTorch model's weights converted to Keras layout, by Keras layer name."""
+    state = {k: v.detach().numpy().copy() for k, v in pair.torch_model.state_dict().items()}
+    out: dict[str, list] = {}
+    for row in weighted_rows(pair.checked):
+        name = row.layer.name
+        own = {k[len(name) + 1 :]: v for k, v in state.items() if k.startswith(name + ".")}
+        for suffix, arrays in row.layer.op.weights.to_keras(
+            row.layer.params, list(row.inputs), own
+        ).items():
+            out[keras_name(name, suffix)] = arrays
+    return out
+
+
+# A layer passes when its weights agree to `wtol`, or when the difference is tiny next to how
+# far training moved them: adaptive optimizers (Adam, RMSprop) turn float noise in near-zero
+# gradients into steps of about lr, so a few such weights may differ while the layer agrees.
+RELATIVE_UPDATE_TOLERANCE = 1e-2
+
+
+def _compare_weights(pair: Pair, initial: dict[str, list], wtol: float) -> Check:
+    """Final weights, compared in Keras layout (the PyTorch ones converted by the rules)."""
+    np = pair.fw.np
+    check = Check(
+        "weights after training",
+        ["layer", "max abs diff", "‖diff‖ / ‖update‖", "ok"],
+    )
+    final = _keras_layout_state(pair)
+    worst_layer, worst = None, 0.0
+    for layer_name, expected in final.items():
+        layer = pair.keras_model.get_layer(layer_name)
+        actual = layer.get_weights()
+        triples = list(zip(expected, actual, initial[layer_name], strict=True))
+        if isinstance(layer, pair.fw.keras.layers.BatchNormalization):
+            triples = triples[:3]  # moving variance: PyTorch stores the unbiased estimate
+            check.notes = [
+                "BatchNorm moving variance is not compared: PyTorch keeps the unbiased batch "
+                "variance, Keras the biased one (a factor n/(n-1))"
+            ]
+        diff = max(float(np.max(np.abs(a - b))) for a, b, _ in triples)
+        moved = math.sqrt(sum(float(np.sum((a - w0) ** 2)) for a, _, w0 in triples))
+        apart = math.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b, _ in triples))
+        relative = apart / moved if moved else (0.0 if apart == 0 else math.inf)
+        good = diff <= wtol or relative <= RELATIVE_UPDATE_TOLERANCE
+        check.rows.append([layer_name, diff, relative, good])
+        if not good and (worst_layer is None or relative > worst):
+            worst_layer, worst = layer_name, relative
+        check.ok &= good
+    check.summary = (
+        f"weights agree (max abs diff ≤ {wtol:g} or ≤ {RELATIVE_UPDATE_TOLERANCE:g} of the update)"
+        if check.ok
+        else f"weights differ most in layer '{worst_layer}': {worst:.3g} of the update"
+    )
+    return check

@@ -1,0 +1,56 @@
+"""Import a generated project's modules (data, model, train, export) in isolation.
+
+Both projects use the same module names, so each is imported under a clean `sys.modules`
+and `sys.path`, and the loaded modules are returned in a namespace.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+PROJECT_MODULES = ("data", "model", "export", "train")
+
+
+def frameworks() -> SimpleNamespace:
+    """Import torch and TensorFlow with the settings comparisons need (oneDNN and TF32 off)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    import keras
+    import numpy
+    import tensorflow
+    import torch
+
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    tensorflow.config.experimental.enable_tensor_float_32_execution(False)
+    return SimpleNamespace(torch=torch, tf=tensorflow, keras=keras, np=numpy)
+
+
+@contextmanager
+def _isolated(folder: Path, keep: bool):
+    for name in PROJECT_MODULES:
+        sys.modules.pop(name, None)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        if not keep:
+            for name in PROJECT_MODULES:
+                sys.modules.pop(name, None)
+
+
+def load_project(folder: Path, keep: bool = False) -> SimpleNamespace:
+    """The project's modules as attributes: `.data`, `.model`, `.train`, `.export`.
+
+    `keep` leaves them in `sys.modules` until the next project is loaded: TensorFlow's
+    AutoGraph looks functions' modules up there when it converts them.
+    """
+    with _isolated(folder, keep):
+        modules = {name: importlib.import_module(name) for name in PROJECT_MODULES}
+    return SimpleNamespace(**modules, folder=folder)

@@ -1,0 +1,125 @@
+"""dlgen verify: every example passes, golden numbers hold, and planted mismatches are caught."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from regen_golden import VERIFY_ARGS
+
+from codegen.backends import generate_all
+from codegen.check import check
+from codegen.ops import REGISTRY
+from codegen.render import write_tree
+from codegen.spec import load_spec
+from conftest import EXAMPLE_NAMES, EXAMPLES, REGEN_COMMAND, REPO, run_dlgen
+
+pytestmark = pytest.mark.slow
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def assert_numbers_close(expected: object, actual: object, where: str) -> None:
+    """Compare nested lists of numbers; name the output, its shape and the worst element."""
+    if isinstance(expected, dict):
+        assert set(expected) == set(actual), f"{where}: keys {sorted(expected)} vs {sorted(actual)}"
+        for key in expected:
+            assert_numbers_close(expected[key], actual[key], f"{where}.{key}")
+        return
+    want, got = np.asarray(expected, dtype=float), np.asarray(actual, dtype=float)
+    assert want.shape == got.shape, f"{where}: shape {want.shape} recorded, {got.shape} now"
+    if want.size == 0:
+        return
+    excess = np.abs(got - want) - (ATOL + RTOL * np.abs(want))
+    worst = np.unravel_index(int(np.argmax(excess)), want.shape)
+    assert excess[worst] <= 0, (
+        f"{where} {want.shape}: worst element {tuple(int(i) for i in worst)} is {got[worst]!r}, "
+        f"golden {want[worst]!r} (rtol {RTOL}, atol {ATOL}); if intended, run {REGEN_COMMAND}"
+    )
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_verifies_and_matches_golden_numbers(name: str, tmp_path: Path) -> None:
+    record = tmp_path / "numbers.json"
+    result = run_dlgen("verify", name, *VERIFY_ARGS.get(name, []), "--record", str(record))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "verify: all checks passed" in result.stdout
+    golden = json.loads((REPO / "golden" / name / "numbers.json").read_text())
+    actual = json.loads(record.read_text())
+    assert_numbers_close(golden, actual, f"golden/{name}/numbers.json")
+
+
+def test_sgd_and_adam_are_both_exercised() -> None:
+    optimizers = {load_spec(EXAMPLES / f"{n}.yaml").spec.optimizer.type for n in EXAMPLE_NAMES}
+    assert {"sgd", "adam"} <= optimizers
+
+
+def test_planted_default_mismatch_is_named(tmp_path: Path) -> None:
+    """A wrong BatchNorm epsilon in the generated Keras model fails at that layer."""
+    out = tmp_path / "pair"
+    assert run_dlgen("new", "resnet_block", "-o", str(out)).returncode == 0
+    model = out / "tensorflow" / "model.py"
+    text = model.read_text()
+    assert "epsilon=1e-05" in text
+    model.write_text(text.replace("epsilon=1e-05", "epsilon=0.001", 1))
+    result = run_dlgen("verify", "--project", str(out), "--steps", "2")
+    assert result.returncode == 1
+    assert "first divergence at layer 'stem_bn'" in result.stdout
+    assert "verify: FAILED" in result.stdout
+
+
+def test_planted_weight_rule_mismatch_is_named(tmp_path: Path, monkeypatch) -> None:
+    """A Linear rule that forgets the NCHW/NHWC flatten order fails at the Dense after it."""
+    from codegen.ops.weights import WeightRule
+    from codegen.verify.run import verify_projects
+
+    linear = REGISTRY.layers["linear"]
+    naive = WeightRule(
+        lambda p, inputs, state: {"": [state["weight"].T, state["bias"]]},
+        linear.weights.to_torch,
+    )
+    monkeypatch.setitem(REGISTRY.layers, "linear", dataclasses.replace(linear, weights=naive))
+    checked = check(load_spec(EXAMPLES / "mnist_cnn.yaml"))
+    write_tree(generate_all(checked, "both", "x"), tmp_path / "pair")
+    result = verify_projects(
+        checked, tmp_path / "pair" / "pytorch", tmp_path / "pair" / "tensorflow", steps=2
+    )
+    forward = next(c for c in result.checks if c.title.startswith("forward"))
+    assert not forward.ok
+    assert "first divergence at layer 'fc1'" in forward.summary
+
+
+def test_weight_rules_round_trip() -> None:
+    """PyTorch → Keras → PyTorch gives back every tensor (the LSTM's frozen b_hh stays 0)."""
+    import torch
+
+    from codegen.verify.compare import build_pair
+    from codegen.verify.transfer import keras_to_torch_state
+
+    for name in ("mnist_cnn", "text_lstm", "resnet_block"):
+        checked = check(load_spec(EXAMPLES / f"{name}.yaml"))
+        folder = REPO / "golden" / name / "tree"
+        pair = build_pair(checked, folder / "pytorch", folder / "tensorflow", seed=0)
+        original = {k: v.numpy() for k, v in pair.torch_model.state_dict().items()}
+        back = keras_to_torch_state(checked, pair.keras_model)
+        for key, value in original.items():
+            if key.endswith("num_batches_tracked"):
+                continue
+            assert np.array_equal(back[key], value), (name, key)
+        assert isinstance(pair.torch_model, torch.nn.Module)
+
+
+VALID = sorted((REPO / "tests" / "data" / "valid").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", VALID, ids=lambda p: p.stem)
+def test_op_zoo_specs_verify(spec: Path) -> None:
+    """Specs that exercise every weight rule (conv1d, conv-transpose with crop, stacked
+    bidirectional GRU/LSTM, layer norm, concat, reshape after flatten) pass verify."""
+    result = run_dlgen("verify", str(spec.relative_to(REPO)))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "verify: all checks passed" in result.stdout
+    assert "AutoGraph could not transform" not in result.stderr
