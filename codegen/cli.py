@@ -25,6 +25,10 @@ app = typer.Typer(
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 DEFAULT_EXAMPLE = "mnist_cnn"
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
+]
 FRAMEWORKS = ("torch", "tf", "both")
 
 
@@ -77,10 +81,7 @@ def new(
     force: Annotated[
         bool, typer.Option("--force", help="replace an existing output folder")
     ] = False,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
-    ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Generate PyTorch (five steps) and/or TensorFlow (six steps) projects from a spec."""
     from .backends import generate_all
@@ -123,10 +124,7 @@ def _print_tree(target: Path, files: list[str], framework: str) -> None:
 @app.command(name="check")
 def check_command(
     spec: Annotated[str, typer.Argument(help="spec file or built-in example name")],
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
-    ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Check a spec: print each layer's output shape, or the first error."""
     from .backends.common import shape_text
@@ -177,10 +175,10 @@ def verify(
     record: Annotated[
         Path | None, typer.Option("--record", help="write the numbers as JSON")
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="override a spec value: data.input_shape=[3,32,32]"),
-    ] = None,
+    device: Annotated[
+        str, typer.Option("--device", help="cpu, or cuda where PyTorch and TensorFlow see a GPU")
+    ] = "cpu",
+    set_: SetOption = None,
     bench: Annotated[
         bool,
         typer.Option("--bench", help="also train both projects and compare time, memory, loss"),
@@ -202,11 +200,13 @@ def verify(
 
     report = ""
     try:
+        if device not in ("cpu", "cuda"):
+            raise DlgenError(f"unknown device '{device}'; use cpu or cuda", Location("--device"))
         if project is not None:
             if spec is not None:
                 raise DlgenError("give a spec or --project, not both", Location("--project"))
             checked = _load(str(project / SPEC_COPY), set_ or [])
-            result = _verify(checked, project, data, steps, atol, rtol, wtol)
+            result = _verify(checked, project, data, steps, atol, rtol, wtol, device)
             if bench:
                 report = _bench(checked, project, data, bench_epochs, bench_steps, bench_out)
         else:
@@ -214,7 +214,7 @@ def verify(
             with tempfile.TemporaryDirectory(prefix="dlgen-verify-") as folder:
                 target = Path(folder) / "projects"
                 write_tree(generate_all(checked, "both", "verify"), target)
-                result = _verify(checked, target, data, steps, atol, rtol, wtol)
+                result = _verify(checked, target, data, steps, atol, rtol, wtol, device)
                 if bench:
                     report = _bench(checked, target, data, bench_epochs, bench_steps, bench_out)
     except DlgenError as error:
@@ -228,12 +228,22 @@ def verify(
         raise typer.Exit(1)
 
 
-def _verify(checked: Any, folder: Path, data: str | None, steps, atol, rtol, wtol) -> Any:
+def _verify(
+    checked: Any, folder: Path, data: str | None, steps, atol, rtol, wtol, device="cpu"
+) -> Any:
     from .backends import FOLDERS
     from .verify.run import verify_projects
 
     return verify_projects(
-        checked, folder / FOLDERS["torch"], folder / FOLDERS["tf"], data, steps, atol, rtol, wtol
+        checked,
+        folder / FOLDERS["torch"],
+        folder / FOLDERS["tf"],
+        data,
+        steps,
+        atol,
+        rtol,
+        wtol,
+        device,
     )
 
 

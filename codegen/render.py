@@ -6,6 +6,7 @@ destination, and only then moved into place, so a failure never leaves half a pr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -31,9 +32,23 @@ class PlannedFile:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates are cached too (Jinja checks each template's source is unchanged)."""
+    root = _cache_root()
+    if root is None:
+        return None
+    folder = root / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -61,17 +76,27 @@ def black_mode():
     return black.Mode(line_length=LINE_LENGTH)
 
 
-def _cache_dir() -> Path | None:
+@functools.cache
+def _cache_root() -> Path | None:
+    """Per-user cache for formatted files and compiled templates; DLGEN_NO_CACHE turns it off."""
+    if os.environ.get("DLGEN_NO_CACHE"):
+        return None
     root = os.environ.get("DLGEN_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dlgen"
     )
-    if os.environ.get("DLGEN_NO_CACHE"):
+    return Path(root)
+
+
+@functools.cache
+def _cache_dir() -> Path | None:
+    root = _cache_root()
+    if root is None:
         return None
     from importlib.metadata import version
 
     # black is pinned in pyproject.toml; keying by the installed version keeps a cache honest
     # if another version is installed anyway.
-    return Path(root) / f"black-{version('black')}-{LINE_LENGTH}"
+    return root / f"black-{version('black')}-{LINE_LENGTH}"
 
 
 def format_python(source: str, name: str) -> str:

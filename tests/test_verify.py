@@ -123,3 +123,19 @@ def test_op_zoo_specs_verify(spec: Path) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "verify: all checks passed" in result.stdout
     assert "AutoGraph could not transform" not in result.stderr
+
+
+def test_device_cuda_runs_on_a_gpu_or_says_there_is_none() -> None:
+    import tensorflow as tf
+    import torch
+
+    result = run_dlgen("verify", "linear_regression", "--device", "cuda", "--steps", "3")
+    if torch.cuda.is_available() and tf.config.list_physical_devices("GPU"):
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert "verify: all checks passed" in result.stdout
+    else:
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1] == (
+            "--device: error: no CUDA device is visible to both PyTorch and TensorFlow; "
+            "run without --device cuda"
+        )

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import __version__
 from ..check import CheckedModel, parameter_count
+from ..render import PlannedFile
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -74,3 +75,17 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
 def _monitor_mode(checked: CheckedModel) -> str:
     stopping = checked.loaded.spec.train.early_stopping
     return "max" if stopping and stopping.monitor.endswith("accuracy") else "min"
+
+
+def project_files(folder: str) -> list[PlannedFile]:
+    """The files every generated project has, from templates/<folder>/ (and common/)."""
+    return [
+        PlannedFile("README.md", f"{folder}/README.md.j2"),
+        PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
+        PlannedFile("requirements.txt", f"{folder}/requirements.txt.j2"),
+        PlannedFile("data.py", f"{folder}/data.py.j2"),
+        PlannedFile("model.py", f"{folder}/model.py.j2"),
+        PlannedFile("train.py", f"{folder}/train.py.j2"),
+        PlannedFile("export.py", f"{folder}/export.py.j2"),
+        PlannedFile("tests/test_smoke.py", f"{folder}/test_smoke.py.j2"),
+    ]

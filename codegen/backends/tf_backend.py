@@ -9,7 +9,7 @@ from ..errors import DlgenError
 from ..ops import REGISTRY
 from ..ops.registry import KERAS_REGULARIZERS
 from ..render import PlannedFile
-from .common import common_context, shape_text
+from .common import common_context, project_files, shape_text
 
 
 def _l2(checked: CheckedModel) -> float:
@@ -134,14 +134,4 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **training_context(checked),
         "framework": "tensorflow",
     }
-    files = [
-        PlannedFile("README.md", "tf/README.md.j2"),
-        PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
-        PlannedFile("requirements.txt", "tf/requirements.txt.j2"),
-        PlannedFile("data.py", "tf/data.py.j2"),
-        PlannedFile("model.py", "tf/model.py.j2"),
-        PlannedFile("train.py", "tf/train.py.j2"),
-        PlannedFile("export.py", "tf/export.py.j2"),
-        PlannedFile("tests/test_smoke.py", "tf/test_smoke.py.j2"),
-    ]
-    return files, context
+    return project_files("tf"), context

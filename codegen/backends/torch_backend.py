@@ -7,7 +7,7 @@ from typing import Any
 from ..check import CheckedModel
 from ..ops import REGISTRY
 from ..render import PlannedFile
-from .common import common_context, shape_text
+from .common import common_context, project_files, shape_text
 
 _IMPORTS = {
     "torch": "import torch",
@@ -77,14 +77,4 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **training_context(checked),
         "framework": "pytorch",
     }
-    files = [
-        PlannedFile("README.md", "torch/README.md.j2"),
-        PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
-        PlannedFile("requirements.txt", "torch/requirements.txt.j2"),
-        PlannedFile("data.py", "torch/data.py.j2"),
-        PlannedFile("model.py", "torch/model.py.j2"),
-        PlannedFile("train.py", "torch/train.py.j2"),
-        PlannedFile("export.py", "torch/export.py.j2"),
-        PlannedFile("tests/test_smoke.py", "torch/test_smoke.py.j2"),
-    ]
-    return files, context
+    return project_files("torch"), context

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 class Params(BaseModel):
     """Base of every op's parameter model: strict, frozen, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 @dataclass(frozen=True)

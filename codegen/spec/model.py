@@ -25,7 +25,7 @@ from .names import check_layer_name, check_project_name, suggest
 class StrictModel(BaseModel):
     """Unknown keys are errors, with the closest known key suggested."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -192,7 +192,7 @@ Data = Annotated[
 class LayerSpec(BaseModel):
     """One layer: `op`, an optional `name` (and `inputs` in a graph); every other key is a parameter."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     op: str = Field(description="an op from `dlgen ops`")
     name: str | None = None
@@ -261,7 +261,7 @@ class Model(StrictModel):
 class Typed(BaseModel):
     """A `{type: name, param: value, ...}` block (or a bare name) checked against the registry."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
     type: str
 
     @model_validator(mode="before")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..check import CheckedModel
+from ..errors import DlgenError, Location
 from .projects import frameworks, load_project
 from .transfer import keras_name, torch_to_keras, weighted_rows
 
@@ -53,6 +54,7 @@ class Pair:
     tf_project: Any
     torch_model: Any = None
     keras_model: Any = None
+    device: str = "cpu"
 
 
 def _model_class(project: Any) -> Any:
@@ -67,15 +69,27 @@ def _model_class(project: Any) -> Any:
     )
 
 
-def build_pair(checked: CheckedModel, torch_dir: Any, tf_dir: Any, seed: int) -> Pair:
+def build_pair(
+    checked: CheckedModel, torch_dir: Any, tf_dir: Any, seed: int, device: str = "cpu"
+) -> Pair:
     """Import both projects, build both models, and move PyTorch's initial weights into Keras."""
     fw = frameworks()
-    pair = Pair(checked, fw, load_project(torch_dir), load_project(tf_dir, keep=True))
+    if device == "cuda" and not (
+        fw.torch.cuda.is_available() and fw.tf.config.list_physical_devices("GPU")
+    ):
+        raise DlgenError(
+            "no CUDA device is visible to both PyTorch and TensorFlow; run without --device cuda",
+            Location("--device"),
+        )
+    pair = Pair(
+        checked, fw, load_project(torch_dir), load_project(tf_dir, keep=True), device=device
+    )
     fw.torch.manual_seed(seed)
     pair.torch_model = _model_class(pair.torch_project)()
     fw.keras.utils.set_random_seed(seed)
     pair.keras_model = pair.tf_project.model.build_model()
     torch_to_keras(checked, pair.torch_model, pair.keras_model)
+    pair.torch_model.to(device)
     return pair
 
 
@@ -163,7 +177,7 @@ def compare_forward(pair: Pair, x: Any, atol: float) -> tuple[Check, dict[str, A
             )
     cf_input = checked.input.channels_first and not checked.input.integer
     with torch.no_grad():
-        torch_out = tmodel(torch.from_numpy(x)).numpy()
+        torch_out = tmodel(torch.from_numpy(x).to(pair.device)).cpu().numpy()
     for hook in hooks:
         hook.remove()
     names = [n for n in names if isinstance(captured.get(n), torch.Tensor)]
@@ -183,7 +197,7 @@ def compare_forward(pair: Pair, x: Any, atol: float) -> tuple[Check, dict[str, A
     first_bad = None
     for name, keras_value in zip(names, keras_outs, strict=False):
         row = rows[name]
-        torch_value = _to_keras_layout(captured[name].numpy(), row.output.channels_first)
+        torch_value = _to_keras_layout(captured[name].cpu().numpy(), row.output.channels_first)
         if row.output.flat_from and len(row.output.flat_from) >= 2:
             # after a flatten of feature maps, Keras holds the values in (*S, C) order
             unflat = torch_value.reshape(len(torch_value), *row.output.flat_from)
@@ -298,7 +312,13 @@ def compare_training(
                 group["eps"] = eps_schedule(step + 1)
         x, y = torch_batches[step]
         t_loss = float(
-            tp.train_step(tmodel, torch.from_numpy(x), torch.from_numpy(y), criterion, optimizer)[0]
+            tp.train_step(
+                tmodel,
+                torch.from_numpy(x).to(pair.device),
+                torch.from_numpy(y).to(pair.device),
+                criterion,
+                optimizer,
+            )[0]
         )
         total, count, _ = train_loop(iterator, one)
         k_loss = float(total) / int(count)
@@ -351,7 +371,7 @@ def _epsilon(pair: Pair, optimizer: Any, keras_optimizer: Any) -> tuple[str | No
 
 def _keras_layout_state(pair: Pair) -> dict[str, list]:
     """The PyTorch model's weights converted to Keras layout, by Keras layer name."""
-    state = {k: v.detach().numpy().copy() for k, v in pair.torch_model.state_dict().items()}
+    state = {k: v.detach().cpu().numpy().copy() for k, v in pair.torch_model.state_dict().items()}
     out: dict[str, list] = {}
     for row in weighted_rows(pair.checked):
         name = row.layer.name

@@ -28,10 +28,11 @@ def verify_projects(
     atol: float = 1e-5,
     rtol: float = 1e-4,
     wtol: float = 1e-4,
+    device: str = "cpu",
 ) -> Result:
     """Forward comparison, then `steps` training steps on identical batches."""
     seed = checked.loaded.spec.train.seed
-    pair = build_pair(checked, torch_dir, tf_dir, seed)
+    pair = build_pair(checked, torch_dir, tf_dir, seed, device)
     checks: list[Check] = []
     kind = checked.loaded.spec.data.kind
     if kind in FILE_KINDS and data_path is None:
