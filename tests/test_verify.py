@@ -139,3 +139,21 @@ def test_device_cuda_runs_on_a_gpu_or_says_there_is_none() -> None:
             "--device: error: no CUDA device is visible to both PyTorch and TensorFlow; "
             "run without --device cuda"
         )
+
+
+def test_bench_writes_the_comparison_table_and_plot(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    result = run_dlgen(
+        "verify", "resnet_block", "--steps", "2", "--bench", "--bench-epochs", "2",
+        "--bench-steps", "2", "--bench-out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    rows = json.loads((out / "bench.json").read_text())
+    assert [row["framework"] for row in rows] == ["pytorch", "tensorflow"]
+    for row in rows:
+        assert row["train_time_s"] > 0 and row["peak_memory_mb"] > 0
+        assert len(row["losses"]) == 2 and row["final_metric"].startswith("val_accuracy")
+    table = (out / "bench.md").read_text()
+    assert "| framework | train time (s) | process time (s) | peak memory (MB) |" in table
+    assert "| pytorch |" in result.stdout and "| tensorflow |" in result.stdout
+    assert (out / "loss_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

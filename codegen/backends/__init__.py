@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import CheckedModel
-from ..render import render_plan
+from ..render import PlannedFile, render_plan
 from . import tf_backend, torch_backend
 
 FRAMEWORKS = {"torch": torch_backend, "tf": tf_backend}
@@ -30,6 +30,8 @@ def generate_all(checked: CheckedModel, framework: str, spec_name: str) -> dict[
     if framework != "both":
         return generate(checked, framework, spec_name)
     out: dict[str, str] = {SPEC_COPY: spec_copy(checked)}
+    _, context = tf_backend.plan(checked, spec_name)
+    out.update(render_plan([PlannedFile("README.md", "tutorial/README.md.j2")], context))
     for name in ("torch", "tf"):
         for path, text in generate(checked, name, spec_name).items():
             out[f"{FOLDERS[name]}/{path}"] = text

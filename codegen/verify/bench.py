@@ -56,10 +56,8 @@ def summarize(
     framework: str, metrics: dict[str, Any], elapsed: float, samples: int | None
 ) -> BenchRow:
     final = metrics["final"]
-    metric = next(
-        ((k, v) for k, v in final.items() if k in ("val_accuracy", "accuracy", "val_mae", "mae")),
-        None,
-    )
+    preferred = ("val_accuracy", "accuracy", "val_mae", "mae", "val_mse", "mse")
+    metric = next(((k, final[k]) for k in preferred if k in final), None)
     wall = metrics["wall_time_s"]
     return BenchRow(
         framework=framework,
@@ -95,12 +93,14 @@ def plot(rows: list[BenchRow], path: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figure, axis = plt.subplots(figsize=(6, 4), dpi=100)
     for row in rows:
         axis.plot(
             range(1, len(row.losses) + 1), row.losses, marker="o", markersize=3, label=row.framework
         )
+    axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axis.set_xlabel("epoch")
     axis.set_ylabel("training loss")
     axis.set_title(title)
