@@ -202,9 +202,16 @@ def verify(
     try:
         if device not in ("cpu", "cuda"):
             raise DlgenError(f"unknown device '{device}'; use cpu or cuda", Location("--device"))
+        if data is not None and not Path(data).exists():
+            raise DlgenError("no such data file or folder", Location(data))
         if project is not None:
             if spec is not None:
                 raise DlgenError("give a spec or --project, not both", Location("--project"))
+            if not (project / SPEC_COPY).is_file():
+                raise DlgenError(
+                    f"not a pair made by `dlgen new --framework both` (no {SPEC_COPY})",
+                    Location(str(project)),
+                )
             checked = _load(str(project / SPEC_COPY), set_ or [])
             result = _verify(checked, project, data, steps, atol, rtol, wtol, device)
             if bench:

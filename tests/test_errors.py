@@ -134,3 +134,17 @@ def test_bias_before_batchnorm_is_a_warning() -> None:
         "tests/data/valid/signal_graph.yaml:8:22: warning: 'narrow' has a bias that batch norm "
         "'norm' cancels: it only adds noise (which Adam and RMSprop amplify); set bias: false\n"
     )
+
+
+def test_verify_project_without_spec_copy(tmp_path: Path) -> None:
+    result = run_dlgen("verify", "--project", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{tmp_path}: error: not a pair made by `dlgen new --framework both` (no dlgen-spec.yaml)\n"
+    )
+
+
+def test_verify_missing_data(tmp_path: Path) -> None:
+    result = run_dlgen("verify", "mnist_cnn", "--data", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert result.stderr == f"{tmp_path / 'nope'}: error: no such data file or folder\n"
