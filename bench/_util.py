@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import statistics
@@ -12,6 +11,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from codegen.verify.bench import run_project  # noqa: E402
+
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
 
@@ -28,16 +31,9 @@ def generate(example: str, *extra: str) -> Path:
 
 
 def run_generated(project: Path, *args: str) -> dict:
-    """Run a generated train.py; returns its metrics.json."""
-    out = Path(tempfile.mkdtemp(prefix="dlgen-run-"))
-    subprocess.run(
-        [sys.executable, "train.py", *args, "--out", str(out)],
-        cwd=project,
-        check=True,
-        capture_output=True,
-        env=ENV,
-    )
-    return json.loads((out / "metrics.json").read_text())
+    """Run a generated train.py (the same runner as `dlgen verify --bench`); its metrics.json."""
+    metrics, _ = run_project(project, list(args), Path(tempfile.mkdtemp(prefix="dlgen-run-")))
+    return metrics
 
 
 def run_seed(script: str, *args: str) -> dict[str, float]:

@@ -15,7 +15,7 @@ from typing import Any
 from ..check import CheckedModel
 from ..errors import DlgenError, Location
 from .projects import frameworks, load_project
-from .transfer import keras_name, torch_to_keras, weighted_rows
+from .transfer import keras_name, torch_state_in_keras_layout, torch_to_keras
 
 DEFAULT_STEPS = 10
 
@@ -98,6 +98,13 @@ def _to_keras_layout(array: Any, channels_first: bool) -> Any:
     return np.moveaxis(array, 1, -1) if channels_first and array.ndim >= 3 else array
 
 
+def keras_input(checked: CheckedModel, x: Any) -> Any:
+    """A model input batch moved to the Keras layout (feature maps channels-last)."""
+    np = __import__("numpy")
+    channels_first = checked.input.channels_first and not checked.input.integer
+    return np.ascontiguousarray(_to_keras_layout(x, channels_first))
+
+
 # ---------------------------------------------------------------- inputs
 
 
@@ -139,9 +146,8 @@ def pipeline_batches(
     dataset, tf_steps, _, _ = pair.tf_project.data.make_datasets(data_path, batch, seed, epochs)
     tf_batches = [(x.numpy(), y.numpy()) for x, y in itertools.islice(dataset, count)]
     check = Check("identical batches", ["step", "batch size", "inputs equal", "targets equal"])
-    cf = pair.checked.input.channels_first and not pair.checked.input.integer
     for step, ((tx, ty), (kx, ky)) in enumerate(zip(torch_batches, tf_batches, strict=True), 1):
-        same_x = np.array_equal(_to_keras_layout(tx, cf), kx)
+        same_x = np.array_equal(keras_input(pair.checked, tx), kx)
         same_y = np.array_equal(ty, ky)
         check.rows.append([step, len(tx), same_x, same_y])
         check.ok &= same_x and same_y
@@ -175,7 +181,6 @@ def compare_forward(pair: Pair, x: Any, atol: float) -> tuple[Check, dict[str, A
                     lambda _m, _i, out, name=name: captured.__setitem__(name, out)
                 )
             )
-    cf_input = checked.input.channels_first and not checked.input.integer
     with torch.no_grad():
         torch_out = tmodel(torch.from_numpy(x).to(pair.device)).cpu().numpy()
     for hook in hooks:
@@ -187,8 +192,7 @@ def compare_forward(pair: Pair, x: Any, atol: float) -> tuple[Check, dict[str, A
         last_keras[row.layer.name] = keras_name(row.layer.name, suffix)
     outputs = [kmodel.get_layer(last_keras[n]).output for n in names]
     probe = keras.Model(kmodel.inputs, outputs + [kmodel.outputs[0]])
-    keras_x = _to_keras_layout(x, cf_input)
-    keras_outs = probe([keras_x], training=False)
+    keras_outs = probe([keras_input(checked, x)], training=False)
     keras_outs = [
         np.asarray(o) for o in (keras_outs if isinstance(keras_outs, list) else [keras_outs])
     ]
@@ -280,7 +284,7 @@ def compare_training(
         notes.append(why)
     tp, kp = pair.torch_project.train, pair.tf_project.train
     tmodel = pair.torch_model.train()
-    initial = _keras_layout_state(pair)
+    initial = torch_state_in_keras_layout(pair.checked, pair.torch_model)
     criterion = tp.build_loss()
     optimizer = tp.build_optimizer(tmodel)
     scheduler = tp.build_scheduler(optimizer) if hasattr(tp, "build_scheduler") else None
@@ -369,20 +373,6 @@ def _epsilon(pair: Pair, optimizer: Any, keras_optimizer: Any) -> tuple[str | No
     return None, None
 
 
-def _keras_layout_state(pair: Pair) -> dict[str, list]:
-    """The PyTorch model's weights converted to Keras layout, by Keras layer name."""
-    state = {k: v.detach().cpu().numpy().copy() for k, v in pair.torch_model.state_dict().items()}
-    out: dict[str, list] = {}
-    for row in weighted_rows(pair.checked):
-        name = row.layer.name
-        own = {k[len(name) + 1 :]: v for k, v in state.items() if k.startswith(name + ".")}
-        for suffix, arrays in row.layer.op.weights.to_keras(
-            row.layer.params, list(row.inputs), own
-        ).items():
-            out[keras_name(name, suffix)] = arrays
-    return out
-
-
 # A layer passes when its weights agree to `wtol`, or when the difference is tiny next to how
 # far training moved them: adaptive optimizers (Adam, RMSprop) turn float noise in near-zero
 # gradients into steps of about lr, so a few such weights may differ while the layer agrees.
@@ -396,7 +386,7 @@ def _compare_weights(pair: Pair, initial: dict[str, list], wtol: float) -> Check
         "weights after training",
         ["layer", "max abs diff", "‖diff‖ / ‖update‖", "ok"],
     )
-    final = _keras_layout_state(pair)
+    final = torch_state_in_keras_layout(pair.checked, pair.torch_model)
     worst_layer, worst = None, 0.0
     for layer_name, expected in final.items():
         layer = pair.keras_model.get_layer(layer_name)

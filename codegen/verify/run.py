@@ -12,6 +12,7 @@ from .compare import (
     build_pair,
     compare_forward,
     compare_training,
+    keras_input,
     pipeline_batches,
     synthetic_batches,
 )
@@ -38,7 +39,7 @@ def verify_projects(
     if kind in FILE_KINDS and data_path is None:
         batch = checked.loaded.spec.data.batch_size
         torch_batches = synthetic_batches(checked, steps, batch, seed)
-        tf_batches = [(_keras_layout(checked, x), y) for x, y in torch_batches]
+        tf_batches = [(keras_input(checked, x), y) for x, y in torch_batches]
         per_epoch = steps
         note = f"random inputs and labels: pass --data to compare on the {kind} data through both pipelines"
     else:
@@ -61,11 +62,3 @@ def verify_projects(
         "losses": {"pytorch": torch_losses, "tensorflow": tf_losses},
     }
     return Result(checks, numbers)
-
-
-def _keras_layout(checked: CheckedModel, x):
-    import numpy as np
-
-    if checked.input.channels_first and not checked.input.integer and x.ndim >= 3:
-        return np.ascontiguousarray(np.moveaxis(x, 1, -1))
-    return x
