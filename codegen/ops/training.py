@@ -165,6 +165,11 @@ class RmspropParams(Params):
     weight_decay: float = Field(default=0.0, ge=0, description="coupled L2, as PyTorch")
 
 
+def _torch_optimizer(cls: str, arguments: str) -> str:
+    """The PyTorch spelling; `foreach` is build_optimizer's argument (see templates/torch)."""
+    return f"torch.optim.{cls}(model.parameters(), {arguments}, foreach=foreach)"
+
+
 def _sgd_torch(p: SgdParams) -> str:
     extra = ""
     if p.momentum:
@@ -173,7 +178,7 @@ def _sgd_torch(p: SgdParams) -> str:
         extra += ", nesterov=True"
     if p.weight_decay:
         extra += f", weight_decay={p.weight_decay!r}"
-    return f"torch.optim.SGD(model.parameters(), lr={p.lr!r}{extra})"
+    return _torch_optimizer("SGD", f"lr={p.lr!r}{extra}")
 
 
 def _sgd_keras(p: SgdParams) -> str:
@@ -198,9 +203,9 @@ REGISTRY.add_optimizer(
 
 def _adam_torch(cls: str):
     def torch(p: AdamParams | AdamWParams) -> str:
-        return (
-            f"torch.optim.{cls}(model.parameters(), lr={p.lr!r}, betas={tuple(p.betas)!r}, "
-            f"eps={p.eps!r}, weight_decay={p.weight_decay!r})"
+        return _torch_optimizer(
+            cls,
+            f"lr={p.lr!r}, betas={tuple(p.betas)!r}, eps={p.eps!r}, weight_decay={p.weight_decay!r}",
         )
 
     return torch
@@ -243,9 +248,10 @@ REGISTRY.add_optimizer(
         name="rmsprop",
         summary="RMSprop (alpha ↔ Keras rho)",
         params=RmspropParams,
-        torch=lambda p: (
-            f"torch.optim.RMSprop(model.parameters(), lr={p.lr!r}, alpha={p.alpha!r}, eps={p.eps!r}, "
-            f"momentum={p.momentum!r}, centered={p.centered!r}, weight_decay={p.weight_decay!r})"
+        torch=lambda p: _torch_optimizer(
+            "RMSprop",
+            f"lr={p.lr!r}, alpha={p.alpha!r}, eps={p.eps!r}, momentum={p.momentum!r}, "
+            f"centered={p.centered!r}, weight_decay={p.weight_decay!r}",
         ),
         keras=lambda p: (
             f"keras.optimizers.RMSprop(learning_rate={p.lr!r}, rho={p.alpha!r}, epsilon={p.eps!r}, "

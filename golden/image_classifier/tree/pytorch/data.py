@@ -1,8 +1,10 @@
-"""Step 1 — data: load the arrays, wrap them in a Dataset and batch them with a DataLoader.
+"""Step 1 — data: load the arrays and batch them (in memory, or with a DataLoader and workers).
 
 The loading code and the per-epoch sample order are shared word for word with the TensorFlow
 project, so both frameworks train on identical batches.
 """
+
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -63,7 +65,7 @@ class EpochBatches(Sampler[torch.Tensor]):
         self.count, self.batch_size, self.seed = count, batch_size, seed
         self.epochs, self.steps = epochs, steps
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[torch.Tensor]:
         for epoch in range(self.epochs):
             order = epoch_order(self.count, self.seed, epoch)[
                 : self.steps * self.batch_size
@@ -75,22 +77,81 @@ class EpochBatches(Sampler[torch.Tensor]):
         return self.epochs * self.steps
 
 
+class InMemoryBatches:
+    """The batches `DataLoader(TensorDataset(x, y), sampler=EpochBatches(...))` yields, made
+    directly from tensors already on the training device.
+
+    For data held in memory with no per-sample work, DataLoader's per-batch machinery costs
+    more than a small model's whole step (bench/linear_regression.py); `--workers N` switches
+    back to a DataLoader with N worker processes.
+    """
+
+    def __init__(
+        self, tensors: tuple[torch.Tensor, ...], sampler: EpochBatches
+    ) -> None:
+        self.tensors, self.sampler = tensors, sampler
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        device = self.tensors[0].device
+        for index in self.sampler:
+            index = index.to(device)
+            yield tuple(t.index_select(0, index) for t in self.tensors)
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+
+class DeviceLoader:
+    """A DataLoader whose batches are moved to `device` (pinned memory: an asynchronous copy)."""
+
+    def __init__(self, loader: DataLoader, device: torch.device) -> None:
+        self.loader, self.device = loader, device
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        for batch in self.loader:
+            yield tuple(t.to(self.device, non_blocking=True) for t in batch)
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+
 def make_loaders(
-    path: str, batch_size: int, seed: int, epochs: int, max_steps: int | None = None
-) -> tuple[DataLoader, int, DataLoader | None]:
+    path: str,
+    batch_size: int,
+    seed: int,
+    epochs: int,
+    max_steps: int | None = None,
+    device: torch.device | None = None,
+    workers: int = 0,
+) -> tuple[Iterable, int, Iterable | None]:
     """Training batches of all epochs and the batches per epoch; validation batches (or None).
 
-    Batches are indexed in one go (TensorDataset takes a tensor of indices), not sample by sample.
+    Batches come on `device` (default CPU). With `workers` > 0 they come from a DataLoader with
+    that many worker processes; either way batches are indexed in one go, not sample by sample.
     """
+    device = device or torch.device("cpu")
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
     steps = -(-len(x_train) // batch_size)
     if max_steps is not None:
         steps = min(steps, max_steps)
-    train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
     sampler = EpochBatches(len(x_train), batch_size, seed, epochs, steps)
-    train = DataLoader(train_set, sampler=sampler, batch_size=None)
+    train_arrays = (torch.from_numpy(x_train), torch.from_numpy(y_train))
+    if workers > 0:
+        loader = DataLoader(
+            TensorDataset(*train_arrays),
+            sampler=sampler,
+            batch_size=None,
+            num_workers=workers,
+            persistent_workers=True,
+            pin_memory=device.type == "cuda",
+        )
+        train: Iterable = DeviceLoader(loader, device)
+    else:
+        train = InMemoryBatches(tuple(t.to(device) for t in train_arrays), sampler)
     if len(x_val) == 0:
         return train, steps, None
-    val_set = TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val))
+    val_set = TensorDataset(
+        torch.from_numpy(x_val).to(device), torch.from_numpy(y_val).to(device)
+    )
     val_batches = BatchSampler(SequentialSampler(val_set), batch_size, drop_last=False)
     return train, steps, DataLoader(val_set, sampler=val_batches, batch_size=None)

@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--log-every",
+        type=int,
+        default=None,
+        help="print every N epochs (default: ~20 lines)",
+    )
+    parser.add_argument(
         "--strategy",
         choices=["default", "mirrored"],
         default="default",
@@ -200,6 +206,7 @@ def main(argv: list[str] | None = None) -> dict:
         model=model,
     )
     history = []
+    log_every = args.log_every or max(1, args.epochs // 20)
     model.stop_training = False
     callbacks.on_train_begin()
     start = time.perf_counter()
@@ -213,12 +220,13 @@ def main(argv: list[str] | None = None) -> dict:
             val = run_epoch(eval_loop, val_batches, val_steps, metrics)
             record.update({f"val_{name}": value for name, value in val.items()})
         history.append(record)
-        print(
-            " - ".join(
-                f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
-                for k, v in record.items()
+        if record["epoch"] % log_every == 0 or record["epoch"] in (1, args.epochs):
+            print(
+                " - ".join(
+                    f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
+                    for k, v in record.items()
+                )
             )
-        )
         callbacks.on_epoch_end(
             epoch, logs={k: v for k, v in record.items() if k != "epoch"}
         )

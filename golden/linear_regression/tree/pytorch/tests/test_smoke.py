@@ -14,4 +14,6 @@ def test_forward_shape_and_one_step() -> None:
     before = [p.detach().clone() for p in model.parameters()]
     outputs.float().pow(2).mean().backward()
     torch.optim.SGD(model.parameters(), lr=0.1).step()
-    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True)
+    )

@@ -18,8 +18,10 @@ def test_forward_shape_and_one_step() -> None:
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(tf.square(model(inputs, training=True)))
     grads = tape.gradient(loss, model.trainable_weights)
-    keras.optimizers.SGD(0.1).apply_gradients(zip(grads, model.trainable_weights))
+    keras.optimizers.SGD(0.1).apply_gradients(
+        zip(grads, model.trainable_weights, strict=True)
+    )
     assert any(
         not np.array_equal(a, w.numpy())
-        for a, w in zip(before, model.trainable_weights)
+        for a, w in zip(before, model.trainable_weights, strict=True)
     )
