@@ -326,6 +326,144 @@ def _cell(value: Any) -> str:
 
 
 @app.command()
+def translate(
+    source: Annotated[Path, typer.Argument(help="a PyTorch .py file, or a folder of them")],
+    to: Annotated[
+        str, typer.Option("--to", help="tf (TensorFlow source) or yaml (a dlgen spec)")
+    ] = "tf",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output file (folder for a folder)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace existing output")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="write every construct found as JSON")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="exit 3 if anything was left untranslated")
+    ] = False,
+    verify_class: Annotated[
+        str | None, typer.Option("--verify", help="class to build from both files and compare")
+    ] = None,
+    input_shape: Annotated[
+        str | None,
+        typer.Option("--input", help="input shape: 2x1x28x28 or 4x20:int:1000 (--verify, yaml)"),
+    ] = None,
+    atol: Annotated[float, typer.Option("--atol", help="--verify: max abs diff allowed")] = 1e-5,
+    dump: Annotated[
+        Path | None, typer.Option("--dump", help="--verify: write input, outputs, weights (.npz)")
+    ] = None,
+    class_name: Annotated[
+        str | None,
+        typer.Option("--class", help="--to yaml: the model class (default: the only one)"),
+    ] = None,
+) -> None:
+    """Translate PyTorch source to TensorFlow (or a spec), report what was left, and prove the
+    translated model computes the same outputs (--verify)."""
+    from .translate.driver import translate_path
+    from .translate.report import reports_json
+
+    try:
+        if verify_class is not None and (input_shape is None or to != "tf" or source.is_dir()):
+            raise DlgenError(
+                "--verify takes one file, --to tf and --input SHAPE", Location("--verify")
+            )
+        shape = None
+        if to == "yaml" and input_shape is not None:
+            from .verify.translated import InputSpec
+
+            shape = list(InputSpec.parse(input_shape).shape[1:])
+        check = _check_spec_text if to == "yaml" else None
+        written = translate_path(source, to, out, force, class_name, shape, check)
+    except DlgenError as error:
+        _fail_translate(error)
+    _print_translation(written)
+    if report is not None:
+        report.write_text(reports_json(written.reports), encoding="utf-8")
+        console.print(f"wrote {report}")
+    if verify_class is not None:
+        _verify_translation(
+            source, written.destination, verify_class, input_shape or "", atol, dump
+        )
+    if strict and any(r.left for r in written.reports):
+        typer.echo("error: --strict: some constructs were not translated", err=True)
+        raise typer.Exit(3)
+
+
+def _check_spec_text(text: str) -> None:
+    """Run the spec loader and shape checker on extracted YAML before it is written."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dlgen-spec-") as folder:
+        path = Path(folder) / "extracted.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            _load(str(path), [])
+        except DlgenError as error:
+            raise DlgenError(f"the extracted spec does not check: {error.message}") from None
+
+
+def _fail_translate(error: DlgenError) -> None:
+    """One line, then (for a file that does not parse) the source line and a caret."""
+    location = f"{error.location}: " if error.location else ""
+    typer.echo(f"{location}error: {error.message}", err=True)
+    excerpt = getattr(error, "excerpt", "")
+    if excerpt:
+        typer.echo(excerpt, err=True)
+    raise typer.Exit(1)
+
+
+def _print_translation(written: Any) -> None:
+    for item in written.reports:
+        table = Table(title=f"{item.file}: {item.total - len(item.left)}/{item.total} translated")
+        for column in ("lines", "PyTorch", "status", "detail"):
+            table.add_column(column)
+        groups: dict[tuple, list[int]] = {}
+        for construct in item.sorted():
+            key = (construct.name, construct.translated, construct.detail)
+            groups.setdefault(key, []).append(construct.line)
+        for (name, done, detail), lines in sorted(groups.items(), key=lambda g: g[1][0]):
+            shown = ", ".join(str(n) for n in lines[:8]) + (", ..." if len(lines) > 8 else "")
+            status = "translated" if done else "[bold red]NOT translated[/bold red]"
+            table.add_row(shown, name, status, detail)
+        console.print(table)
+    total = sum(r.total for r in written.reports)
+    left = sum(len(r.left) for r in written.reports)
+    rate = 100.0 if not total else 100.0 * (total - left) / total
+    console.print(
+        f"conversion rate {rate:.1f}% ({total - left}/{total} constructs); "
+        f"wrote {len(written.files)} file{'s' if len(written.files) != 1 else ''} to {written.destination}"
+    )
+
+
+def _verify_translation(
+    source: Path, translated: Path, class_name: str, shape: str, atol: float, dump: Path | None
+) -> None:
+    from .verify.translated import InputSpec, verify_files
+
+    try:
+        spec = InputSpec.parse(shape)
+        result = verify_files(source, translated, class_name, spec, atol=atol, dump=dump)
+    except DlgenError as error:
+        _fail(error)
+    table = Table(title=f"{class_name}: PyTorch vs TensorFlow, input {shape}, inference mode")
+    for column in ("output", "shape", "max abs diff"):
+        table.add_column(column)
+    for label, out_shape, diff in result.outputs:
+        table.add_row(label, str(out_shape), f"{diff:.3g}")
+    console.print(table)
+    if dump is not None:
+        console.print(f"wrote {dump}")
+    console.print(
+        f"max_abs_diff={result.max_abs_diff:.3g} (atol {atol:g}, {result.moved} layers' weights moved)"
+    )
+    if not result.ok:
+        typer.echo(
+            f"error: max_abs_diff {result.max_abs_diff:.3g} is above --atol {atol:g}", err=True
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
 def ops() -> None:
     """List every supported op with its PyTorch and Keras spelling."""
     from .ops import REGISTRY

@@ -10,10 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from codegen.check import check
 from codegen.spec import load_spec
+from codegen.spec.model import FRAMEWORK_FORMATS
 from conftest import EXAMPLE_NAMES, EXAMPLES, data_for, run_dlgen
 
 pytestmark = pytest.mark.slow
@@ -21,47 +23,30 @@ pytestmark = pytest.mark.slow
 OVERRIDES = {"image_classifier": ["--set", "data.input_shape=[3,32,32]"]}
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
 
-TORCH_RELOAD = """
-import json, sys, torch
-from export import load_state_dict, load_torchscript
-from model import {cls}
-metrics = json.load(open(sys.argv[1] + "/metrics.json"))
-torch.manual_seed(0)
-x = {sample}
-model = load_state_dict(sys.argv[1] + "/model.pt")
-scripted = load_torchscript(sys.argv[1] + "/model.torchscript.pt")
-with torch.no_grad():
-    a, b = model(x), scripted(x)
-assert a.shape == b.shape, (a.shape, b.shape)
-print("max_abs_diff", float((a - b).abs().max()))
-"""
-
-TF_RELOAD = """
-import sys
+# Runs in a generated project: every export through predict.py's loader, against the reference
+# (the trained weights in the model class: state_dict for PyTorch, the .keras file for Keras).
+PREDICT_ALL = """
+import json, sys
 import numpy as np
-from export import load_keras, load_saved_model
-from model import build_model
-x = {sample}
-model = load_keras(sys.argv[1] + "/model.keras")
-loaded = load_saved_model(sys.argv[1] + "/saved_model")
-a = np.asarray(model(x, training=False))
-b = np.asarray(loaded.serve(x))
-assert a.shape == b.shape, (a.shape, b.shape)
-print("max_abs_diff", float(np.abs(a - b).max()))
+from export import FILES, load_predictor
+runs, sample = sys.argv[1], np.load(sys.argv[2])
+exports = json.load(open(runs + "/metrics.json"))["exports"]
+assert sorted(exports) == sorted(FILES), (exports, FILES)
+reference = load_predictor(sys.argv[3], runs)(sample)
+for fmt in exports:
+    out = load_predictor(fmt, runs)(sample)
+    assert out.shape == reference.shape, (fmt, out.shape, reference.shape)
+    print(fmt, float(np.abs(out - reference).max()))
 """
 
 
-def _torch_sample(shape: list[int], integer: bool) -> str:
-    dims = ", ".join(str(d) for d in [2, *shape])
-    return f"torch.randint(0, 50, ({dims},))" if integer else f"torch.randn({dims})"
-
-
-def _tf_sample(shape: list[int], integer: bool) -> str:
-    dims = ", ".join(str(d) for d in [2, *shape])
-    rng = "np.random.default_rng(0)"
+def _sample(shape: list[int], integer: bool, framework: str) -> np.ndarray:
+    """Three inputs (token ids or normal floats), seeded, in the dtype predict.py feeds."""
+    rng = np.random.default_rng(0)
     if integer:
-        return f"{rng}.integers(0, 50, size=({dims},)).astype('int32')"
-    return f"{rng}.standard_normal(({dims},)).astype('float32')"
+        ids = rng.integers(0, 50, size=(3, *shape))
+        return ids.astype("int64" if framework == "pytorch" else "int32")
+    return rng.standard_normal((3, *shape)).astype("float32")
 
 
 @pytest.fixture(scope="module", params=EXAMPLE_NAMES)
@@ -110,18 +95,15 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     metrics = _train(project_dir, name, runs)
     _check_metrics(metrics, framework)
     torch_shape, keras_shape, integer = _shapes(name)
-    if framework == "pytorch":
-        assert metrics["exports"] == {
-            "state_dict": "model.pt",
-            "torchscript": "model.torchscript.pt",
-        }
-        cls = (project_dir / "model.py").read_text().split("class ")[1].split("(")[0]
-        script = TORCH_RELOAD.format(cls=cls, sample=_torch_sample(torch_shape, integer))
-    else:
-        assert metrics["exports"] == {"keras": "model.keras", "savedmodel": "saved_model"}
-        script = TF_RELOAD.format(sample=_tf_sample(keras_shape, integer))
+    formats = load_spec(EXAMPLES / f"{name}.yaml").spec.export.formats
+    own = FRAMEWORK_FORMATS["torch" if framework == "pytorch" else "tf"]
+    assert sorted(metrics["exports"]) == sorted(f for f in formats if f in own)
+    shape = torch_shape if framework == "pytorch" else keras_shape
+    sample = tmp_path / "sample.npy"
+    np.save(sample, _sample(shape, integer, framework))
+    reference = "state_dict" if framework == "pytorch" else "keras"
     result = subprocess.run(
-        [sys.executable, "-c", script, str(runs)],
+        [sys.executable, "-c", PREDICT_ALL, str(runs), str(sample), reference],
         cwd=project_dir,
         capture_output=True,
         text=True,
@@ -129,8 +111,24 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    diff = float(result.stdout.strip().splitlines()[-1].split()[-1])
-    assert diff <= 1e-5
+    diffs = dict(line.split() for line in result.stdout.strip().splitlines())
+    assert sorted(diffs) == sorted(metrics["exports"])
+    for fmt, diff in diffs.items():
+        assert (
+            float(diff) <= 1e-4
+        ), f"{name}/{framework}: {fmt} differs from the trained model by {diff}"
+    saved = tmp_path / "outputs.npy"
+    predict = subprocess.run(
+        [sys.executable, "predict.py", str(sample), "--runs", str(runs), "--save", str(saved)],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert predict.returncode == 0, predict.stderr[-3000:]
+    assert "outputs" in predict.stdout or "predicted classes" in predict.stdout
+    assert np.load(saved).shape[0] == 3
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])

@@ -153,7 +153,7 @@ def test_new_prints_tree_and_next_steps(tmp_path: Path) -> None:
     result = run_dlgen("new", "linear_regression", "-o", str(tmp_path / "lr"))
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 18 files to {tmp_path / 'lr'}"
+    assert lines[0] == f"wrote 20 files to {tmp_path / 'lr'}"
     assert f"  {tmp_path / 'lr' / 'pytorch' / 'model.py'}" in lines
     assert any(line.strip().startswith(f"cd {tmp_path / 'lr' / 'tensorflow'}") for line in lines)
 

@@ -7,6 +7,7 @@ from typing import Any
 from .. import __version__
 from ..check import CheckedModel, parameter_count
 from ..render import PlannedFile
+from ..spec.model import FRAMEWORK_FORMATS
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -59,6 +60,10 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "metrics": list(train.metrics),
         "early_stopping": train.early_stopping.model_dump() if train.early_stopping else None,
         "checkpoint": train.checkpoint.model_dump() if train.checkpoint else None,
+        "grad_accumulation": train.grad_accumulation,
+        "clip_grad_norm": train.clip_grad_norm,
+        "stop_at_loss": train.stop_at_loss,
+        "tensorboard": train.tensorboard,
         "formats": list(spec.export.formats),
         "layers_table": layer_table(checked),
         "total_params": checked.params_count,
@@ -77,6 +82,32 @@ def _monitor_mode(checked: CheckedModel) -> str:
     return "max" if stopping and stopping.monitor.endswith("accuracy") else "min"
 
 
+EXPORT_FILES = {
+    "state_dict": "model.pt",
+    "torchscript": "model.torchscript.pt",
+    "torch_export": "model.pt2",
+    "onnx": "model.onnx",
+    "keras": "model.keras",
+    "savedmodel": "saved_model",
+    "tflite": "model.tflite",
+}
+
+
+def export_context(checked: CheckedModel, framework: str) -> dict[str, Any]:
+    """The spec's export formats that `framework` writes, with their file names; predict.py's
+    input layout."""
+    own = FRAMEWORK_FORMATS[framework]
+    formats = [f for f in checked.loaded.spec.export.formats if f in own]
+    integer = checked.input.integer
+    keras = framework == "tf"
+    return {
+        "exports": [{"format": f, "file": EXPORT_FILES[f]} for f in formats],
+        "predict_shape": list(checked.input.keras_shape if keras else checked.input.shape),
+        "predict_channels_last": keras and checked.input.keras_shape != checked.input.shape,
+        "predict_dtype": ("int32" if keras else "int64") if integer else "float32",
+    }
+
+
 def project_files(folder: str) -> list[PlannedFile]:
     """The files every generated project has, from templates/<folder>/ (and common/)."""
     return [
@@ -87,5 +118,6 @@ def project_files(folder: str) -> list[PlannedFile]:
         PlannedFile("model.py", f"{folder}/model.py.j2"),
         PlannedFile("train.py", f"{folder}/train.py.j2"),
         PlannedFile("export.py", f"{folder}/export.py.j2"),
+        PlannedFile("predict.py", "common/predict.py.j2"),
         PlannedFile("tests/test_smoke.py", f"{folder}/test_smoke.py.j2"),
     ]

@@ -9,7 +9,7 @@ from ..errors import DlgenError
 from ..ops import REGISTRY
 from ..ops.registry import KERAS_REGULARIZERS
 from ..render import PlannedFile
-from .common import common_context, project_files, shape_text
+from .common import common_context, export_context, project_files, shape_text
 
 
 def _l2(checked: CheckedModel) -> float:
@@ -117,7 +117,9 @@ def training_context(checked: CheckedModel) -> dict[str, Any]:
         "keras_loss_expr": loss.keras(loaded.loss_params),
         "keras_per_example_loss": _per_example(loss.keras(loaded.loss_params)),
         "keras_loss_helper": loss.keras_helper(loaded.loss_params),
-        "keras_optimizer_expr": optimizer.keras(loaded.optimizer_params),
+        "keras_optimizer_expr": _with_training_options(
+            optimizer.keras(loaded.optimizer_params), loaded.spec.train
+        ),
         "keras_metrics": metrics,
         "lr_expr": (
             REGISTRY.schedules[schedule.type].keras_lr(loaded.schedule_params) if schedule else None
@@ -126,10 +128,22 @@ def training_context(checked: CheckedModel) -> dict[str, Any]:
     }
 
 
+def _with_training_options(expr: str, train: Any) -> str:
+    """Keras 3 optimizers clip and accumulate gradients themselves: add those keywords to the
+    registry's constructor call (which always ends with its closing parenthesis)."""
+    extra = []
+    if train.clip_grad_norm:
+        extra.append(f"global_clipnorm={train.clip_grad_norm!r}")
+    if train.grad_accumulation > 1:
+        extra.append(f"gradient_accumulation_steps={train.grad_accumulation}")
+    return expr[:-1] + "".join(f", {keyword}" for keyword in extra) + ")"
+
+
 def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict[str, Any]]:
     """The TensorFlow project's files and their shared context."""
     context = {
         **common_context(checked, spec_name),
+        **export_context(checked, "tf"),
         **model_context(checked),
         **training_context(checked),
         "framework": "tensorflow",

@@ -7,7 +7,7 @@ from typing import Any
 from ..check import CheckedModel
 from ..ops import REGISTRY
 from ..render import PlannedFile
-from .common import common_context, project_files, shape_text
+from .common import common_context, export_context, project_files, shape_text
 
 _IMPORTS = {
     "torch": "import torch",
@@ -73,6 +73,7 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
     """The PyTorch project's files and their shared context."""
     context = {
         **common_context(checked, spec_name),
+        **export_context(checked, "torch"),
         **model_context(checked),
         **training_context(checked),
         "framework": "pytorch",

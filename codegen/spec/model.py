@@ -298,17 +298,53 @@ class Train(StrictModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     metrics: list[Literal["accuracy", "mae", "mse"]] = []
     early_stopping: EarlyStopping | None = None
-    checkpoint: Checkpoint | None = None
+    checkpoint: Checkpoint | None = Field(
+        default=None, description="a checkpoint every epoch; train.py --resume continues from it"
+    )
+    grad_accumulation: PositiveInt = Field(
+        default=1, description="one optimizer step every N batches, on the averaged gradients"
+    )
+    clip_grad_norm: float | None = Field(
+        default=None, gt=0, description="clip the global gradient norm to this before each step"
+    )
+    stop_at_loss: float | None = Field(
+        default=None, gt=0, description="stop once an epoch's training loss falls below this"
+    )
+    tensorboard: bool = Field(default=False, description="log losses and metrics for TensorBoard")
 
 
-ExportFormat = Literal["state_dict", "torchscript", "keras", "savedmodel"]
+ExportFormat = Literal[
+    "state_dict", "torchscript", "torch_export", "onnx", "keras", "savedmodel", "tflite"
+]
+FRAMEWORK_FORMATS = {
+    "torch": ("state_dict", "torchscript", "torch_export", "onnx"),
+    "tf": ("keras", "savedmodel", "tflite"),
+}
 
 
 class Export(StrictModel):
     formats: list[ExportFormat] = Field(
         default=["state_dict", "torchscript", "keras", "savedmodel"],
-        description="torch: state_dict, torchscript; tf: keras, savedmodel",
+        description=(
+            "PyTorch: state_dict, torchscript, torch_export (.pt2), onnx; "
+            "TensorFlow: keras, savedmodel, tflite. At least one of each framework."
+        ),
     )
+
+    @field_validator("formats")
+    @classmethod
+    def _one_per_framework(cls, v: list[str]) -> list[str]:
+        for framework, own in FRAMEWORK_FORMATS.items():
+            if not any(f in own for f in v):
+                raise PydanticCustomError(
+                    "export_formats",
+                    "formats has none for {framework}: add one of {own}",
+                    {
+                        "framework": "PyTorch" if framework == "torch" else "TensorFlow",
+                        "own": ", ".join(own),
+                    },
+                )
+        return list(dict.fromkeys(v))
 
 
 class Spec(StrictModel):

@@ -294,6 +294,7 @@ def compare_training(
     if note:
         notes.append(note)
     train_loop, _ = kp.make_loops(pair.keras_model, loss_fn, keras_optimizer, metrics, strategy)
+    accumulate = getattr(tp, "ACCUMULATE", 1)  # Keras: the optimizer's gradient_accumulation_steps
     spec = tf.nest.map_structure(
         lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)), tf_batches[0]
     )
@@ -322,6 +323,7 @@ def compare_training(
                 torch.from_numpy(y).to(pair.device),
                 criterion,
                 optimizer,
+                (step + 1) % accumulate == 0,
             )[0]
         )
         total, count, _ = train_loop(iterator, one)

@@ -52,25 +52,38 @@ class EpochBatches(Sampler[torch.Tensor]):
     """Index batches of every epoch in turn, each epoch in `epoch_order`.
 
     One sampler spans the whole run (like the TensorFlow pipeline), so the DataLoader is
-    iterated once instead of being restarted every epoch.
+    iterated once instead of being restarted every epoch. Under DDP (`world` processes) each
+    rank takes DistributedSampler's share, `rank::world`, of every global batch: together the
+    ranks train on exactly the batches of a single-process run.
     """
 
     def __init__(
-        self, count: int, batch_size: int, seed: int, epochs: int, steps: int
+        self,
+        count: int,
+        batch_size: int,
+        seed: int,
+        epochs: int,
+        steps: int,
+        first_epoch: int = 0,
+        rank: int = 0,
+        world: int = 1,
     ) -> None:
         self.count, self.batch_size, self.seed = count, batch_size, seed
-        self.epochs, self.steps = epochs, steps
+        self.epochs, self.steps, self.first_epoch = epochs, steps, first_epoch
+        self.rank, self.world = rank, world
 
     def __iter__(self) -> Iterator[torch.Tensor]:
-        for epoch in range(self.epochs):
+        for epoch in range(self.first_epoch, self.epochs):
             order = epoch_order(self.count, self.seed, epoch)[
                 : self.steps * self.batch_size
             ]
             for start in range(0, len(order), self.batch_size):
-                yield torch.from_numpy(order[start : start + self.batch_size])
+                yield torch.from_numpy(
+                    order[start : start + self.batch_size][self.rank :: self.world]
+                )
 
     def __len__(self) -> int:
-        return self.epochs * self.steps
+        return (self.epochs - self.first_epoch) * self.steps
 
 
 class InMemoryBatches:
@@ -93,11 +106,12 @@ class InMemoryBatches:
             self.sampler.batch_size,
             self.sampler.steps * self.sampler.batch_size,
         )
+        share = slice(self.sampler.rank, None, self.sampler.world)
         batches = [
-            tuple(t[start : start + size] for t in self.tensors)
+            tuple(t[start : start + size][share] for t in self.tensors)
             for start in range(0, stop, size)
         ]
-        for _ in range(self.sampler.epochs):
+        for _ in range(self.sampler.first_epoch, self.sampler.epochs):
             yield from batches
 
     def __len__(self) -> int:
@@ -126,8 +140,13 @@ def make_loaders(
     max_steps: int | None = None,
     device: torch.device | None = None,
     workers: int = 0,
+    first_epoch: int = 0,
+    rank: int = 0,
+    world: int = 1,
 ) -> tuple[Iterable, int, Iterable | None]:
-    """Training batches of all epochs and the batches per epoch; validation batches (or None).
+    """Training batches of the epochs from `first_epoch` on (0-based; later when resuming) and
+    the batches per epoch; validation batches (or None). `batch_size` is the global batch;
+    under DDP this process (`rank` of `world`) gets its share of each.
 
     Batches come on `device` (default CPU). With `workers` > 0 they come from a DataLoader with
     that many worker processes; either way batches are indexed in one go, not sample by sample.
@@ -137,7 +156,9 @@ def make_loaders(
     steps = -(-len(x_train) // batch_size)
     if max_steps is not None:
         steps = min(steps, max_steps)
-    sampler = EpochBatches(len(x_train), batch_size, seed, epochs, steps)
+    sampler = EpochBatches(
+        len(x_train), batch_size, seed, epochs, steps, first_epoch, rank, world
+    )
     train_arrays = (torch.from_numpy(x_train), torch.from_numpy(y_train))
     if workers > 0:
         loader = DataLoader(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from data import DEFAULT_DATA, make_loaders
@@ -68,7 +69,19 @@ def seed_everything(seed: int) -> None:
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and "LOCAL_RANK" in os.environ:  # torchrun: one GPU per process
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     return torch.device(name)
+
+
+def setup_distributed(device: torch.device) -> tuple[int, int]:
+    """Step 4 on several processes: under `torchrun` (it sets WORLD_SIZE) join the process
+    group — gloo on CPUs, NCCL on GPUs. Returns this process's rank and the process count.
+    """
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        return 0, 1
+    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
 
 
 def batch_metrics(
@@ -100,13 +113,16 @@ def train_step(
     targets: torch.Tensor,
     criterion: nn.Module,
     optimizer: torch.optim.Optimizer,
+    update: bool = True,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Step 4: one optimizer step; returns the batch loss (detached) and the batch's metric sums."""
+    """Step 4: forward and backward, and with `update` an optimizer step; returns the batch
+    loss (detached) and the batch's metric sums."""
     optimizer.zero_grad()
     outputs = model(inputs)
     loss = criterion(outputs, targets)
     loss.backward()
-    optimizer.step()
+    if update:
+        optimizer.step()
     return loss.detach(), {}
 
 
@@ -116,8 +132,10 @@ def run_epoch(
     criterion: nn.Module,
     optimizer: torch.optim.Optimizer | None = None,
     steps: int | None = None,
+    done: int = 0,
 ) -> dict[str, float]:
     """Train on (with an optimizer) or evaluate `steps` batches; returns means per sample.
+    `done` counts the batches trained before (they set the gradient-accumulation rhythm).
 
     Batch results stay tensors until the epoch ends: reading a number from a GPU tensor waits
     for the GPU, so it is done once per epoch, not once per step.
@@ -126,7 +144,7 @@ def run_epoch(
     if model.training != training:
         model.train(training)
     results: list[tuple[int, torch.Tensor, dict[str, torch.Tensor]]] = []
-    for inputs, targets in itertools.islice(batches, steps):
+    for index, (inputs, targets) in enumerate(itertools.islice(batches, steps), done):
         if optimizer is not None:
             loss, sums = train_step(model, inputs, targets, criterion, optimizer)
         else:
@@ -142,6 +160,18 @@ def run_epoch(
         totals["loss"] += float(loss) * size
         for name, value in sums.items():
             totals[name] = totals.get(name, 0.0) + float(value)
+    if (
+        training and dist.is_initialized()
+    ):  # each rank trained on its share: add them up
+        device = next(model.parameters()).device
+        summed = torch.tensor(
+            [count, *totals.values()], dtype=torch.float64, device=device
+        )
+        dist.all_reduce(summed)
+        summed = summed.cpu()
+        count, totals = int(summed[0]), dict(
+            zip(totals, summed[1:].tolist(), strict=True)
+        )
     return {name: value / max(count, 1) for name, value in totals.items()}
 
 
@@ -175,8 +205,12 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     seed_everything(args.seed)
     device = pick_device(args.device)
+    rank, world = setup_distributed(device)
+    chief = rank == 0  # the one process that prints and writes files
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+
+    first_epoch = 0
 
     # Step 1: data.
     train_loader, steps_per_epoch, val_loader = make_loaders(
@@ -187,6 +221,9 @@ def main(argv: list[str] | None = None) -> dict:
         args.max_steps,
         device,
         args.workers,
+        first_epoch,
+        rank,
+        world,
     )
 
     # Step 2: model.
@@ -197,18 +234,25 @@ def main(argv: list[str] | None = None) -> dict:
     optimizer = build_optimizer(model, foreach=device.type == "cuda")
 
     # Step 4: the training loop.
-    history = []
+    history: list[dict] = []
+    # Under torchrun, DDP averages the gradients of all processes in backward().
+    trained = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     log_every = args.log_every or max(1, args.epochs // 20)
     start = time.perf_counter()
     batches = iter(train_loader)
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(first_epoch + 1, args.epochs + 1):
         record = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        record.update(run_epoch(model, batches, criterion, optimizer, steps_per_epoch))
+        done = (epoch - 1) * steps_per_epoch
+        record.update(
+            run_epoch(trained, batches, criterion, optimizer, steps_per_epoch, done)
+        )
         if val_loader is not None:
             val = run_epoch(model, val_loader, criterion, steps=args.max_steps)
             record.update({f"val_{name}": value for name, value in val.items()})
         history.append(record)
-        if record["epoch"] % log_every == 0 or record["epoch"] in (1, args.epochs):
+        if chief and (
+            record["epoch"] % log_every == 0 or record["epoch"] in (1, args.epochs)
+        ):
             print(
                 " - ".join(
                     f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
@@ -216,10 +260,12 @@ def main(argv: list[str] | None = None) -> dict:
                 )
             )
     wall_time = time.perf_counter() - start
+    if world > 1:
+        dist.destroy_process_group()
 
-    # Step 5: save and deploy.
-    example = next(iter(train_loader))[0][:1]
-    exports = export_model(model, example, out)
+    # Step 5: save and deploy (one process writes).
+    example = next(iter(train_loader))[0][:2]
+    exports = export_model(model, example, out) if chief else {}
 
     metrics = {
         "framework": "pytorch",
@@ -229,8 +275,10 @@ def main(argv: list[str] | None = None) -> dict:
         "peak_memory_mb": peak_memory_mb(device),
         "device": str(device),
         "exports": exports,
+        "processes": world,
     }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if chief:
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
 
 

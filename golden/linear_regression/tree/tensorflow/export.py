@@ -1,22 +1,30 @@
-"""Step 5 — export.
+"""Step 5 — export, and load each export back.
 
 `.keras` is the whole model for Keras (architecture, weights, optimizer state); the SavedModel
-from `model.export` is a serving graph with a `serve` signature for TF Serving and TFLite.
+from `model.export` is a serving graph with a `serve` signature for TF Serving. Inputs are channels-last where the
+PyTorch project's are channels-first.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+FILES = {
+    "keras": "model.keras",
+    "savedmodel": "saved_model",
+}
 
 
 def export_model(model: keras.Model, out: Path) -> dict[str, str]:
     """Write every export format of the spec; returns format → file or folder name."""
     exports = {}
-    model.save(out / "model.keras")
-    exports["keras"] = "model.keras"
-    model.export(str(out / "saved_model"), verbose=False)
-    exports["savedmodel"] = "saved_model"
+    model.save(out / FILES["keras"])
+    exports["keras"] = FILES["keras"]
+    model.export(str(out / FILES["savedmodel"]), verbose=False)
+    exports["savedmodel"] = FILES["savedmodel"]
     return exports
 
 
@@ -28,3 +36,17 @@ def load_keras(path: str | Path) -> keras.Model:
 def load_saved_model(path: str | Path):
     """Load the SavedModel; predict with `loaded.serve(batch)` (keep `loaded` alive while you do)."""
     return tf.saved_model.load(str(path))
+
+
+def load_predictor(fmt: str, folder: str | Path) -> Callable[[np.ndarray], np.ndarray]:
+    """Load the export `fmt` (a key of FILES) from `folder` as numpy batch → numpy outputs."""
+    path = Path(folder) / FILES[fmt]
+    if fmt == "keras":
+        model = load_keras(path)
+        return lambda inputs: np.asarray(model(inputs, training=False))
+    if fmt == "savedmodel":
+        loaded = load_saved_model(path)
+        return lambda inputs: loaded.serve(inputs).numpy()
+    raise ValueError(
+        f"unknown export format {fmt!r}; this project writes {sorted(FILES)}"
+    )

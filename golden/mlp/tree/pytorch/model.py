@@ -15,11 +15,13 @@ class SimpleModel(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.dense = nn.Linear(784, 64)
+        self.dropout1 = nn.Dropout(p=0.2)
         self.output = nn.Linear(64, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.flatten(x, 1)  # (N, 784)
         x = self.dense(x)  # (N, 64)
         x = F.relu(x)  # (N, 64)
+        x = self.dropout1(x)  # (N, 64)
         x = self.output(x)  # (N, 10)
         return x

@@ -31,6 +31,7 @@ def build_model() -> keras.Model:
             layers.Flatten(name="flatten1"),  # (N, 784)
             layers.Dense(64, **torch_init(784), name="dense"),  # (N, 64)
             layers.ReLU(name="relu1"),  # (N, 64)
+            layers.Dropout(0.2, name="dropout1"),  # (N, 64)
             layers.Dense(10, **torch_init(64), name="output"),  # (N, 10)
         ],
         name="mlp",

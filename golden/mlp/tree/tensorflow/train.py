@@ -10,6 +10,7 @@ exported model (step 5, export.py) into --out.
 import argparse
 import json
 import resource
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the checkpoint in --out, if any",
+    )
+    parser.add_argument(
         "--log-every",
         type=int,
         default=None,
@@ -48,27 +54,68 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--strategy",
-        choices=["default", "mirrored"],
+        choices=["default", "mirrored", "multiworker"],
         default="default",
-        help="mirrored: data-parallel over every visible device (--batch-size is the global batch)",
+        help=(
+            "mirrored: data-parallel over this machine's devices; multiworker: over the machines "
+            "in TF_CONFIG (--batch-size is the global batch either way)"
+        ),
+    )
+    parser.add_argument(
+        "--cpu-replicas",
+        type=int,
+        default=1,
+        help="split the CPU into N logical devices (to run --strategy mirrored without GPUs)",
     )
     return parser.parse_args(argv)
 
 
-def configure_devices(device: str) -> None:
+def configure_devices(device: str, cpu_replicas: int = 1) -> None:
     """--device cpu hides GPUs; TF32 stays off so results match full float32 math."""
     if device == "cpu":
         tf.config.set_visible_devices([], "GPU")
     elif device == "cuda" and not tf.config.list_physical_devices("GPU"):
         raise SystemExit("--device cuda: TensorFlow sees no GPU")
+    if cpu_replicas > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        logical = [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_replicas)]
+        tf.config.set_logical_device_configuration(cpu, logical)
     tf.config.experimental.enable_tensor_float_32_execution(False)
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
-    """Step 6: the distribution strategy. Build and compile the model inside its scope."""
+    """Step 6: the distribution strategy. Build and compile the model inside its scope.
+
+    multiworker reads the cluster from TF_CONFIG, e.g. for the first of two machines
+    {"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}
+    """
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
+        devices = tf.config.list_logical_devices(
+            "GPU"
+        ) or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def distribute(strategy: tf.distribute.Strategy, dataset: tf.data.Dataset):
+    """Split every global batch across the replicas (sharded by batch: the data is in memory)."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA
+    )
+    return strategy.experimental_distribute_dataset(dataset.with_options(options))
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """The one worker that prints and writes files (worker 0, or the `chief` task)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or resolver.task_type is None:
+        return True
+    return resolver.task_type == "chief" or (
+        resolver.task_type == "worker" and resolver.task_id == 0
+    )
 
 
 def build_training(
@@ -78,7 +125,13 @@ def build_training(
 
     Every hyperparameter is spelled out: Keras's defaults differ from PyTorch's.
     """
-    optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=False)
+    optimizer = keras.optimizers.SGD(
+        learning_rate=0.05,
+        momentum=0.9,
+        nesterov=False,
+        global_clipnorm=1.0,
+        gradient_accumulation_steps=2,
+    )
     metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     model.compile(
         optimizer=optimizer,
@@ -90,6 +143,34 @@ def build_training(
         optimizer,
         metrics,
     )
+
+
+class StopAtLoss(keras.callbacks.Callback):
+    """The seeds' custom callback: stop once an epoch's training loss is below `threshold`."""
+
+    def __init__(self, threshold: float) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs and logs["loss"] < self.threshold:
+            print(
+                f"stopping: training loss {logs['loss']:.4g} is below {self.threshold}"
+            )
+            self.model.stop_training = True
+
+
+def read_checkpoint(folder: Path, epochs: int) -> tuple[str | None, dict]:
+    """The newest checkpoint in `folder` and the training state saved with it."""
+    path = tf.train.latest_checkpoint(str(folder))
+    if path is None:
+        return None, {"epoch": 0, "history": []}
+    state = json.loads(tf.train.load_variable(path, "state/.ATTRIBUTES/VARIABLE_VALUE"))
+    if state["epoch"] >= epochs:
+        raise SystemExit(
+            f"{path} holds {state['epoch']} epochs already; raise --epochs to go on"
+        )
+    return path, state
 
 
 def make_loops(
@@ -116,7 +197,9 @@ def make_loops(
                 per_example, global_batch_size=global_batch
             )
         gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        optimizer.apply_gradients(
+            zip(gradients, model.trainable_variables, strict=True)
+        )
         for metric in metrics:
             metric.update_state(targets, outputs)
         return tf.reduce_sum(per_example), tf.shape(inputs)[0]
@@ -160,7 +243,10 @@ def run_epoch(
     total, count, results = loop(iterator, tf.constant(steps))
     record = {"loss": float(total) / max(int(count), 1)}
     record.update(
-        {metric.name: float(value) for metric, value in zip(metrics, results)}
+        {
+            metric.name: float(value)
+            for metric, value in zip(metrics, results, strict=True)
+        }
     )
     return record
 
@@ -186,45 +272,80 @@ def peak_memory_mb() -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    configure_devices(args.device)
+    configure_devices(args.device, args.cpu_replicas)
+    # Step 6 comes first: MultiWorkerMirroredStrategy must exist before any other TF work.
+    strategy = make_strategy(args.strategy)
+    chief = is_chief(strategy)
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    # Saving is a collective step: the other workers save too, to a scratch folder.
+    write_to = out if chief else Path(tempfile.mkdtemp(prefix="worker-"))
+
+    resume_from, state = (
+        read_checkpoint(out / "checkpoints", args.epochs)
+        if args.resume
+        else (None, {"epoch": 0, "history": []})
+    )
+    first_epoch = state["epoch"]
 
     # Step 1: the tf.data pipeline.
     train_ds, steps_per_epoch, val_ds, val_steps = make_datasets(
-        args.data, args.batch_size, args.seed, args.epochs, args.max_steps
+        args.data, args.batch_size, args.seed, args.epochs, args.max_steps, first_epoch
     )
 
     # Steps 2, 3 and 6: model and compile, inside the distribution strategy's scope.
-    strategy = make_strategy(args.strategy)
     with strategy.scope():
         model = build_model()
         loss_fn, optimizer, metrics = build_training(model)
+        # The optimizer's slots must exist before a restore can fill them.
+        optimizer.build(model.trainable_variables)
+    saved_state = tf.Variable(
+        json.dumps(state), trainable=False
+    )  # epoch, history: on the host
+    # model.variables adds what tracking through the model misses: dropout's random state.
+    checkpoint = tf.train.Checkpoint(
+        model=model, variables=model.variables, optimizer=optimizer, state=saved_state
+    )
+    manager = tf.train.CheckpointManager(
+        checkpoint, str(write_to / "checkpoints"), max_to_keep=1
+    )
+    if resume_from:
+        checkpoint.restore(resume_from).assert_existing_objects_matched()
+        if chief:
+            print(f"resumed from {resume_from} after epoch {first_epoch}")
     train_loop, eval_loop = make_loops(model, loss_fn, optimizer, metrics, strategy)
 
     # Step 4: training control with callbacks.
     callbacks = keras.callbacks.CallbackList(
-        [],
+        [
+            StopAtLoss(0.05),
+            keras.callbacks.TensorBoard(log_dir=str(write_to / "tensorboard")),
+        ],
         model=model,
     )
-    history = []
+    history = state["history"]
     log_every = args.log_every or max(1, args.epochs // 20)
     model.stop_training = False
     callbacks.on_train_begin()
     start = time.perf_counter()
-    batches = iter(strategy.experimental_distribute_dataset(train_ds))
-    for epoch in range(args.epochs):
+    batches = iter(distribute(strategy, train_ds))
+    for epoch in range(first_epoch, args.epochs):
         callbacks.on_epoch_begin(epoch)
-        record = {"epoch": epoch + 1, "lr": float(optimizer.learning_rate)}
+        record = {
+            "epoch": epoch + 1,
+            "lr": float(keras.ops.convert_to_numpy(optimizer.learning_rate)),
+        }
         record.update(run_epoch(train_loop, batches, steps_per_epoch, metrics))
         if val_ds is not None:
-            val_batches = iter(strategy.experimental_distribute_dataset(val_ds))
+            val_batches = iter(distribute(strategy, val_ds))
             val = run_epoch(eval_loop, val_batches, val_steps, metrics)
             record.update({f"val_{name}": value for name, value in val.items()})
         history.append(record)
-        if record["epoch"] % log_every == 0 or record["epoch"] in (1, args.epochs):
+        if chief and (
+            record["epoch"] % log_every == 0 or record["epoch"] in (1, args.epochs)
+        ):
             print(
                 " - ".join(
                     f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
@@ -234,14 +355,16 @@ def main(argv: list[str] | None = None) -> dict:
         callbacks.on_epoch_end(
             epoch, logs={k: v for k, v in record.items() if k != "epoch"}
         )
+        state = {"epoch": epoch + 1, "history": history}
+        saved_state.assign(json.dumps(state))
+        manager.save(checkpoint_number=epoch + 1)
         if model.stop_training:
-            print("early stopping")
             break
     callbacks.on_train_end()
     wall_time = time.perf_counter() - start
 
-    # Step 5: export.
-    exports = export_model(model, out)
+    # Step 5: export (every worker; the chief's copy is the one in --out).
+    exports = export_model(model, write_to)
 
     metrics_file = {
         "framework": "tensorflow",
@@ -251,8 +374,10 @@ def main(argv: list[str] | None = None) -> dict:
         "peak_memory_mb": peak_memory_mb(),
         "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
         "exports": exports,
+        "replicas": strategy.num_replicas_in_sync,
     }
-    (out / "metrics.json").write_text(json.dumps(metrics_file, indent=2) + "\n")
+    if chief:
+        (out / "metrics.json").write_text(json.dumps(metrics_file, indent=2) + "\n")
     return metrics_file
 
 

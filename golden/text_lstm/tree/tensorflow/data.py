@@ -73,10 +73,16 @@ def to_channels_last(x: np.ndarray) -> np.ndarray:
 
 
 def make_datasets(
-    path: str, batch_size: int, seed: int, epochs: int, max_steps: int | None = None
+    path: str,
+    batch_size: int,
+    seed: int,
+    epochs: int,
+    max_steps: int | None = None,
+    first_epoch: int = 0,
 ) -> tuple[tf.data.Dataset, int, tf.data.Dataset | None, int]:
-    """The training batches of all epochs (one pipeline, so no per-epoch set-up cost) and the
-    batches per epoch; the validation batches (None without a split) and their count."""
+    """The training batches of the epochs from `first_epoch` on (0-based; later when resuming)
+    in one pipeline, so no per-epoch set-up cost, and the batches per epoch; the validation
+    batches (None without a split) and their count."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
     steps = -(-len(x_train) // batch_size)
     if max_steps is not None:
@@ -84,7 +90,7 @@ def make_datasets(
     orders = np.stack(
         [
             epoch_order(len(x_train), seed, epoch)[: steps * batch_size]
-            for epoch in range(epochs)
+            for epoch in range(first_epoch, epochs)
         ]
     )
     x, y = tf.constant(to_channels_last(x_train)), tf.constant(y_train)

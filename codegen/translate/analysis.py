@@ -1,0 +1,234 @@
+"""A first pass over a file, before anything is rewritten: imports, which classes are
+`nn.Module`s, what each module attribute holds, which methods read `self.training`, and the line
+of every statement and call (for the report).
+
+It uses Python's own `ast` (a C parser, several times faster than a libcst visitor pass); the
+libcst tree is only walked once, by the translator itself.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .context import TRAINING_LAYERS
+from .imports import ROOTS, ImportMap
+from .names import RESERVED
+
+
+@dataclass
+class FileInfo:
+    """What the translator needs to know about the whole file up front."""
+
+    imports: ImportMap = field(default_factory=ImportMap)
+    other_modules: set[str] = field(default_factory=set)  # names bound by non-torch imports
+    module_classes: set[str] = field(default_factory=set)
+    submodule_classes: set[str] = field(default_factory=set)  # used inside other modules
+    training_attrs: set[str] = field(default_factory=set)  # self.X whose call takes training
+    renamed_attrs: set[str] = field(default_factory=set)  # self.X clashing with Keras names
+    training_methods: set[str] = field(default_factory=set)  # methods that read self.training
+    assigned_attrs: set[str] = field(default_factory=set)  # every self.X assigned in a module
+    statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
+    quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
+    call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
+
+
+def dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
+
+
+def _qualify(info: FileInfo, node: ast.expr) -> str | None:
+    text = dotted(node)
+    if text is None:
+        return None
+    head, _, rest = text.partition(".")
+    if head not in info.imports.names:
+        return None
+    return info.imports.names[head] + ("." + rest if rest else "")
+
+
+def _import(info: FileInfo, node: ast.Import | ast.ImportFrom) -> None:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            root = alias.name.split(".", 1)[0]
+            if root in ROOTS:
+                info.imports.names[alias.asname or root] = alias.name if alias.asname else root
+            else:
+                info.other_modules.add(alias.asname or root)
+    elif node.module and not node.level:
+        is_torch = node.module.split(".", 1)[0] in ROOTS
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            if is_torch:
+                info.imports.names[local] = info.imports.canonical(f"{node.module}.{alias.name}")
+            else:
+                info.other_modules.add(local)
+
+
+def _callee(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> bool:
+    """Whether a simple statement mentions anything the translator may rewrite (a PyTorch
+    name, a tensor or module method, a training-aware attribute, an in-place write)."""
+    if isinstance(statement, ast.Import | ast.ImportFrom):
+        return True
+    targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
+    if any(isinstance(t, ast.Subscript) for t in targets):
+        return True
+    names = info.imports.names
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and node.id in names:
+            return True
+        if isinstance(node, ast.Attribute) and (
+            node.attr in attrs
+            or node.attr in info.renamed_attrs
+            or node.attr in info.training_attrs
+        ):
+            return True
+        if isinstance(node, ast.Compare) and any(isinstance(o, ast.IsNot) for o in node.ops):
+            return True
+    return False
+
+
+def _scan(info: FileInfo, tree: ast.Module) -> tuple[list[ast.stmt], dict[str, ast.ClassDef]]:
+    """One walk: imports, classes, and statements and calls in source order (with lines)."""
+    statements: list[tuple[int, int, int, ast.stmt]] = []
+    calls: list[tuple[int, int, int, int, str]] = []
+    classes: dict[str, ast.ClassDef] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            statements.append((node.lineno, node.col_offset, len(statements), node))
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                _import(info, node)
+            elif isinstance(node, ast.ClassDef):
+                classes[node.name] = node
+        elif isinstance(node, ast.Call):
+            end = (node.end_lineno or 0, node.end_col_offset or 0)
+            calls.append((node.lineno, node.col_offset, -end[0], -end[1], _callee(node)))
+    statements.sort()
+    calls.sort()  # source order of starts, an outer call before the calls it starts with
+    info.statement_lines = [(line, col) for line, col, _, _ in statements]
+    info.call_lines = [(line, name) for line, _, _, _, name in calls]
+    return [node for _, _, _, node in statements], classes
+
+
+class _ClassBody(ast.NodeVisitor):
+    """Attributes assigned on self, class names used, and reads of self.training."""
+
+    def __init__(self, info: FileInfo) -> None:
+        self.info = info
+        self.names: set[str] = set()
+        self.method: str | None = None
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        outer = self.method
+        if outer is None:
+            self.method = node.name
+            self.info.assigned_attrs.add(node.name)
+        self.generic_visit(node)
+        self.method = outer
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.names.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and node.value.id == "self":
+            if node.attr == "training" and self.method not in (None, "forward", "__init__"):
+                self.info.training_methods.add(self.method)
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._target(target, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._target(node.target, node.value)
+        self.generic_visit(node)
+
+    def _target(self, target: ast.expr, value: ast.expr) -> None:
+        if not (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):
+            return
+        name = target.attr
+        self.info.assigned_attrs.add(name)
+        if name in RESERVED:
+            self.info.renamed_attrs.add(name)
+        if isinstance(value, ast.Call):
+            func = _qualify(self.info, value.func)
+            if func in TRAINING_LAYERS or (
+                isinstance(value.func, ast.Name) and value.func.id in self.info.module_classes
+            ):
+                self.info.training_attrs.add(name)
+
+
+def mark_quiet(info: FileInfo, ordered: list[ast.stmt], attrs: frozenset[str]) -> None:
+    """Record which simple statements the translator can leave without looking inside."""
+    for index, node in enumerate(ordered):
+        if not isinstance(node, COMPOUND) and not _needs_work(info, node, attrs):
+            info.quiet[index] = sum(isinstance(n, ast.Call) for n in ast.walk(node))
+
+
+COMPOUND = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.Match,
+)
+
+
+def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
+    """Collect the file-wide facts the translator needs (the text already parsed with libcst,
+    so it is valid Python). `attrs`: attribute names that rules rewrite (methods, training);
+    given, the simple statements that mention none of them are marked quiet."""
+    tree = ast.parse(text)
+    info = FileInfo()
+    ordered, classes = _scan(info, tree)
+    changed = True
+    while changed:  # a class is a module if a base is nn.Module or another module class
+        changed = False
+        for name, node in classes.items():
+            if name in info.module_classes:
+                continue
+            for base in node.bases:
+                if _qualify(info, base) == "torch.nn.Module" or (
+                    isinstance(base, ast.Name) and base.id in info.module_classes
+                ):
+                    info.module_classes.add(name)
+                    changed = True
+                    break
+    for name in sorted(info.module_classes):
+        body = _ClassBody(info)
+        for statement in classes[name].body:
+            body.visit(statement)
+        info.submodule_classes |= (body.names & info.module_classes) - {name}
+    if attrs:
+        mark_quiet(info, ordered, attrs)
+    return info

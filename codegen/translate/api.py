@@ -1,0 +1,173 @@
+"""Translate PyTorch source text to TensorFlow source text, with a report."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
+from .analysis import analyze_text
+from .context import IMPORT_LINES, METHODS, Ctx, code
+from .report import MARK, Report
+from .source import parse
+from .transformer import IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator
+
+_IMPORT_USE = re.compile(r"\b(tf|keras|np)\.")
+_IMPORT_LINE = re.compile(r"^(import [\w.]+( as \w+)?|from [\w.]+ import [\w, ]+)$")
+
+
+@dataclass
+class Translation:
+    """The translated source and what was found in it."""
+
+    code: str
+    report: Report
+
+
+def translate_source(text: str, name: str = "<string>") -> Translation:
+    """Translate one PyTorch file's text; raises SourceError when it does not parse."""
+    module = parse(text, name)
+    info = analyze_text(text, rewritten_attributes())
+    report = Report(name)
+    ctx = Ctx()
+    translator = Translator(info, report, ctx)
+    new = module.visit(translator)
+    prelude_text = prelude.render(ctx.prelude)
+    if prelude_text:
+        new = _place_prelude(new)
+    kept = _still_needed(new, translator) if report.left else []
+    needed = set(ctx.imports) | set(_IMPORT_USE.findall(prelude_text))
+    imports = [IMPORT_LINES[k] for k in sorted(needed, key=lambda k: IMPORT_LINES[k])]
+    imports += [f"{statement}  {MARK}used by untranslated code" for statement in kept]
+    out = new.code
+    out = out.replace(IMPORTS_PLACEHOLDER + "\n", "".join(line + "\n" for line in imports), 1)
+    if prelude_text:
+        out = out.replace(PRELUDE_PLACEHOLDER + "\n", prelude_text.rstrip("\n") + "\n", 1)
+    out = _drop_unused_imports(out, ctx.dropped)
+    return Translation(_sort_import_block(out, imports), report)
+
+
+def _drop_unused_imports(text: str, names: set[str]) -> str:
+    """Remove a name from its `from ... import` line when the translation removed its last use
+    (`OrderedDict` once `nn.Sequential(OrderedDict(...))` became a list)."""
+    for name in sorted(names):
+        if not name.isidentifier() or len(re.findall(rf"\b{name}\b", text)) != 1:
+            continue
+        line = re.search(rf"^from [\w.]+ import .*\b{name}\b.*\n", text, re.MULTILINE)
+        if line is None:
+            continue
+        head, _, imported = line.group(0).rstrip("\n").partition(" import ")
+        kept = [n.strip() for n in imported.split(",") if n.strip() and n.strip() != name]
+        replacement = f"{head} import {', '.join(kept)}\n" if kept else ""
+        text = text[: line.start()] + replacement + text[line.end() :]
+        if not kept:  # the blank line that separated the removed import group
+            text = re.sub(
+                r"\A((?:\"\"\"[\s\S]*?\"\"\"\n)?)\n\n(?=import|from)", r"\1\n", text, count=1
+            )
+    return text
+
+
+@functools.cache
+def rewritten_attributes() -> frozenset[str]:
+    """Attribute names a rule may rewrite: a statement without any of them (and without a
+    PyTorch name) needs no visit."""
+    return frozenset(
+        {*METHODS, *script.METHODS, *script.MODULE_METHODS, "training", *loop.STEP_KINDS}
+    )
+
+
+def _is_header(statement: cst.CSTNode, index: int) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Import | cst.ImportFrom):
+            continue
+        if (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.Name)
+            and small.value.value == IMPORTS_PLACEHOLDER
+        ):
+            continue
+        if (
+            index == 0
+            and isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.SimpleString | cst.ConcatenatedString)
+        ):
+            continue
+        return False
+    return True
+
+
+def _placeholder(name: str, blank: int) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(
+        body=[cst.Expr(cst.Name(name))], leading_lines=[cst.EmptyLine()] * blank
+    )
+
+
+def _place_prelude(module: cst.Module) -> cst.Module:
+    """Put the prelude placeholder after the docstring and imports, making sure the next
+    statement is two blank lines away, as black wants."""
+    body = list(module.body)
+    index = 0
+    while index < len(body) and _is_header(body[index], index):
+        index += 1
+    if index < len(body):
+        after = body[index]
+        blank = 0
+        for line in after.leading_lines:
+            if line.comment is not None:
+                break
+            blank += 1
+        if blank < 2:
+            lines = [cst.EmptyLine()] * (2 - blank) + list(after.leading_lines)
+            body[index] = after.with_changes(leading_lines=lines)
+    body.insert(index, _placeholder(PRELUDE_PLACEHOLDER, 1 if index else 0))
+    return module.with_changes(body=body)
+
+
+def _still_needed(module: cst.Module, translator: Translator) -> list[str]:
+    """PyTorch import statements whose names untranslated code still uses."""
+    names: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    module.visit(Names())
+    kept = []
+    for statement, _ in translator.torch_imports:
+        bound = set()
+        for small in statement.body:
+            if isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(
+                small.names, cst.ImportStar
+            ):
+                for alias in small.names:
+                    target = alias.asname.name if alias.asname else alias.name
+                    bound.add(code(target).split(".", 1)[0])  # type: ignore[arg-type]
+        if bound & names:
+            kept.append(code(statement.with_changes(leading_lines=())).rstrip("\n"))
+    return kept
+
+
+def _sort_import_block(text: str, inserted: list[str]) -> str:
+    """Sort the run of one-line imports that the new imports joined (isort's order: plain
+    imports first, then from-imports, each by module name)."""
+    if not inserted:
+        return text
+    lines = text.split("\n")
+    try:
+        at = lines.index(inserted[0])
+    except ValueError:
+        return text
+    start = at
+    while start > 0 and _IMPORT_LINE.match(lines[start - 1]):
+        start -= 1
+    end = at
+    while end < len(lines) and _IMPORT_LINE.match(lines[end].split("  #", 1)[0]):
+        end += 1
+    block = lines[start:end]
+    block.sort(key=lambda line: (line.startswith("from "), line.split()[1].lower()))
+    return "\n".join(lines[:start] + block + lines[end:])

@@ -1,0 +1,161 @@
+"""What every translation rule shares: the tables rules register in, argument binding, and the
+per-file context that collects the imports and prelude definitions the output needs.
+
+A rule takes the (already translated) call node and the context, and returns the replacement
+node, or raises `Untranslatable` with the reason that goes into the marker and the report.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from . import prelude
+
+Rule = Callable[[cst.Call, "Ctx"], cst.BaseExpression]
+
+# canonical PyTorch name → rule, for calls of torch.*, torch.nn.*, F.*, optim, data ...
+FUNCTIONS: dict[str, Rule] = {}
+# Tensor method name → rule (x.view(...), x.size(0), ...)
+METHODS: dict[str, Rule] = {}
+# canonical PyTorch name → replacement source, for names used without a call (torch.float32)
+ATTRIBUTES: dict[str, str] = {}
+# canonical class names of layers whose call takes `training` (dropout, batch norm, ...)
+TRAINING_LAYERS: set[str] = set()
+# canonical name → the Keras class (source) that isinstance() checks use
+ISINSTANCE: dict[str, str] = {}
+
+IMPORT_LINES = {
+    "keras": "import keras",
+    "np": "import numpy as np",
+    "tf": "import tensorflow as tf",
+}
+_IMPORT_USE = re.compile(r"\b(tf|keras|np)\.")
+
+
+class Untranslatable(Exception):
+    """A construct the translator keeps as it is; the message says why."""
+
+
+def register(table: dict[str, Rule], *names: str) -> Callable[[Rule], Rule]:
+    """Decorator: register a rule under each of `names` (duplicates fail at import)."""
+
+    def decorate(rule: Rule) -> Rule:
+        for name in names:
+            if name in table:
+                raise ValueError(f"translation rule for {name!r} registered twice")
+            table[name] = rule
+        return rule
+
+    return decorate
+
+
+def function(*names: str) -> Callable[[Rule], Rule]:
+    return register(FUNCTIONS, *names)
+
+
+def method(*names: str) -> Callable[[Rule], Rule]:
+    return register(METHODS, *names)
+
+
+_EMPTY = cst.Module(body=[])
+
+
+def code(node: cst.CSTNode) -> str:
+    """Source text of a node."""
+    return _EMPTY.code_for_node(node)
+
+
+@dataclass
+class Ctx:
+    """Per-file state shared by the rules."""
+
+    imports: set[str] = field(default_factory=set)  # keys of IMPORT_LINES
+    prelude: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # details for the current construct
+    dropped: set[str] = field(default_factory=set)  # names whose uses a rule removed
+
+    def expr(self, text: str) -> cst.BaseExpression:
+        """Parse generated source (rules write canonical, black-style text)."""
+        self.imports.update(_IMPORT_USE.findall(text))
+        return cst.parse_expression(text)
+
+    def use(self, name: str) -> str:
+        """Mark a prelude definition as used; returns its name."""
+        if not prelude.is_known(name):
+            raise KeyError(f"no prelude definition {name!r}")
+        self.prelude.add(name)
+        return name
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+class Args:
+    """A call's arguments bound to PyTorch parameter names (positional or keyword)."""
+
+    def __init__(self, call: cst.Call, params: Sequence[str], what: str) -> None:
+        self.values: dict[str, cst.BaseExpression] = {}
+        self.what = what
+        positional = 0
+        for arg in call.args:
+            if arg.star:
+                raise Untranslatable(
+                    f"{what} with *args/**kwargs cannot be mapped argument by argument"
+                )
+            if arg.keyword is None:
+                if positional >= len(params):
+                    raise Untranslatable(f"{what} got more positional arguments than it takes")
+                self.values[params[positional]] = arg.value
+                positional += 1
+            else:
+                key = arg.keyword.value
+                if key not in params:
+                    raise Untranslatable(f"{what} argument {key}= has no translation")
+                self.values[key] = arg.value
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def code(self, name: str, default: str | None = None) -> str:
+        """Source of an argument, or `default` (an error when there is none)."""
+        if name in self.values:
+            return code(self.values[name])
+        if default is None:
+            raise Untranslatable(f"{self.what} needs {name}")
+        return default
+
+    def literal(self, name: str, default: object = None) -> object:
+        """The argument's value when it is a Python literal; raises when it is an expression."""
+        if name not in self.values:
+            return default
+        try:
+            return ast.literal_eval(code(self.values[name]))
+        except (ValueError, SyntaxError):
+            raise Untranslatable(
+                f"{self.what} {name}= must be a literal here, got {code(self.values[name])}"
+            ) from None
+
+    def is_literal(self, name: str) -> bool:
+        try:
+            self.literal(name)
+        except Untranslatable:
+            return False
+        return True
+
+    def refuse(self, *names: str, unless: object = None) -> None:
+        """Raise when one of `names` is given with a value other than `unless` (its default)."""
+        for name in names:
+            if name in self.values and (not self.is_literal(name) or self.literal(name) != unless):
+                raise Untranslatable(
+                    f"{self.what} {name}={code(self.values[name])} has no translation"
+                )
+
+
+def simple(node: cst.BaseExpression) -> bool:
+    """True for a name or attribute chain, which may be evaluated twice without harm."""
+    return isinstance(node, cst.Name) or (isinstance(node, cst.Attribute) and simple(node.value))

@@ -1,0 +1,120 @@
+"""Translate a file or a folder and write the result safely (all or nothing, no overwrite
+without `force`)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DlgenError, Location
+from ..render import write_tree
+from .api import translate_source
+from .report import Report
+
+TARGETS = ("tf", "yaml")
+
+
+@dataclass
+class Written:
+    """What one `dlgen translate` run produced."""
+
+    destination: Path
+    files: list[Path]
+    reports: list[Report]
+
+
+def default_output(source: Path, to: str) -> Path:
+    """model.py → model_tf.py (or model.yaml); a folder → folder_tf."""
+    if source.is_dir():
+        return source.with_name(f"{source.name}_{to}")
+    return source.with_name(f"{source.stem}_tf.py" if to == "tf" else f"{source.stem}.yaml")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DlgenError("not UTF-8 text", Location(str(path))) from None
+
+
+def write_file(text: str, destination: Path, force: bool) -> None:
+    """Write `text` through a temporary file renamed into place."""
+    if destination.exists() and not force:
+        raise DlgenError(
+            "already exists; pass --force to replace it, or choose another path with -o",
+            Location(str(destination)),
+        )
+    if destination.is_dir():
+        raise DlgenError("is a folder; give a file path with -o", Location(str(destination)))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.chmod(partial, 0o666 & ~_umask())
+        os.replace(partial, destination)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def translate_tree(source: Path, destination: Path, force: bool) -> Written:
+    """Translate every .py file under `source` into the same tree under `destination`."""
+    files: dict[str, str] = {}
+    reports: list[Report] = []
+    for path in sorted(source.rglob("*.py")):
+        if any(part.startswith(".") for part in path.relative_to(source).parts):
+            continue
+        rel = path.relative_to(source).as_posix()
+        result = translate_source(_read(path), str(path))
+        files[rel] = result.code
+        reports.append(result.report)
+    if not files:
+        raise DlgenError("no Python files to translate", Location(str(source)))
+    write_tree(files, destination, force=force)
+    return Written(destination, [destination / rel for rel in sorted(files)], reports)
+
+
+def translate_path(
+    source: Path,
+    to: str,
+    out: Path | None,
+    force: bool,
+    class_name: str | None = None,
+    input_shape: list[int] | None = None,
+    check_spec: Callable[[str], None] | None = None,
+) -> Written:
+    """`dlgen translate SOURCE --to tf|yaml [-o OUT]`; for yaml, `check_spec` validates the
+    spec text (the CLI runs dlgen's checker) before anything is written."""
+    if to not in TARGETS:
+        raise DlgenError(
+            f"unknown target '{to}'; use one of: {', '.join(TARGETS)}", Location("--to")
+        )
+    if not source.exists():
+        raise DlgenError("no such file or folder", Location(str(source)))
+    destination = out or default_output(source, to)
+    if source.is_dir():
+        if to != "tf":
+            raise DlgenError("--to yaml takes one file, not a folder", Location(str(source)))
+        return translate_tree(source, destination, force)
+    text = _read(source)
+    if to == "yaml":
+        from .spec_extract import spec_yaml
+
+        yaml_text, report = spec_yaml(text, str(source), class_name, input_shape)
+        if check_spec is not None:
+            check_spec(yaml_text)
+        write_file(yaml_text, destination, force)
+        return Written(destination, [destination], [report])
+    result = translate_source(text, str(source))
+    write_file(result.code, destination, force)
+    return Written(destination, [destination], [result.report])

@@ -1,0 +1,560 @@
+"""`torch.X(...)`, `F.X(...)` and `nn.init.X_(...)` calls → TensorFlow.
+
+The layout strategy keeps every tensor in PyTorch's layout, so `dim=` arguments become `axis=`
+with the same number. Channel-first functional ops call prelude functions with PyTorch's
+arguments.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .context import ATTRIBUTES, Args, Ctx, Untranslatable, code, function, simple
+
+F = "torch.nn.functional."
+INIT = "torch.nn.init."
+
+DTYPES = {
+    "float32": "tf.float32",
+    "float": "tf.float32",
+    "float64": "tf.float64",
+    "double": "tf.float64",
+    "float16": "tf.float16",
+    "half": "tf.float16",
+    "bfloat16": "tf.bfloat16",
+    "int64": "tf.int64",
+    "long": "tf.int64",
+    "int32": "tf.int32",
+    "int": "tf.int32",
+    "int16": "tf.int16",
+    "int8": "tf.int8",
+    "uint8": "tf.uint8",
+    "bool": "tf.bool",
+}
+ATTRIBUTES.update({f"torch.{k}": v for k, v in DTYPES.items()})
+ATTRIBUTES.update({"torch.Tensor": "tf.Tensor", "torch.pi": "np.pi"})
+
+
+def _dtype(a: Args, name: str = "dtype") -> str:
+    """A dtype argument as TensorFlow source ('' when absent)."""
+    if not a.has(name):
+        return ""
+    text = a.code(name)
+    for key, value in DTYPES.items():
+        if text in (f"torch.{key}", key):
+            return value
+    return text  # already translated (x.dtype, tf.float32)
+
+
+def _shape(call: cst.Call, a_first: int = 0) -> str:
+    """Size arguments `(2, 3)` or `2, 3` as one tuple source."""
+    sizes = [arg for arg in call.args[a_first:] if arg.keyword is None]
+    if len(sizes) == 1 and not sizes[0].star:
+        return code(sizes[0].value)
+    if any(arg.star for arg in sizes):
+        raise Untranslatable("sizes given with * cannot be translated")
+    return (
+        "(" + ", ".join(code(arg.value) for arg in sizes) + ("," if len(sizes) == 1 else "") + ")"
+    )
+
+
+def _keywords(call: cst.Call) -> dict[str, str]:
+    return {arg.keyword.value: code(arg.value) for arg in call.args if arg.keyword is not None}
+
+
+def _join(*parts: str) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------- tensor creation
+
+
+def _creation(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        keywords = _keywords(call)
+        unknown = set(keywords) - {"dtype", "device", "requires_grad", "generator"}
+        if unknown:
+            raise Untranslatable(f"{what} argument {sorted(unknown)[0]}= has no translation")
+        dtype = ""
+        if "dtype" in keywords:
+            dtype = "dtype=" + DTYPES.get(
+                keywords["dtype"].removeprefix("torch."), keywords["dtype"]
+            )
+        if "generator" in keywords:  # a tf.random.Generator (translated from torch.Generator)
+            method = {"tf.random.normal": "normal", "tf.random.uniform": "uniform"}.get(tf_name)
+            if method is None:
+                raise Untranslatable(f"{what} with a generator")
+            return ctx.expr(f"{keywords['generator']}.{method}({_join(_shape(call), dtype)})")
+        return ctx.expr(f"{tf_name}({_join(_shape(call), dtype)})")
+
+    return rule
+
+
+function("torch.zeros")(_creation("tf.zeros", "torch.zeros"))
+function("torch.ones")(_creation("tf.ones", "torch.ones"))
+function("torch.empty")(_creation("tf.zeros", "torch.empty"))
+function("torch.randn")(_creation("tf.random.normal", "torch.randn"))
+function("torch.rand")(_creation("tf.random.uniform", "torch.rand"))
+
+
+def _like(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "dtype", "device", "requires_grad", "memory_format"), what)
+        x = a.code("input")
+        dtype = _dtype(a)
+        if tf_name.startswith("tf.random"):
+            return ctx.expr(f"{tf_name}(tf.shape({x}), dtype={dtype or x + '.dtype'})")
+        return ctx.expr(f"{tf_name}({_join(x, 'dtype=' + dtype if dtype else '')})")
+
+    return rule
+
+
+function("torch.zeros_like")(_like("tf.zeros_like", "torch.zeros_like"))
+function("torch.ones_like")(_like("tf.ones_like", "torch.ones_like"))
+function("torch.randn_like")(_like("tf.random.normal", "torch.randn_like"))
+function("torch.rand_like")(_like("tf.random.uniform", "torch.rand_like"))
+
+
+@function("torch.full")
+def full(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("size", "fill_value", "dtype", "device", "requires_grad"), "torch.full")
+    dtype = _dtype(a)
+    value = a.code("fill_value")
+    return ctx.expr(
+        f"tf.fill({a.code('size')}, {f'tf.constant({value}, {dtype})' if dtype else value})"
+    )
+
+
+@function("torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor")
+def tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("data", "dtype", "device", "requires_grad"), "torch.tensor")
+    return ctx.expr(f"tf.constant({_join(a.code('data'), _dtype(a))})")
+
+
+@function("torch.arange")
+def arange(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    keywords = _keywords(call)
+    positional = [code(arg.value) for arg in call.args if arg.keyword is None]
+    dtype = ""
+    if "dtype" in keywords:
+        dtype = "dtype=" + DTYPES.get(keywords["dtype"].removeprefix("torch."), keywords["dtype"])
+    return ctx.expr(f"tf.range({_join(*positional, dtype)})")
+
+
+@function("torch.randint")
+def randint(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    positional = [code(arg.value) for arg in call.args if arg.keyword is None]
+    keywords = _keywords(call)
+    if len(positional) == 2:
+        low, (high, size) = "0", positional
+    elif len(positional) == 3:
+        low, high, size = positional
+    else:
+        raise Untranslatable("torch.randint needs (low, high, size) or (high, size)")
+    size = keywords.get("size", size)
+    source = f"{keywords['generator']}.uniform" if "generator" in keywords else "tf.random.uniform"
+    return ctx.expr(f"{source}({size}, {low}, {high}, dtype=tf.int64)")
+
+
+@function("torch.manual_seed", "torch.random.manual_seed")
+def manual_seed(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("seed",), "torch.manual_seed")
+    return ctx.expr(f"keras.utils.set_random_seed({a.code('seed')})")
+
+
+@function("torch.device")
+def device(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("type", "index"), "torch.device")
+    return cst.parse_expression(a.code("type"))
+
+
+@function("torch.cuda.is_available")
+def cuda_available(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    return ctx.expr('bool(tf.config.list_physical_devices("GPU"))')
+
+
+@function("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
+def no_grad(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    # `with torch.no_grad():` is handled as a statement; anywhere else it has no TF form.
+    raise Untranslatable("torch.no_grad outside a `with` statement")
+
+
+# ---------------------------------------------------------------- shape and joining
+
+
+def _dim_rule(tf_name: str, what: str, first: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, (first, "dim", "out"), what)
+        a.refuse("out")
+        return ctx.expr(f"{tf_name}({a.code(first)}, axis={a.code('dim', '0')})")
+
+    return rule
+
+
+function("torch.cat", "torch.concat", "torch.concatenate")(
+    _dim_rule("tf.concat", "torch.cat", "tensors")
+)
+function("torch.stack")(_dim_rule("tf.stack", "torch.stack", "tensors"))
+
+
+@function("torch.flatten")
+def flatten(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "start_dim", "end_dim"), "torch.flatten")
+    return flatten_expr(ctx, a.values["input"], a.code("start_dim", "0"), a.code("end_dim", "-1"))
+
+
+def flatten_expr(ctx: Ctx, x: cst.BaseExpression, start: str, end: str) -> cst.BaseExpression:
+    """Flatten in PyTorch order: a plain reshape, since the layout stays NCHW."""
+    source = code(x)
+    if end == "-1" and start == "0":
+        return ctx.expr(f"tf.reshape({source}, (-1,))")
+    if end == "-1" and start == "1" and simple(x):
+        return ctx.expr(f"tf.reshape({source}, (tf.shape({source})[0], -1))")
+    ctx.use("flatten_dims")
+    return ctx.expr(f"flatten_dims({source}, {start}, {end})")
+
+
+@function("torch.reshape")
+def reshape(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "shape"), "torch.reshape")
+    return ctx.expr(f"tf.reshape({a.code('input')}, {a.code('shape')})")
+
+
+@function("torch.permute")
+def permute(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "dims"), "torch.permute")
+    return ctx.expr(f"tf.transpose({a.code('input')}, {a.code('dims')})")
+
+
+@function("torch.transpose", "torch.swapaxes")
+def transpose(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "dim0", "dim1"), "torch.transpose")
+    ctx.use("swapaxes")
+    return ctx.expr(f"swapaxes({a.code('input')}, {a.code('dim0')}, {a.code('dim1')})")
+
+
+@function("torch.squeeze")
+def squeeze(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "dim"), "torch.squeeze")
+    return ctx.expr(
+        f"tf.squeeze({_join(a.code('input'), 'axis=' + a.code('dim') if a.has('dim') else '')})"
+    )
+
+
+@function("torch.unsqueeze")
+def unsqueeze(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "dim"), "torch.unsqueeze")
+    return ctx.expr(f"tf.expand_dims({a.code('input')}, {a.code('dim')})")
+
+
+@function("torch.chunk")
+def chunk(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "chunks", "dim"), "torch.chunk")
+    return ctx.expr(f"tf.split({a.code('input')}, {a.code('chunks')}, axis={a.code('dim', '0')})")
+
+
+@function("torch.where")
+def where(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("condition", "input", "other"), "torch.where")
+    return ctx.expr(f"tf.where({a.code('condition')}, {a.code('input')}, {a.code('other')})")
+
+
+# ---------------------------------------------------------------- math and reductions
+
+
+def _unary(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "inplace"), what)
+        return ctx.expr(f"{tf_name}({a.code('input')})")
+
+    return rule
+
+
+for _torch, _tf in {
+    "exp": "tf.exp",
+    "log": "tf.math.log",
+    "sqrt": "tf.sqrt",
+    "rsqrt": "tf.math.rsqrt",
+    "abs": "tf.abs",
+    "sin": "tf.sin",
+    "cos": "tf.cos",
+    "floor": "tf.floor",
+    "ceil": "tf.math.ceil",
+    "round": "tf.round",
+    "sign": "tf.sign",
+    "neg": "tf.negative",
+    "tanh": "tf.tanh",
+    "sigmoid": "tf.sigmoid",
+    "relu": "tf.nn.relu",
+    "log1p": "tf.math.log1p",
+    "isnan": "tf.math.is_nan",
+}.items():
+    function(f"torch.{_torch}")(_unary(_tf, f"torch.{_torch}"))
+for _torch, _tf in {
+    "relu": "tf.nn.relu",
+    "relu6": "tf.nn.relu6",
+    "sigmoid": "tf.sigmoid",
+    "tanh": "tf.tanh",
+    "silu": "tf.nn.silu",
+    "selu": "tf.nn.selu",
+    "softsign": "tf.nn.softsign",
+    "mish": "keras.activations.mish",
+    "hardswish": "keras.activations.hard_silu",
+    "hardsigmoid": "keras.activations.hard_sigmoid",
+}.items():
+    function(F + _torch)(_unary(_tf, f"F.{_torch}"))
+
+
+def _binary(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "other", "out"), what)
+        a.refuse("out")
+        return ctx.expr(f"{tf_name}({a.code('input')}, {a.code('other')})")
+
+    return rule
+
+
+for _torch, _tf in {
+    "matmul": "tf.matmul",
+    "mm": "tf.matmul",
+    "bmm": "tf.matmul",
+    "maximum": "tf.maximum",
+    "minimum": "tf.minimum",
+    "pow": "tf.pow",
+    "eq": "tf.equal",
+    "add": "tf.add",
+    "mul": "tf.multiply",
+}.items():
+    function(f"torch.{_torch}")(_binary(_tf, f"torch.{_torch}"))
+
+
+def _reduction(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "dim", "keepdim", "dtype"), what)
+        return ctx.expr(reduction_text(tf_name, a.code("input"), a))
+
+    return rule
+
+
+def reduction_text(tf_name: str, x: str, a: Args) -> str:
+    axis = f"axis={a.code('dim')}" if a.has("dim") else ""
+    keep = f"keepdims={a.code('keepdim')}" if a.has("keepdim") else ""
+    return f"{tf_name}({_join(x, axis, keep)})"
+
+
+for _torch, _tf in {
+    "mean": "tf.reduce_mean",
+    "sum": "tf.reduce_sum",
+    "prod": "tf.reduce_prod",
+    "amax": "tf.reduce_max",
+    "amin": "tf.reduce_min",
+    "logsumexp": "tf.reduce_logsumexp",
+}.items():
+    function(f"torch.{_torch}")(_reduction(_tf, f"torch.{_torch}"))
+
+
+@function("torch.argmax", "torch.argmin")
+def argmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "dim", "keepdim"), "torch.argmax")
+    name = "tf.argmax" if code(call.func).endswith("argmax") else "tf.argmin"
+    return ctx.expr(argmax_text(name, a.code("input"), a))
+
+
+def argmax_text(tf_name: str, x: str, a: Args) -> str:
+    if not a.has("dim"):
+        return f"{tf_name}(tf.reshape({x}, (-1,)))"
+    text = f"{tf_name}({x}, axis={a.code('dim')})"
+    if a.literal("keepdim", False):
+        text = f"tf.expand_dims({text}, {a.code('dim')})"
+    return text
+
+
+@function("torch.clamp", "torch.clip")
+def clamp(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "min", "max"), "torch.clamp")
+    return ctx.expr(clamp_text(a.code("input"), a))
+
+
+def clamp_text(x: str, a: Args) -> str:
+    low, high = a.code("min", "None"), a.code("max", "None")
+    if low != "None" and high != "None":
+        return f"tf.clip_by_value({x}, {low}, {high})"
+    if low != "None":
+        return f"tf.maximum({x}, {low})"
+    if high != "None":
+        return f"tf.minimum({x}, {high})"
+    raise Untranslatable("clamp needs min or max")
+
+
+# ---------------------------------------------------------------- torch.nn.functional
+
+
+def _with_dim(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "dim", "_stacklevel", "dtype"), what)
+        return ctx.expr(f"{tf_name}({a.code('input')}, axis={a.code('dim', '-1')})")
+
+    return rule
+
+
+for _name, _tf in (("softmax", "tf.nn.softmax"), ("log_softmax", "tf.nn.log_softmax")):
+    function(F + _name, f"torch.{_name}")(_with_dim(_tf, f"F.{_name}"))
+
+
+@function(F + "leaky_relu")
+def leaky_relu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "negative_slope", "inplace"), "F.leaky_relu")
+    return ctx.expr(
+        f"tf.nn.leaky_relu({a.code('input')}, alpha={a.code('negative_slope', '0.01')})"
+    )
+
+
+@function(F + "elu")
+def elu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "alpha", "inplace"), "F.elu")
+    a.refuse("alpha", unless=1.0)
+    return ctx.expr(f"tf.nn.elu({a.code('input')})")
+
+
+@function(F + "gelu")
+def gelu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "approximate"), "F.gelu")
+    approximate = a.literal("approximate", "none") == "tanh"
+    return ctx.expr(f"tf.nn.gelu({a.code('input')}, approximate={approximate})")
+
+
+@function(F + "softplus")
+def softplus(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "beta", "threshold"), "F.softplus")
+    a.refuse("beta", unless=1)
+    return ctx.expr(f"tf.nn.softplus({a.code('input')})")
+
+
+@function(F + "dropout")
+def dropout(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "p", "training", "inplace"), "F.dropout")
+    training = a.code("training", "True")
+    ctx.use("dropout_if")
+    return ctx.expr(f"dropout_if({a.code('input')}, {a.code('p', '0.5')}, training={training})")
+
+
+@function(F + "normalize")
+def normalize(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "p", "dim", "eps"), "F.normalize")
+    a.refuse("p", unless=2)
+    return ctx.expr(
+        f"tf.math.l2_normalize({a.code('input')}, axis={a.code('dim', '1')}, epsilon=1e-24)"
+    )
+
+
+def _prelude_function(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        return call.with_changes(func=cst.Name(ctx.use(name)))
+
+    return rule
+
+
+for _torch, _prelude in {
+    "max_pool2d": "max_pool2d",
+    "avg_pool2d": "avg_pool2d",
+    "adaptive_avg_pool2d": "adaptive_avg_pool2d",
+    "adaptive_max_pool2d": "adaptive_max_pool2d",
+    "interpolate": "interpolate",
+    "upsample": "interpolate",
+    "pixel_shuffle": "pixel_shuffle",
+    "pad": "tensor_pad",
+}.items():
+    function(F + _torch)(_prelude_function(_prelude))
+function("torch.pixel_shuffle")(_prelude_function("pixel_shuffle"))
+
+
+# ---------------------------------------------------------------- nn.Parameter and nn.init
+
+
+@function("torch.nn.Parameter")
+def parameter(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("data", "requires_grad"), "nn.Parameter")
+    trainable = f"trainable={a.code('requires_grad')}" if a.has("requires_grad") else ""
+    return ctx.expr(f"keras.Variable({_join(a.code('data'), trainable)})")
+
+
+def _weight_target(node: cst.BaseExpression) -> tuple[str, str]:
+    """`m.weight` / `m.bias.data` → ("m", "weight"); other targets cannot be translated."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "data":
+        node = node.value
+    if isinstance(node, cst.Attribute) and node.attr.value in ("weight", "bias"):
+        return code(node.value), node.attr.value
+    raise Untranslatable("nn.init on something other than <module>.weight / <module>.bias")
+
+
+def _init(params: tuple[str, ...], make) -> object:
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        what = "nn.init." + code(call.func).rsplit(".", 1)[-1]
+        a = Args(call, ("tensor", *params), what)
+        owner, which = _weight_target(a.values["tensor"])
+        ctx.use("set_initializer")
+        return ctx.expr(f'set_initializer({owner}, "{which}", {make(a, ctx)})')
+
+    return rule
+
+
+def _gain(a: Args, ctx: Ctx, name: str = "gain") -> str:
+    return a.code(name, "1.0")
+
+
+def _kaiming(distribution: str):
+    def make(a: Args, ctx: Ctx) -> str:
+        mode = a.code("mode", '"fan_in"')
+        nonlinearity = a.code("nonlinearity", '"leaky_relu"')
+        slope = a.code("a", "0")
+        ctx.use("calculate_gain")
+        scale = f"calculate_gain({nonlinearity}, {slope}) ** 2"
+        return f'keras.initializers.VarianceScaling({scale}, {mode}, "{distribution}")'
+
+    return make
+
+
+for _name, _params, _make in (
+    (
+        "normal_",
+        ("mean", "std", "generator"),
+        lambda a, c: f"keras.initializers.RandomNormal({a.code('mean', '0.0')}, {a.code('std', '1.0')})",
+    ),
+    (
+        "uniform_",
+        ("a", "b", "generator"),
+        lambda a, c: f"keras.initializers.RandomUniform({a.code('a', '0.0')}, {a.code('b', '1.0')})",
+    ),
+    ("constant_", ("val",), lambda a, c: f"keras.initializers.Constant({a.code('val')})"),
+    ("zeros_", (), lambda a, c: "keras.initializers.Zeros()"),
+    ("ones_", (), lambda a, c: "keras.initializers.Ones()"),
+    (
+        "xavier_uniform_",
+        ("gain", "generator"),
+        lambda a, c: f'keras.initializers.VarianceScaling({_gain(a, c)} ** 2, "fan_avg", "uniform")',
+    ),
+    (
+        "xavier_normal_",
+        ("gain", "generator"),
+        lambda a, c: f'keras.initializers.VarianceScaling({_gain(a, c)} ** 2, "fan_avg", "untruncated_normal")',
+    ),
+    ("kaiming_uniform_", ("a", "mode", "nonlinearity", "generator"), _kaiming("uniform")),
+    ("kaiming_normal_", ("a", "mode", "nonlinearity", "generator"), _kaiming("untruncated_normal")),
+    (
+        "orthogonal_",
+        ("gain", "generator"),
+        lambda a, c: f"keras.initializers.Orthogonal({_gain(a, c)})",
+    ),
+    (
+        "trunc_normal_",
+        ("mean", "std", "a", "b", "generator"),
+        lambda a, c: f"keras.initializers.TruncatedNormal({a.code('mean', '0.0')}, {a.code('std', '1.0')})",
+    ),
+):
+    function(INIT + _name)(_init(_params, _make))
+
+
+@function(INIT + "calculate_gain")
+def calculate_gain(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, ("nonlinearity", "param"), "nn.init.calculate_gain")
+    return call.with_changes(func=cst.Name(ctx.use("calculate_gain")))

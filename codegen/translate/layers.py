@@ -1,0 +1,368 @@
+"""`nn.X(...)` constructors → Keras layers.
+
+Layers that do not care about layout become stock Keras layers with PyTorch's numbers spelled
+out (eps, momentum, slopes, init). Channel-first layers (convolutions, pooling, padding, pixel
+shuffle, upsampling) and the recurrent layers become prelude layers that take PyTorch's own
+arguments, so their call is copied unchanged apart from the class name.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .context import (
+    ISINSTANCE,
+    TRAINING_LAYERS,
+    Args,
+    Ctx,
+    Untranslatable,
+    code,
+    function,
+)
+
+NN = "torch.nn."
+
+# PyTorch class → prelude class of the same arguments and NCHW layout.
+PRELUDE_LAYERS = {
+    "Conv1d": "Conv1d",
+    "Conv2d": "Conv2d",
+    "ConvTranspose2d": "ConvTranspose2d",
+    "MaxPool2d": "MaxPool2d",
+    "AvgPool2d": "AvgPool2d",
+    "AdaptiveAvgPool2d": "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d": "AdaptiveMaxPool2d",
+    "Upsample": "Upsample",
+    "PixelShuffle": "PixelShuffle",
+    "ReflectionPad2d": "ReflectionPad2d",
+    "ReplicationPad2d": "ReplicationPad2d",
+    "ZeroPad2d": "ZeroPad2d",
+    "ConstantPad2d": "ConstantPad2d",
+    "LogSoftmax": "LogSoftmax",
+    "LSTM": "LSTM",
+    "GRU": "GRU",
+    "RNN": "RNN",
+    "LSTMCell": "LSTMCell",
+    "GRUCell": "GRUCell",
+}
+TRAINING_LAYERS.update(
+    NN + n
+    for n in (
+        "Dropout",
+        "Dropout1d",
+        "Dropout2d",
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "Sequential",
+        "LSTM",
+        "GRU",
+        "RNN",
+    )
+)
+
+
+def _prelude_rule(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        return call.with_changes(func=cst.Name(ctx.use(name)))
+
+    return rule
+
+
+for _torch, _prelude in PRELUDE_LAYERS.items():
+    function(NN + _torch)(_prelude_rule(_prelude))
+    ISINSTANCE[NN + _torch] = _prelude
+
+
+def _keras(ctx: Ctx, cls: str, *args: str) -> cst.BaseExpression:
+    return ctx.expr(f"keras.layers.{cls}({', '.join(a for a in args if a)})")
+
+
+@function(NN + "Linear")
+def linear(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("in_features", "out_features", "bias", "device", "dtype"), "nn.Linear")
+    bias = "" if a.code("bias", "True") == "True" else f"use_bias={a.code('bias')}"
+    ctx.use("torch_init")
+    return _keras(
+        ctx, "Dense", a.code("out_features"), bias, f"**torch_init({a.code('in_features')})"
+    )
+
+
+ISINSTANCE[NN + "Linear"] = "keras.layers.Dense"
+
+
+def _batchnorm(what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(
+            call,
+            ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
+            what,
+        )
+        a.refuse("track_running_stats", unless=True)
+        momentum = a.literal("momentum", 0.1) if a.is_literal("momentum") else None
+        if momentum is None:
+            if a.has("momentum"):
+                raise Untranslatable(f"{what} momentum=None (cumulative average) has no Keras form")
+            momentum = 0.1
+        args = [
+            "axis=1",
+            f"epsilon={a.code('eps', '1e-05')}",
+            f"momentum={round(1 - momentum, 10)!r}",
+        ]
+        if a.has("affine"):
+            args += [f"center={a.code('affine')}", f"scale={a.code('affine')}"]
+        return _keras(ctx, "BatchNormalization", *args)
+
+    return rule
+
+
+for _bn in ("BatchNorm1d", "BatchNorm2d"):
+    function(NN + _bn)(_batchnorm(f"nn.{_bn}"))
+    ISINSTANCE[NN + _bn] = "keras.layers.BatchNormalization"
+
+
+@function(NN + "InstanceNorm2d")
+def instance_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(
+        call,
+        ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
+        "nn.InstanceNorm2d",
+    )
+    a.refuse("track_running_stats", unless=False)
+    affine = a.code("affine", "False")
+    return _keras(
+        ctx,
+        "GroupNormalization",
+        f"groups={a.code('num_features')}",
+        "axis=1",
+        f"epsilon={a.code('eps', '1e-05')}",
+        f"center={affine}",
+        f"scale={affine}",
+    )
+
+
+ISINSTANCE[NN + "InstanceNorm2d"] = "keras.layers.GroupNormalization"
+
+
+@function(NN + "GroupNorm")
+def group_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(
+        call, ("num_groups", "num_channels", "eps", "affine", "device", "dtype"), "nn.GroupNorm"
+    )
+    affine = a.code("affine", "True")
+    args = [f"groups={a.code('num_groups')}", "axis=1", f"epsilon={a.code('eps', '1e-05')}"]
+    if affine != "True":
+        args += [f"center={affine}", f"scale={affine}"]
+    return _keras(ctx, "GroupNormalization", *args)
+
+
+@function(NN + "LayerNorm")
+def layer_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(
+        call,
+        ("normalized_shape", "eps", "elementwise_affine", "bias", "device", "dtype"),
+        "nn.LayerNorm",
+    )
+    shape = a.literal("normalized_shape") if a.is_literal("normalized_shape") else None
+    if isinstance(shape, list | tuple) and len(shape) > 1:
+        axis = f"axis={list(range(-len(shape), 0))!r}"
+    else:
+        axis = ""
+    args = [axis, f"epsilon={a.code('eps', '1e-05')}"]
+    if a.has("elementwise_affine"):
+        args += [f"center={a.code('elementwise_affine')}", f"scale={a.code('elementwise_affine')}"]
+    return _keras(ctx, "LayerNormalization", *args)
+
+
+ISINSTANCE[NN + "LayerNorm"] = "keras.layers.LayerNormalization"
+
+
+@function(NN + "Embedding")
+def embedding(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(
+        call,
+        (
+            "num_embeddings",
+            "embedding_dim",
+            "padding_idx",
+            "max_norm",
+            "norm_type",
+            "scale_grad_by_freq",
+            "sparse",
+            "_weight",
+            "_freeze",
+            "device",
+            "dtype",
+        ),
+        "nn.Embedding",
+    )
+    a.refuse("max_norm", "_weight")
+    a.refuse("scale_grad_by_freq", "sparse", unless=False)
+    if a.has("padding_idx") and a.code("padding_idx") != "None":
+        ctx.note("padding_idx: the row starts as PyTorch's weights say but is not frozen")
+    return _keras(
+        ctx,
+        "Embedding",
+        a.code("num_embeddings"),
+        a.code("embedding_dim"),
+        "embeddings_initializer=keras.initializers.RandomNormal(0.0, 1.0)",
+    )
+
+
+ISINSTANCE[NN + "Embedding"] = "keras.layers.Embedding"
+
+
+def _dropout(what: str, noise: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("p", "inplace"), what)
+        return _keras(ctx, "Dropout", a.code("p", "0.5"), noise)
+
+    return rule
+
+
+function(NN + "Dropout")(_dropout("nn.Dropout", ""))
+function(NN + "Dropout1d")(_dropout("nn.Dropout1d", "noise_shape=(None, None, 1)"))
+function(NN + "Dropout2d")(_dropout("nn.Dropout2d", "noise_shape=(None, None, 1, 1)"))
+ISINSTANCE[NN + "Dropout"] = "keras.layers.Dropout"
+
+
+def _activation(what: str, text: str, params: tuple[str, ...] = ("inplace",)):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        Args(call, params, what)
+        return ctx.expr(text)
+
+    return rule
+
+
+for _name, _text in {
+    "ReLU": "keras.layers.ReLU()",
+    "ReLU6": "keras.layers.ReLU(max_value=6.0)",
+    "Sigmoid": 'keras.layers.Activation("sigmoid")',
+    "Tanh": 'keras.layers.Activation("tanh")',
+    "SiLU": 'keras.layers.Activation("silu")',
+    "SELU": 'keras.layers.Activation("selu")',
+    "Mish": 'keras.layers.Activation("mish")',
+    "Hardswish": 'keras.layers.Activation("hard_silu")',
+    "Hardsigmoid": 'keras.layers.Activation("hard_sigmoid")',
+    "Softsign": 'keras.layers.Activation("softsign")',
+    "Identity": "keras.layers.Identity()",
+}.items():
+    function(NN + _name)(
+        _activation(f"nn.{_name}", _text, ("inplace",) if _name != "Identity" else ("args",))
+    )
+
+
+@function(NN + "LeakyReLU")
+def leaky_relu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("negative_slope", "inplace"), "nn.LeakyReLU")
+    return _keras(ctx, "LeakyReLU", f"negative_slope={a.code('negative_slope', '0.01')}")
+
+
+@function(NN + "ELU")
+def elu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("alpha", "inplace"), "nn.ELU")
+    return _keras(ctx, "ELU", f"alpha={a.code('alpha', '1.0')}")
+
+
+@function(NN + "GELU")
+def gelu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("approximate",), "nn.GELU")
+    approximate = a.literal("approximate", "none")
+    return ctx.expr(
+        f"keras.layers.Activation(lambda x: keras.activations.gelu(x, approximate={approximate == 'tanh'}))"
+    )
+
+
+@function(NN + "Softplus")
+def softplus(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("beta", "threshold"), "nn.Softplus")
+    a.refuse("beta", unless=1)
+    return ctx.expr('keras.layers.Activation("softplus")')
+
+
+@function(NN + "Softmax")
+def softmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim",), "nn.Softmax")
+    return _keras(ctx, "Softmax", f"axis={a.code('dim', '-1')}")
+
+
+@function(NN + "Flatten")
+def flatten(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("start_dim", "end_dim"), "nn.Flatten")
+    a.refuse("start_dim", unless=1)
+    a.refuse("end_dim", unless=-1)
+    # The layout strategy keeps tensors NCHW, so Keras's Flatten gives PyTorch's C, H, W order.
+    return ctx.expr("keras.layers.Flatten()")
+
+
+@function(NN + "Sequential")
+def sequential(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """nn.Sequential(a, b, *rest) → keras.Sequential([a, b, *rest]), comments kept."""
+    args = list(call.args)
+    ctx.imports.add("keras")
+    func = cst.Attribute(value=cst.Name("keras"), attr=cst.Name("Sequential"))
+    if not args:  # an empty Sequential returns its input; Keras cannot call an empty one
+        return ctx.expr("keras.layers.Identity()")
+    if len(args) == 1 and args[0].star == "*":
+        return cst.Call(func=func, args=[cst.Arg(value=args[0].value)])
+    if len(args) == 1 and _ordered_dict(args[0].value):
+        ordered = args[0].value
+        ctx.note("OrderedDict names dropped; the layers keep their order")
+        pairs = _named_layers(ordered)  # type: ignore[arg-type]
+        if pairs is None:  # not a literal list: keep the OrderedDict, take its values
+            return ctx.expr(f"keras.Sequential(list({code(ordered)}.values()))")
+        ctx.dropped.add(code(ordered.func))  # type: ignore[attr-defined]
+        elements = [cst.Element(value=layer) for layer in pairs]
+        return cst.Call(func=func, args=[cst.Arg(value=cst.List(elements=elements))])
+    if any(a.keyword is not None or a.star == "**" for a in args):
+        raise Untranslatable("nn.Sequential takes modules only")
+    elements: list[cst.BaseElement] = []
+    for arg in args:
+        comma = arg.comma
+        if arg.star == "*":
+            elements.append(cst.StarredElement(value=arg.value, comma=comma))
+        else:
+            elements.append(cst.Element(value=arg.value, comma=comma))
+    listed = cst.List(
+        elements=elements, lbracket=cst.LeftSquareBracket(call.whitespace_before_args)
+    )
+    return cst.Call(func=func, args=[cst.Arg(value=listed)])
+
+
+def _ordered_dict(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and code(node.func).endswith("OrderedDict")
+
+
+def _named_layers(call: cst.Call) -> list[cst.BaseExpression] | None:
+    """The layers of `OrderedDict([("name", layer), ...])`, in order; None when the pairs are
+    not written out."""
+    if len(call.args) != 1 or not isinstance(call.args[0].value, cst.List | cst.Tuple):
+        return None
+    out = []
+    for element in call.args[0].value.elements:  # type: ignore[union-attr]
+        pair = element.value
+        if not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+            raise Untranslatable("nn.Sequential(OrderedDict(...)) entries must be (name, layer)")
+        out.append(pair.elements[1].value)
+    return out
+
+
+ISINSTANCE[NN + "Sequential"] = "keras.Sequential"
+
+
+@function(NN + "ModuleList")
+def module_list(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """nn.ModuleList([...]) → a Python list (Keras tracks layers held in lists)."""
+    if not call.args:
+        return cst.List(elements=[])
+    if len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+        value = call.args[0].value
+        if isinstance(value, cst.List | cst.ListComp):
+            return value
+        return cst.Call(func=cst.Name("list"), args=[cst.Arg(value=value)])
+    raise Untranslatable("nn.ModuleList takes one iterable of modules")
+
+
+@function(NN + "ModuleDict")
+def module_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    if not call.args:
+        return cst.Dict(elements=[])
+    return cst.Call(func=cst.Name("dict"), args=[cst.Arg(value=call.args[0].value)])

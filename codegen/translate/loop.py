@@ -1,0 +1,321 @@
+"""Statement-level rewrites of training scripts.
+
+* The PyTorch step inside a loop, `opt.zero_grad(); <forward and loss>; loss.backward();
+  [clip_grad_norm_]; opt.step()`, becomes a `tf.function` that runs the forward pass under a
+  `GradientTape` and applies the gradients; the loop calls it.
+* In-place writes into a tensor (`x[i, 0, a:b] += 1.0`) become `assign` on a `tf.Variable`
+  (TensorFlow tensors are immutable): the local that is written into is created as a variable.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+import libcst as cst
+
+from .context import Untranslatable, code
+
+STEP_KINDS = ("zero_grad", "backward", "step")
+
+
+@dataclass(frozen=True)
+class StepCall:
+    """One `x.zero_grad()` / `x.backward()` / `x.step()` statement of the original."""
+
+    kind: str
+    receiver: str
+    line: int
+
+
+def step_call(statement: cst.SimpleStatementLine) -> tuple[str, str] | None:
+    """(kind, receiver) when the statement is a bare `receiver.kind()` call."""
+    if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr):
+        return None
+    value = statement.body[0].value
+    if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+        return None
+    kind = value.func.attr.value
+    if kind not in STEP_KINDS or (kind == "backward" and value.args):
+        return None
+    return kind, code(value.func.value)
+
+
+@dataclass
+class Step:
+    """Where the step's statements are in a loop body."""
+
+    zero: int
+    backward: int
+    step: int
+    optimizer: str
+    loss: str
+
+
+def find(body: list[cst.BaseStatement], calls: dict[int, StepCall]) -> Step | None:
+    """The first zero_grad → backward → step sequence of one optimizer in `body`."""
+    for zero, statement in enumerate(body):
+        first = calls.get(id(statement))
+        if first is None or first.kind != "zero_grad":
+            continue
+        backward = next(
+            (i for i in range(zero + 1, len(body)) if _kind(calls, body[i]) == "backward"), None
+        )
+        if backward is None:
+            return None
+        for step in range(backward + 1, len(body)):
+            call = calls.get(id(body[step]))
+            if call is not None and call.kind == "step":
+                loss = calls[id(body[backward])].receiver
+                if not loss.isidentifier():
+                    return None
+                return Step(zero, backward, step, call.receiver, loss)
+        return None
+    return None
+
+
+def _kind(calls: dict[int, StepCall], statement: cst.BaseStatement) -> str | None:
+    call = calls.get(id(statement))
+    return call.kind if call else None
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.read: list[str] = []
+        self.assigned: list[str] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        node.value.visit(self)
+        for target in node.targets:
+            self._targets(target.target)
+        return False
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def _targets(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.Name):
+            if node.value not in self.assigned:
+                self.assigned.append(node.value)
+        elif isinstance(node, cst.Tuple | cst.List):
+            for element in node.elements:
+                self._targets(element.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value not in self.read:
+            self.read.append(node.value)
+
+
+def _names(statements: list[cst.BaseStatement]) -> _Names:
+    names = _Names()
+    for statement in statements:
+        statement.visit(names)
+    return names
+
+
+def bound_names(node: cst.CSTNode) -> list[str]:
+    """Names a for-loop target or the statements before the step bind."""
+    names = _Names()
+    if isinstance(node, cst.BaseExpression):
+        names._targets(node)
+    else:
+        node.visit(names)
+    return names.assigned
+
+
+def reads_outside(function: cst.CSTNode, loop: cst.For) -> list[cst.CSTNode]:
+    """The parts of `function` other than `loop` (to find what code after the loop reads)."""
+
+    class Parts(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.parts: list[cst.CSTNode] = []
+
+        def visit_For(self, node: cst.For) -> bool:
+            return node is not loop
+
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+            self.parts.append(node)
+            return False
+
+    parts = Parts()
+    function.visit(parts)
+    return parts.parts
+
+
+def free_names(definition: cst.FunctionDef) -> set[str]:
+    """Names a step function reads from outside (not its parameters or its own locals)."""
+    names = _names(list(definition.body.body))  # type: ignore[arg-type]
+    params = {p.name.value for p in definition.params.params}
+    return set(names.read) - set(names.assigned) - params
+
+
+class _TrainingCall(cst.CSTTransformer):
+    """`model(x)` → `model(x, training=True)` inside the step."""
+
+    def __init__(self, models: set[str]) -> None:
+        self.models = models
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if isinstance(updated.func, cst.Name) and updated.func.value in self.models:
+            if not any(a.keyword and a.keyword.value == "training" for a in updated.args):
+                text = code(updated)
+                return cst.parse_expression(text[:-1].rstrip().rstrip(",") + ", training=True)")
+        return updated
+
+
+def model_of(statements: list[cst.BaseStatement], known: set[str], exclude: set[str]) -> str:
+    """The model the step trains: one that `.train()` was called on, else the one called."""
+    for name in known:
+        return name
+    for statement in statements:
+        for node in _calls(statement):
+            if isinstance(node.func, cst.Name) and node.func.value not in exclude:
+                return node.func.value
+    raise Untranslatable("cannot tell which model the training step trains")
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(Calls())
+    return found
+
+
+def step_function(
+    name: str,
+    forward: list[cst.BaseStatement],
+    between: list[cst.BaseStatement],
+    step: Step,
+    model: str,
+    loop_names: set[str],
+    after: list[cst.CSTNode],
+) -> tuple[cst.FunctionDef, cst.SimpleStatementLine]:
+    """The `@tf.function` step and the statement that calls it; the step returns what the
+    code in `after` reads (the rest of the loop body and of the function)."""
+    forward = [s.visit(_TrainingCall({model})) for s in forward]  # type: ignore[misc]
+    names = _names(forward)
+    inputs = [n for n in names.read if n in loop_names and n not in names.assigned]
+    if step.loss not in names.assigned:
+        raise Untranslatable(f"the loss {step.loss} is not computed between zero_grad and backward")
+    later = set(_names(after).read)
+    outputs = [n for n in names.assigned if n in later]
+    body = "".join(code(s) for s in forward)
+    variables = f"{model}.trainable_variables"
+    lines = [
+        "@tf.function",
+        f"def {name}({', '.join(inputs)}):",
+        "    with tf.GradientTape() as tape:",
+        textwrap.indent(body.rstrip("\n"), " " * 8),
+        f"    variables = {variables}",
+        f"    gradients = tape.gradient({step.loss}, variables)",
+    ]
+    for statement in between:
+        text = code(statement).strip()
+        clip = next((c for c in _calls(statement) if code(c.func) == "clip_grad_norm_"), None)
+        if clip is not None:
+            lines.append(
+                f"    gradients, _ = tf.clip_by_global_norm(gradients, {code(clip.args[1].value)})"
+            )
+        else:
+            lines.append(textwrap.indent(text, "    "))
+    lines += [
+        f"    {step.optimizer}.apply_gradients(zip(gradients, variables, strict=True))",
+        *([f"    return {', '.join(outputs)}"] if outputs else []),
+    ]
+    definition = cst.parse_statement("\n".join(lines) + "\n")
+    assert isinstance(definition, cst.FunctionDef)
+    target = f"{', '.join(outputs)} = " if outputs else ""
+    call = cst.parse_statement(f"{target}{name}({', '.join(inputs)})\n")
+    assert isinstance(call, cst.SimpleStatementLine)
+    return definition, call
+
+
+# ---------------------------------------------------------------- in-place index assignment
+
+
+def subscript_target(statement: cst.BaseSmallStatement) -> str | None:
+    """`x[...] = v` / `x[...] += v` → "x"."""
+    if isinstance(statement, cst.AugAssign):
+        target = statement.target
+    elif isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0].target
+    else:
+        return None
+    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        return target.value.value
+    return None
+
+
+class InPlace(cst.CSTTransformer):
+    """Within one function: create the written-into locals as tf.Variable, write with assign."""
+
+    OPERATORS = {
+        cst.AddAssign: "+",
+        cst.SubtractAssign: "-",
+        cst.MultiplyAssign: "*",
+        cst.DivideAssign: "/",
+    }
+
+    def __init__(self, names: set[str], depth: int, fmt) -> None:
+        self.names = names
+        self.depth = 0
+        self.blocks = depth  # indentation depth, for formatting the rewritten statements
+        self.fmt = fmt
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks += 1
+
+    def leave_IndentedBlock(self, original, updated):
+        self.blocks -= 1
+        return updated
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.depth += 1
+        return self.depth == 1  # not into nested functions
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        self.depth -= 1
+        return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+        if (
+            len(updated.targets) == 1
+            and isinstance(updated.targets[0].target, cst.Name)
+            and updated.targets[0].target.value in self.names
+        ):
+            return updated.with_changes(
+                value=cst.parse_expression(f"tf.Variable({code(updated.value)})")
+            )
+        return updated
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1:
+            return updated
+        statement = updated.body[0]
+        name = subscript_target(statement)
+        if name not in self.names:
+            return updated
+        if isinstance(statement, cst.AugAssign):
+            operator = self.OPERATORS.get(type(statement.operator))
+            if operator is None:
+                return updated
+            target = code(statement.target)
+            value = f"{target} {operator} {code(statement.value)}"
+        else:
+            target = code(statement.targets[0].target)  # type: ignore[union-attr]
+            value = code(statement.value)
+        replacement = cst.parse_statement(f"{target}.assign({value})\n")
+        replacement = replacement.with_changes(leading_lines=updated.leading_lines)
+        return self.fmt(replacement, self.blocks)

@@ -1,0 +1,342 @@
+"""Tensor methods (`x.view(...)`, `x.size(0)`, `x.mean(dim=1)`, ...) → TensorFlow functions.
+
+A method rule sees the call `receiver.name(args)`; the receiver is any expression. Methods that
+only move a tensor between devices or change nothing in TensorFlow (`.to`, `.cpu`,
+`.contiguous`, `.eval`, `.train`) return the receiver itself.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .context import Args, Ctx, Untranslatable, code, method, simple
+from .functions import DTYPES, argmax_text, clamp_text, flatten_expr, reduction_text
+
+
+def _receiver(call: cst.Call) -> cst.BaseExpression:
+    assert isinstance(call.func, cst.Attribute)
+    return call.func.value
+
+
+def _sizes(call: cst.Call) -> str:
+    """view(2, -1) / view((2, -1)) / view(*shape) → one shape source."""
+    args = list(call.args)
+    if any(a.keyword is not None for a in args):
+        raise Untranslatable("keyword arguments to view/reshape")
+    if len(args) == 1 and args[0].star == "*":
+        return code(args[0].value)
+    if len(args) == 1:
+        return code(args[0].value)
+    if any(a.star for a in args):
+        raise Untranslatable("view/reshape with *sizes among other sizes")
+    return "(" + ", ".join(code(a.value) for a in args) + ")"
+
+
+@method("view", "reshape")
+def view(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    x = code(_receiver(call))
+    if len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+        only = code(call.args[0].value)
+        if only.lstrip("-").isdigit():
+            return ctx.expr(f"tf.reshape({x}, ({only},))")
+        if only in DTYPES or only.startswith("torch."):
+            raise Untranslatable("view(dtype) reinterprets bits; it has no translation")
+    return ctx.expr(f"tf.reshape({x}, {_sizes(call)})")
+
+
+@method("view_as", "reshape_as")
+def view_as(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("other",), "Tensor.view_as")
+    return ctx.expr(f"tf.reshape({code(_receiver(call))}, tf.shape({a.code('other')}))")
+
+
+@method("size")
+def size(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim",), "Tensor.size")
+    x = code(_receiver(call))
+    if not a.has("dim"):
+        return ctx.expr(f"{x}.shape")
+    dim = a.code("dim")
+    # the batch axis is often unknown until run time; the others are static
+    if dim == "0":
+        return ctx.expr(f"tf.shape({x})[0]")
+    return ctx.expr(f"{x}.shape[{dim}]")
+
+
+@method("dim", "ndimension")
+def dim(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.dim")
+    return ctx.expr(f"len({code(_receiver(call))}.shape)")
+
+
+@method("numel", "nelement")
+def numel(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.numel")
+    return ctx.expr(f"int(tf.size({code(_receiver(call))}))")
+
+
+@method("flatten")
+def flatten(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("start_dim", "end_dim"), "Tensor.flatten")
+    return flatten_expr(ctx, _receiver(call), a.code("start_dim", "0"), a.code("end_dim", "-1"))
+
+
+@method("permute")
+def permute(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    return ctx.expr(f"tf.transpose({code(_receiver(call))}, {_sizes(call)})")
+
+
+@method("transpose", "swapaxes")
+def transpose(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim0", "dim1"), "Tensor.transpose")
+    ctx.use("swapaxes")
+    return ctx.expr(f"swapaxes({code(_receiver(call))}, {a.code('dim0')}, {a.code('dim1')})")
+
+
+@method("t")
+def t(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.t")
+    return ctx.expr(f"tf.transpose({code(_receiver(call))})")
+
+
+@method("squeeze")
+def squeeze(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim",), "Tensor.squeeze")
+    axis = f", axis={a.code('dim')}" if a.has("dim") else ""
+    return ctx.expr(f"tf.squeeze({code(_receiver(call))}{axis})")
+
+
+@method("unsqueeze")
+def unsqueeze(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim",), "Tensor.unsqueeze")
+    return ctx.expr(f"tf.expand_dims({code(_receiver(call))}, {a.code('dim')})")
+
+
+BOOLEAN = (
+    "tf.equal(",
+    "tf.not_equal(",
+    "tf.greater(",
+    "tf.less(",
+    "tf.greater_equal(",
+    "tf.less_equal(",
+)
+
+
+def _reduce(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("dim", "keepdim", "dtype"), what)
+        x = code(_receiver(call))
+        comparison = isinstance(_receiver(call), cst.Comparison) or x.startswith(BOOLEAN)
+        if comparison and tf_name in ("tf.reduce_sum", "tf.reduce_mean"):
+            # PyTorch counts True as 1; TensorFlow does not add booleans
+            x = f"tf.cast({x}, {'tf.int64' if tf_name == 'tf.reduce_sum' else 'tf.float32'})"
+        return ctx.expr(reduction_text(tf_name, x, a))
+
+    return rule
+
+
+for _name, _tf in {
+    "mean": "tf.reduce_mean",
+    "sum": "tf.reduce_sum",
+    "prod": "tf.reduce_prod",
+    "amax": "tf.reduce_max",
+    "amin": "tf.reduce_min",
+    "logsumexp": "tf.reduce_logsumexp",
+}.items():
+    method(_name)(_reduce(_tf, f"Tensor.{_name}"))
+
+
+def _max_min(tf_reduce: str, tf_arg: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("dim", "keepdim"), what)
+        x = code(_receiver(call))
+        if not a.has("dim"):
+            return ctx.expr(f"{tf_reduce}({x})")
+        if a.has("keepdim") or not simple(_receiver(call)):
+            raise Untranslatable(f"{what}(dim) returning (values, indices) of an expression")
+        dim = a.code("dim")
+        return ctx.expr(
+            f"({tf_reduce}({x}, axis={dim}), tf.argmax({x}, axis={dim}))".replace(
+                "tf.argmax", tf_arg
+            )
+        )
+
+    return rule
+
+
+method("max")(_max_min("tf.reduce_max", "tf.argmax", "Tensor.max"))
+method("min")(_max_min("tf.reduce_min", "tf.argmin", "Tensor.min"))
+
+
+@method("std", "var")
+def std(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim", "unbiased", "keepdim", "correction"), "Tensor.std")
+    if a.literal("unbiased", True) is not False and a.literal("correction", 1) != 0:
+        raise Untranslatable("unbiased std/var (PyTorch's default) has no TF function")
+    name = "tf.math.reduce_std" if code(call.func).endswith("std") else "tf.math.reduce_variance"
+    return ctx.expr(reduction_text(name, code(_receiver(call)), a))
+
+
+@method("argmax", "argmin")
+def argmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim", "keepdim"), "Tensor.argmax")
+    name = "tf.argmax" if code(call.func).endswith("argmax") else "tf.argmin"
+    return ctx.expr(argmax_text(name, code(_receiver(call)), a))
+
+
+def _cast(dtype: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        Args(call, ("memory_format",), "Tensor cast")
+        return ctx.expr(f"tf.cast({code(_receiver(call))}, {dtype})")
+
+    return rule
+
+
+for _name, _dtype in {
+    "float": "tf.float32",
+    "double": "tf.float64",
+    "half": "tf.float16",
+    "long": "tf.int64",
+    "int": "tf.int32",
+    "bool": "tf.bool",
+}.items():
+    method(_name)(_cast(_dtype))
+
+
+@method("type_as")
+def type_as(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("other",), "Tensor.type_as")
+    return ctx.expr(f"tf.cast({code(_receiver(call))}, {a.code('other')}.dtype)")
+
+
+@method("to", "cpu", "cuda", "contiguous", "eval", "train", "requires_grad_", "share_memory_")
+def to(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """Device moves and train/eval switches: TensorFlow places tensors itself and Keras takes
+    `training=` per call, so the receiver itself is the result (`.to(dtype)` casts)."""
+    if code(call.func).endswith(".to"):
+        for arg in call.args:
+            text = code(arg.value)
+            if arg.keyword is not None and arg.keyword.value != "dtype":
+                continue
+            dtype = DTYPES.get(text.removeprefix("torch.")) if text.startswith("torch.") else None
+            if dtype or text.startswith("tf."):
+                return ctx.expr(f"tf.cast({code(_receiver(call))}, {dtype or text})")
+    return _receiver(call)
+
+
+@method("detach")
+def detach(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.detach")
+    return ctx.expr(f"tf.stop_gradient({code(_receiver(call))})")
+
+
+@method("clone")
+def clone(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, ("memory_format",), "Tensor.clone")
+    return ctx.expr(f"tf.identity({code(_receiver(call))})")
+
+
+@method("item")
+def item(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.item")
+    return ctx.expr(f"{code(_receiver(call))}.numpy().item()")
+
+
+@method("tolist")
+def tolist(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.tolist")
+    return ctx.expr(f"{code(_receiver(call))}.numpy().tolist()")
+
+
+def _unary(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        Args(call, (), what)
+        return ctx.expr(f"{tf_name}({code(_receiver(call))})")
+
+    return rule
+
+
+for _name, _tf in {
+    "exp": "tf.exp",
+    "log": "tf.math.log",
+    "sqrt": "tf.sqrt",
+    "abs": "tf.abs",
+    "neg": "tf.negative",
+    "sign": "tf.sign",
+    "floor": "tf.floor",
+    "ceil": "tf.math.ceil",
+    "round": "tf.round",
+    "sigmoid": "tf.sigmoid",
+    "tanh": "tf.tanh",
+    "relu": "tf.nn.relu",
+    "log1p": "tf.math.log1p",
+}.items():
+    method(_name)(_unary(_tf, f"Tensor.{_name}"))
+
+
+def _binary(tf_name: str, what: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("other",), what)
+        return ctx.expr(f"{tf_name}({code(_receiver(call))}, {a.code('other')})")
+
+    return rule
+
+
+for _name, _tf in {
+    "eq": "tf.equal",
+    "ne": "tf.not_equal",
+    "gt": "tf.greater",
+    "ge": "tf.greater_equal",
+    "lt": "tf.less",
+    "le": "tf.less_equal",
+    "matmul": "tf.matmul",
+    "mm": "tf.matmul",
+    "bmm": "tf.matmul",
+    "pow": "tf.pow",
+}.items():
+    method(_name)(_binary(_tf, f"Tensor.{_name}"))
+
+
+@method("softmax", "log_softmax")
+def softmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("dim",), "Tensor.softmax")
+    name = code(call.func).rsplit(".", 1)[-1]
+    return ctx.expr(f"tf.nn.{name}({code(_receiver(call))}, axis={a.code('dim', '-1')})")
+
+
+@method("clamp", "clip")
+def clamp(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("min", "max"), "Tensor.clamp")
+    return ctx.expr(clamp_text(code(_receiver(call)), a))
+
+
+@method("masked_fill")
+def masked_fill(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("mask", "value"), "Tensor.masked_fill")
+    x = code(_receiver(call))
+    return ctx.expr(
+        f"tf.where({a.code('mask')}, tf.cast({a.code('value')}, {x}.dtype), {x})"
+        if simple(_receiver(call))
+        else f"tf.where({a.code('mask')}, {a.code('value')}, {x})"
+    )
+
+
+@method("chunk")
+def chunk(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("chunks", "dim"), "Tensor.chunk")
+    return ctx.expr(
+        f"tf.split({code(_receiver(call))}, {a.code('chunks')}, axis={a.code('dim', '0')})"
+    )
+
+
+@method("repeat")
+def repeat(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    return ctx.expr(f"tf.tile({code(_receiver(call))}, {_sizes(call)})")
+
+
+@method("expand")
+def expand(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    sizes = _sizes(call)
+    if "-1" in sizes:
+        raise Untranslatable("expand with -1 sizes")
+    return ctx.expr(f"tf.broadcast_to({code(_receiver(call))}, {sizes})")

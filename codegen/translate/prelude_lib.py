@@ -1,0 +1,867 @@
+"""PyTorch-layout building blocks copied into translated files (the "prelude").
+
+The translator never imports this module: it reads it as text and copies, into each translated
+file, only the definitions that file uses (and what they use). Every layer and function here
+takes PyTorch's arguments and NCHW / NCL tensors and returns them in the same layout, so the
+user's `forward` code (view, flatten, cat along dim 1, permute, indexing) keeps its meaning.
+Inside, convolutions and pooling transpose to channels-last, run the stock TensorFlow op (the
+CPU kernels need NHWC) and transpose back. Tests import it to check each piece against PyTorch.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def to_channels_last(x):
+    """NCHW (or NCL) → NHWC (NLC)."""
+    rank = len(x.shape)
+    return tf.transpose(x, (0, *range(2, rank), 1))
+
+
+def to_channels_first(x):
+    """NHWC (or NLC) → NCHW (NCL)."""
+    rank = len(x.shape)
+    return tf.transpose(x, (0, rank - 1, *range(1, rank - 1)))
+
+
+def ntuple(value, n):
+    """PyTorch's int-or-tuple arguments as an n-tuple."""
+    return tuple(value) if isinstance(value, tuple | list) else (value,) * n
+
+
+def torch_init(fan_in):
+    """PyTorch's default Linear/Conv initialization: weights and biases U(±1/√fan_in)."""
+    bound = 1 / fan_in**0.5
+    return {
+        "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
+        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
+    }
+
+
+def flatten_dims(x, start_dim=0, end_dim=-1):
+    """torch.flatten: merge the axes start_dim..end_dim (PyTorch order)."""
+    rank = len(x.shape)
+    start, end = start_dim % rank, end_dim % rank
+    dims = tf.unstack(tf.shape(x))
+    return tf.reshape(x, (*dims[:start], -1, *dims[end + 1 :]))
+
+
+def swapaxes(x, dim0, dim1):
+    """Tensor.transpose(dim0, dim1): swap two axes."""
+    perm = list(range(len(x.shape)))
+    perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+    return tf.transpose(x, perm)
+
+
+def index_pad(x, pairs, mode):
+    """Pad by gathering indices: 'reflect', 'replicate' or 'circular' (PyTorch's meanings)."""
+    for axis, (before, after) in enumerate(pairs):
+        if not before and not after:
+            continue
+        size = x.shape[axis]
+        index = tf.range(-before, size + after)
+        if mode == "reflect":
+            period = 2 * (size - 1)
+            index = tf.math.floormod(index, period)
+            index = tf.where(index >= size, period - index, index)
+        elif mode == "replicate":
+            index = tf.clip_by_value(index, 0, size - 1)
+        elif mode == "circular":
+            index = tf.math.floormod(index, size)
+        else:
+            raise ValueError(f"unknown padding mode {mode!r}")
+        x = tf.gather(x, index, axis=axis)
+    return x
+
+
+def tensor_pad(x, pad, mode="constant", value=0.0):
+    """F.pad: `pad` lists (before, after) pairs starting from the last axis."""
+    rank = len(x.shape)
+    pairs = [(0, 0)] * rank
+    for i in range(len(pad) // 2):
+        pairs[rank - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode == "constant":
+        return tf.pad(x, pairs, constant_values=value)
+    return index_pad(x, pairs, mode)
+
+
+def pool_pads(size, kernel, stride, padding, ceil_mode):
+    """(before, after) padding that makes a 'VALID' pool give PyTorch's output size."""
+    span = size + 2 * padding - kernel
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    extra = (out - 1) * stride + kernel - (size + 2 * padding)
+    return padding, padding + max(extra, 0)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """F.max_pool2d on NCHW: padding with -inf (never wins a max), ceil_mode by extra padding."""
+    if ntuple(dilation, 2) != (1, 1):
+        raise ValueError("max_pool2d with dilation is not supported")
+    kernel = ntuple(kernel_size, 2)
+    strides = ntuple(stride or kernel_size, 2)
+    pads = ntuple(padding, 2)
+    x = to_channels_last(x)
+    sizes = x.shape[1:3]
+    pairs = [
+        pool_pads(size, k, s, p, ceil_mode)
+        for size, k, s, p in zip(sizes, kernel, strides, pads, strict=True)
+    ]
+    if any(p for pair in pairs for p in pair):
+        x = tf.pad(x, [(0, 0), *pairs, (0, 0)], constant_values=float("-inf"))
+    return to_channels_first(tf.nn.max_pool2d(x, kernel, strides, "VALID"))
+
+
+def avg_pool2d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """F.avg_pool2d on NCHW with PyTorch's divisor rules (padding counted unless told not to)."""
+    kernel = ntuple(kernel_size, 2)
+    strides = ntuple(stride or kernel_size, 2)
+    pads = ntuple(padding, 2)
+    x = to_channels_last(x)
+    height, width = x.shape[1], x.shape[2]
+    sizes = x.shape[1:3]
+    pairs = [
+        pool_pads(size, k, s, p, ceil_mode)
+        for size, k, s, p in zip(sizes, kernel, strides, pads, strict=True)
+    ]
+    if not any(p for pair in pairs for p in pair) and divisor_override is None:
+        return to_channels_first(tf.nn.avg_pool2d(x, kernel, strides, "VALID"))
+    area = kernel[0] * kernel[1]
+    padded = tf.pad(x, [(0, 0), *pairs, (0, 0)])
+    sums = tf.nn.avg_pool2d(padded, kernel, strides, "VALID") * area
+    if divisor_override:
+        return to_channels_first(sums / divisor_override)
+    if count_include_pad:
+        ones = tf.ones((1, height + 2 * pads[0], width + 2 * pads[1], 1), x.dtype)
+        mask_pairs = [(0, after - before) for before, after in pairs]
+    else:
+        ones = tf.ones((1, height, width, 1), x.dtype)
+        mask_pairs = pairs
+    mask = tf.pad(ones, [(0, 0), *mask_pairs, (0, 0)])
+    counts = tf.nn.avg_pool2d(mask, kernel, strides, "VALID")
+    return to_channels_first(sums / (counts * area))
+
+
+def adaptive_pool_bins(size, out):
+    """PyTorch's adaptive pooling windows: [floor(i·size/out), ceil((i+1)·size/out))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_pool2d(x, output_size, reduce):
+    height, width = x.shape[2], x.shape[3]
+    out_h, out_w = ntuple(output_size, 2)
+    out_h, out_w = out_h or height, out_w or width
+    rows = []
+    for top, bottom in adaptive_pool_bins(height, out_h):
+        cells = [
+            reduce(x[:, :, top:bottom, left:right], axis=(2, 3))
+            for left, right in adaptive_pool_bins(width, out_w)
+        ]
+        rows.append(tf.stack(cells, axis=-1))
+    return tf.stack(rows, axis=-2)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """F.adaptive_avg_pool2d on NCHW (any output size)."""
+    if ntuple(output_size, 2) == (1, 1):
+        return tf.reduce_mean(x, axis=(2, 3), keepdims=True)
+    return adaptive_pool2d(x, output_size, tf.reduce_mean)
+
+
+def adaptive_max_pool2d(x, output_size):
+    """F.adaptive_max_pool2d on NCHW (any output size)."""
+    return adaptive_pool2d(x, output_size, tf.reduce_max)
+
+
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """F.interpolate / nn.Upsample on NCHW: 'nearest' and 'bilinear' with PyTorch's pixel rule."""
+    height, width = x.shape[2], x.shape[3]
+    if size is not None:
+        out_h, out_w = ntuple(size, 2)
+        scales = (height / out_h, width / out_w)
+    else:
+        factors = ntuple(scale_factor, 2)
+        out_h, out_w = int(height * factors[0]), int(width * factors[1])
+        scales = (1 / factors[0], 1 / factors[1])
+    if mode == "nearest":
+        if size is None and all(float(f).is_integer() for f in ntuple(scale_factor, 2)):
+            x = tf.repeat(x, int(ntuple(scale_factor, 2)[0]), axis=2)
+            return tf.repeat(x, int(ntuple(scale_factor, 2)[1]), axis=3)
+        rows = [min(int(i * scales[0]), height - 1) for i in range(out_h)]
+        cols = [min(int(j * scales[1]), width - 1) for j in range(out_w)]
+        return tf.gather(tf.gather(x, rows, axis=2), cols, axis=3)
+    if mode == "bilinear":
+        image = to_channels_last(x)
+        if align_corners:
+            resize = tf.compat.v1.image.resize_bilinear
+            image = resize(image, (out_h, out_w), align_corners=True)
+        else:
+            image = tf.image.resize(image, (out_h, out_w), method="bilinear")
+        return to_channels_first(image)
+    raise ValueError(f"interpolate mode {mode!r} is not supported")
+
+
+def pixel_shuffle(x, upscale_factor):
+    """F.pixel_shuffle: (N, C·r², H, W) → (N, C, H·r, W·r), PyTorch's channel order."""
+    r = upscale_factor
+    channels, height, width = x.shape[1] // (r * r), x.shape[2], x.shape[3]
+    x = tf.reshape(x, (-1, channels, r, r, height, width))
+    x = tf.transpose(x, (0, 1, 4, 2, 5, 3))
+    return tf.reshape(x, (-1, channels, height * r, width * r))
+
+
+def dropout_if(x, p=0.5, training=True):
+    """F.dropout: inverted dropout, active only when `training` is true."""
+    return tf.nn.dropout(x, rate=p) if training and p > 0 else x
+
+
+def calculate_gain(nonlinearity, param=None):
+    """nn.init.calculate_gain."""
+    if nonlinearity == "relu":
+        return 2.0**0.5
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return (2.0 / (1 + slope**2)) ** 0.5
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    return 1.0
+
+
+def set_initializer(layer, which, initializer):
+    """nn.init.*_(module.weight / module.bias): set the Keras initializer of that weight (used when
+    the layer builds), or re-draw the variable if the layer is built already."""
+    inner = getattr(layer, "conv", None) or getattr(layer, "cell", None) or layer
+    names = {
+        "weight": ("kernel", "depthwise_kernel", "embeddings", "gamma"),
+        "bias": ("bias", "beta"),
+    }[which]
+    for name in names:
+        if hasattr(inner, f"{name}_initializer"):
+            setattr(inner, f"{name}_initializer", initializer)
+            variable = getattr(inner, name, None) if inner.built else None
+            if variable is not None:
+                variable.assign(initializer(variable.shape, variable.dtype))
+            return
+    raise ValueError(f"{type(layer).__name__} has no {which} to initialize")
+
+
+def all_layers(layer):
+    """Module.modules(): the layer itself and every layer inside it."""
+    return list(layer._flatten_layers(include_self=True, recursive=True))
+
+
+def apply_to_layers(layer, fn):
+    """Module.apply(fn): call fn on every sub-layer, then on the layer itself."""
+    for inner in reversed(all_layers(layer)):
+        fn(inner)
+    return layer
+
+
+class ConvNd(keras.layers.Layer):
+    """nn.Conv1d / nn.Conv2d on channels-first tensors: explicit PyTorch padding (any mode),
+    then a channels-last Keras convolution (depthwise when groups == in_channels)."""
+
+    rank = 2
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        n = self.rank
+        kernel = ntuple(kernel_size, n)
+        strides, dilations = ntuple(stride, n), ntuple(dilation, n)
+        if padding == "same":
+            totals = [d * (k - 1) for k, d in zip(kernel, dilations, strict=True)]
+            self.pads = [(t // 2, t - t // 2) for t in totals]
+        elif padding == "valid":
+            self.pads = [(0, 0)] * n
+        else:
+            self.pads = [(p, p) for p in ntuple(padding, n)]
+        self.padding_mode = padding_mode
+        self.use_bias = bias
+        fan_in = in_channels // groups
+        for k in kernel:
+            fan_in *= k
+        init = torch_init(fan_in)
+        if n == 2 and groups > 1 and groups == in_channels:
+            self.conv = keras.layers.DepthwiseConv2D(
+                kernel,
+                strides=strides,
+                dilation_rate=dilations,
+                depth_multiplier=out_channels // in_channels,
+                use_bias=bias,
+                depthwise_initializer=init["kernel_initializer"],
+                bias_initializer=init["bias_initializer"],
+            )
+        else:
+            cls = keras.layers.Conv2D if n == 2 else keras.layers.Conv1D
+            self.conv = cls(
+                out_channels,
+                kernel,
+                strides=strides,
+                dilation_rate=dilations,
+                groups=groups,
+                use_bias=bias,
+                **init,
+            )
+
+    def call(self, x):
+        x = to_channels_last(x)
+        if any(p for pair in self.pads for p in pair):
+            pairs = [(0, 0), *self.pads, (0, 0)]
+            if self.padding_mode == "zeros":
+                x = tf.pad(x, pairs)
+            else:
+                x = index_pad(x, pairs, self.padding_mode)
+        return to_channels_first(self.conv(x))
+
+
+class Conv1d(ConvNd):
+    """nn.Conv1d on (N, C, L) tensors."""
+
+    rank = 1
+
+
+class Conv2d(ConvNd):
+    """nn.Conv2d on (N, C, H, W) tensors."""
+
+    rank = 2
+
+
+class ConvTranspose2d(keras.layers.Layer):
+    """nn.ConvTranspose2d on NCHW: a 'valid' Conv2DTranspose (with output_padding), then the
+    `padding` rows and columns cropped from each side, as PyTorch does."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if groups != 1:
+            raise ValueError("ConvTranspose2d with groups has no Keras 3 equivalent")
+        kernel = ntuple(kernel_size, 2)
+        extra = ntuple(output_padding, 2)
+        self.crop = ntuple(padding, 2)
+        self.use_bias = bias
+        self.conv = keras.layers.Conv2DTranspose(
+            out_channels,
+            kernel,
+            strides=ntuple(stride, 2),
+            padding="valid",
+            output_padding=extra if any(extra) else None,
+            dilation_rate=ntuple(dilation, 2),
+            use_bias=bias,
+            **torch_init(out_channels * kernel[0] * kernel[1]),
+        )
+
+    def call(self, x):
+        y = self.conv(to_channels_last(x))
+        top, left = self.crop
+        if top or left:
+            y = y[:, top : y.shape[1] - top, left : y.shape[2] - left, :]
+        return to_channels_first(y)
+
+
+class MaxPool2d(keras.layers.Layer):
+    """nn.MaxPool2d on NCHW tensors."""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        ceil_mode=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.options = (kernel_size, stride, padding, dilation, ceil_mode)
+
+    def call(self, x):
+        return max_pool2d(x, *self.options)
+
+
+class AvgPool2d(keras.layers.Layer):
+    """nn.AvgPool2d on NCHW tensors."""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.options = (
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+        )
+
+    def call(self, x):
+        return avg_pool2d(x, *self.options)
+
+
+class AdaptiveAvgPool2d(keras.layers.Layer):
+    """nn.AdaptiveAvgPool2d on NCHW tensors."""
+
+    def __init__(self, output_size, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = output_size
+
+    def call(self, x):
+        return adaptive_avg_pool2d(x, self.output_size)
+
+
+class AdaptiveMaxPool2d(keras.layers.Layer):
+    """nn.AdaptiveMaxPool2d on NCHW tensors."""
+
+    def __init__(self, output_size, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = output_size
+
+    def call(self, x):
+        return adaptive_max_pool2d(x, self.output_size)
+
+
+class Upsample(keras.layers.Layer):
+    """nn.Upsample on NCHW tensors."""
+
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode="nearest",
+        align_corners=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.options = (size, scale_factor, mode, align_corners)
+
+    def call(self, x):
+        return interpolate(x, *self.options)
+
+
+class PixelShuffle(keras.layers.Layer):
+    """nn.PixelShuffle on NCHW tensors."""
+
+    def __init__(self, upscale_factor, **kwargs):
+        super().__init__(**kwargs)
+        self.upscale_factor = upscale_factor
+
+    def call(self, x):
+        return pixel_shuffle(x, self.upscale_factor)
+
+
+class PadNd(keras.layers.Layer):
+    """nn.ReflectionPad2d / ReplicationPad2d / ZeroPad2d / ConstantPad2d on NCHW tensors."""
+
+    mode = "constant"
+    dims = 2
+
+    def __init__(self, padding, value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = ntuple(padding, 2 * self.dims)
+        self.value = value
+
+    def call(self, x):
+        return tensor_pad(x, self.padding, self.mode, self.value)
+
+
+class ReflectionPad2d(PadNd):
+    """nn.ReflectionPad2d: (left, right, top, bottom) or one int."""
+
+    mode = "reflect"
+
+
+class ReplicationPad2d(PadNd):
+    """nn.ReplicationPad2d: (left, right, top, bottom) or one int."""
+
+    mode = "replicate"
+
+
+class ZeroPad2d(PadNd):
+    """nn.ZeroPad2d: (left, right, top, bottom) or one int."""
+
+
+class ConstantPad2d(PadNd):
+    """nn.ConstantPad2d(padding, value)."""
+
+
+class LogSoftmax(keras.layers.Layer):
+    """nn.LogSoftmax(dim) (PyTorch axis numbering, which the layout keeps)."""
+
+    def __init__(self, dim=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+
+    def call(self, x):
+        return tf.nn.log_softmax(x, axis=self.dim)
+
+
+class RNNBase(keras.layers.Layer):
+    """nn.LSTM / nn.GRU / nn.RNN with PyTorch's arguments, input layout (time-major unless
+    batch_first) and results: `output, (h_n, c_n)` for LSTM, `output, h_n` otherwise, where
+    h_n is (num_layers · directions, batch, hidden)."""
+
+    kind = "LSTM"
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        nonlinearity="tanh",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not bias:
+            raise ValueError(f"{self.kind} without bias has no Keras equivalent")
+        self.hidden_size = hidden_size
+        self.batch_first = batch_first
+        self.directions = 2 if bidirectional else 1
+        bound = 1 / hidden_size**0.5
+        options = {
+            "return_sequences": True,
+            "return_state": True,
+            "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
+            "recurrent_initializer": keras.initializers.RandomUniform(-bound, bound),
+            "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
+        }
+        self.rnns = []
+        for _ in range(num_layers):
+            if self.kind == "LSTM":
+                rnn = keras.layers.LSTM(hidden_size, unit_forget_bias=False, **options)
+            elif self.kind == "GRU":
+                rnn = keras.layers.GRU(hidden_size, reset_after=True, **options)
+            else:
+                options["activation"] = nonlinearity
+                rnn = keras.layers.SimpleRNN(hidden_size, **options)
+            self.rnns.append(keras.layers.Bidirectional(rnn) if bidirectional else rnn)
+        self.between = None
+        if dropout and num_layers > 1:
+            self.between = keras.layers.Dropout(dropout)
+
+    def call(self, x, hx=None, training=False):
+        if not self.batch_first:
+            x = tf.transpose(x, (1, 0, 2))
+        per_state = 2 if self.kind == "LSTM" else 1
+        if hx is not None and self.kind != "LSTM":
+            hx = (hx,)
+        finals = []
+        for index, rnn in enumerate(self.rnns):
+            if index and self.between is not None:
+                x = self.between(x, training=training)
+            initial = None
+            if hx is not None:
+                rows = range(index * self.directions, (index + 1) * self.directions)
+                initial = [state[row] for row in rows for state in hx]
+            x, *states = rnn(x, initial_state=initial, training=training)
+            finals.append(states)
+        output = x if self.batch_first else tf.transpose(x, (1, 0, 2))
+        # h_n rows: layer 0 forward, layer 0 backward, layer 1 forward, ...
+        directions = range(self.directions)
+        stacked = []
+        for s in range(per_state):
+            rows = [states[d * per_state + s] for states in finals for d in directions]
+            stacked.append(tf.stack(rows))
+        return output, tuple(stacked) if self.kind == "LSTM" else stacked[0]
+
+
+class LSTM(RNNBase):
+    """nn.LSTM: returns output, (h_n, c_n)."""
+
+    kind = "LSTM"
+
+
+class GRU(RNNBase):
+    """nn.GRU: returns output, h_n (Keras reset_after=True is PyTorch's equation)."""
+
+    kind = "GRU"
+
+
+class RNN(RNNBase):
+    """nn.RNN (tanh or relu): returns output, h_n."""
+
+    kind = "RNN"
+
+
+class LSTMCell(keras.layers.Layer):
+    """nn.LSTMCell: (h, c) = cell(x, (h, c)); zeros when no state is given."""
+
+    def __init__(self, input_size, hidden_size, bias=True, **kwargs):
+        super().__init__(**kwargs)
+        if not bias:
+            raise ValueError("LSTMCell without bias has no Keras equivalent")
+        self.hidden_size = hidden_size
+        bound = 1 / hidden_size**0.5
+        init = keras.initializers.RandomUniform(-bound, bound)
+        self.cell = keras.layers.LSTMCell(
+            hidden_size,
+            unit_forget_bias=False,
+            kernel_initializer=init,
+            recurrent_initializer=init,
+            bias_initializer=init,
+        )
+
+    def call(self, x, hx=None):
+        if hx is None:
+            zeros = tf.zeros((tf.shape(x)[0], self.hidden_size), x.dtype)
+            hx = (zeros, zeros)
+        _, (h, c) = self.cell(x, list(hx))
+        return h, c
+
+
+class GRUCell(keras.layers.Layer):
+    """nn.GRUCell: h = cell(x, h); zeros when no state is given."""
+
+    def __init__(self, input_size, hidden_size, bias=True, **kwargs):
+        super().__init__(**kwargs)
+        if not bias:
+            raise ValueError("GRUCell without bias has no Keras equivalent")
+        self.hidden_size = hidden_size
+        bound = 1 / hidden_size**0.5
+        init = keras.initializers.RandomUniform(-bound, bound)
+        self.cell = keras.layers.GRUCell(
+            hidden_size,
+            reset_after=True,
+            kernel_initializer=init,
+            recurrent_initializer=init,
+            bias_initializer=init,
+        )
+
+    def call(self, x, hx=None):
+        if hx is None:
+            hx = tf.zeros((tf.shape(x)[0], self.hidden_size), x.dtype)
+        h, _ = self.cell(x, [hx])
+        return h
+
+
+class DataLoader:
+    """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
+    `dataset` is the unbatched data set (its len() is the number of samples)."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, **unused):
+        self.dataset = dataset
+        batches = dataset
+        if shuffle:
+            batches = batches.shuffle(len(dataset), reshuffle_each_iteration=True)
+        batches = batches.batch(batch_size, drop_remainder=drop_last)
+        self.batches = batches.prefetch(tf.data.AUTOTUNE)
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def reduce_loss(values, reduction):
+    """PyTorch's reduction argument: 'mean', 'sum' or 'none'."""
+    if reduction == "mean":
+        return tf.reduce_mean(values)
+    if reduction == "sum":
+        return tf.reduce_sum(values)
+    return values
+
+
+def nll_loss(input, target, reduction="mean"):
+    """F.nll_loss: minus the log-probability of each target class."""
+    picked = tf.gather(input, tf.cast(target, tf.int32), axis=1, batch_dims=1)
+    return reduce_loss(-picked, reduction)
+
+
+def cross_entropy(input, target, reduction="mean", label_smoothing=0.0):
+    """F.cross_entropy on logits and integer class labels."""
+    log_probs = tf.nn.log_softmax(input, axis=1)
+    loss = -tf.gather(log_probs, tf.cast(target, tf.int32), axis=1, batch_dims=1)
+    if label_smoothing:
+        smooth = -tf.reduce_mean(log_probs, axis=1)
+        loss = (1 - label_smoothing) * loss + label_smoothing * smooth
+    return reduce_loss(loss, reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """F.mse_loss."""
+    return reduce_loss(tf.square(input - target), reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """F.l1_loss."""
+    return reduce_loss(tf.abs(input - target), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """F.smooth_l1_loss."""
+    diff = tf.abs(input - target)
+    loss = tf.where(diff < beta, 0.5 * diff**2 / beta, diff - 0.5 * beta)
+    return reduce_loss(loss, reduction)
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """F.binary_cross_entropy on probabilities (logs clamped at -100, as PyTorch does)."""
+    log_p = tf.maximum(tf.math.log(input), -100.0)
+    log_q = tf.maximum(tf.math.log(1 - input), -100.0)
+    return reduce_loss(-(target * log_p + (1 - target) * log_q), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """F.binary_cross_entropy_with_logits."""
+    loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=input)
+    return reduce_loss(loss, reduction)
+
+
+class LossModule:
+    """A PyTorch loss module: loss(input, target) with the module's options. (Keras losses
+    take (target, prediction): this keeps PyTorch's order, so call sites need no change.)
+    """
+
+    function = staticmethod(mse_loss)
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __call__(self, input, target):
+        return type(self).function(input, target, **self.options)
+
+
+class CrossEntropyLoss(LossModule):
+    """nn.CrossEntropyLoss: loss(logits, labels), PyTorch's argument order."""
+
+    function = staticmethod(cross_entropy)
+
+
+class NLLLoss(LossModule):
+    """nn.NLLLoss (on log-probabilities)."""
+
+    function = staticmethod(nll_loss)
+
+
+class MSELoss(LossModule):
+    """nn.MSELoss."""
+
+    function = staticmethod(mse_loss)
+
+
+class L1Loss(LossModule):
+    """nn.L1Loss."""
+
+    function = staticmethod(l1_loss)
+
+
+class SmoothL1Loss(LossModule):
+    """nn.SmoothL1Loss."""
+
+    function = staticmethod(smooth_l1_loss)
+
+
+class BCELoss(LossModule):
+    """nn.BCELoss (on probabilities)."""
+
+    function = staticmethod(binary_cross_entropy)
+
+
+class BCEWithLogitsLoss(LossModule):
+    """nn.BCEWithLogitsLoss."""
+
+    function = staticmethod(binary_cross_entropy_with_logits)
+
+
+class LRScheduler:
+    """Per-epoch learning-rate schedule: step() once per epoch, as in PyTorch."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.base_lr = float(optimizer.learning_rate.numpy())
+        self.last_epoch = 0
+
+    def lr_at(self, epoch):
+        return self.base_lr
+
+    def step(self):
+        self.last_epoch += 1
+        self.optimizer.learning_rate = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self):
+        return [float(self.optimizer.learning_rate.numpy())]
+
+
+class StepLR(LRScheduler):
+    """lr · gamma^(epoch // step_size)."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, gamma
+
+    def lr_at(self, epoch):
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """eta_min + (lr - eta_min) · (1 + cos(pi · epoch / T_max)) / 2."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        super().__init__(optimizer)
+        self.t_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch):
+        cosine = (1 + tf.cos(tf.constant(3.141592653589793) * epoch / self.t_max)) / 2
+        return self.eta_min + (self.base_lr - self.eta_min) * float(cosine)
+
+
+class ExponentialLR(LRScheduler):
+    """lr · gamma^epoch."""
+
+    def __init__(self, optimizer, gamma):
+        super().__init__(optimizer)
+        self.gamma = gamma
+
+    def lr_at(self, epoch):
+        return self.base_lr * self.gamma**epoch
+
+
+def weights_path(path):
+    """Keras saves weights only to a `.weights.h5` file: model.pt → model.weights.h5."""
+    text = str(path)
+    stem = text.rsplit(".", 1)[0] if "." in text.rsplit("/", 1)[-1] else text
+    return stem + ".weights.h5"

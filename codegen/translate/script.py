@@ -1,0 +1,400 @@
+"""Training-script rules: module methods, optimizers, schedulers, losses, data loading.
+
+The training loop itself (zero_grad / forward / loss / backward / step) is a statement-level
+rewrite in `loop.py`; the rules here are calls.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .context import Args, Ctx, Rule, Untranslatable, code, register
+
+RULES: dict[str, Rule] = {}  # canonical PyTorch name → rule (optimizers, losses, data)
+METHODS: dict[str, Rule] = {}  # method name → rule, on any receiver (optimizer.step, ...)
+MODULE_METHODS: dict[str, Rule] = {}  # nn.Module methods (model.modules(), model.apply(fn))
+
+
+def _receiver(call: cst.Call) -> str:
+    assert isinstance(call.func, cst.Attribute)
+    return code(call.func.value)
+
+
+@register(MODULE_METHODS, "modules")
+def modules(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Module.modules")
+    return ctx.expr(f"{ctx.use('all_layers')}({_receiver(call)})")
+
+
+@register(MODULE_METHODS, "apply")
+def apply(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("fn",), "Module.apply")
+    return ctx.expr(f"{ctx.use('apply_to_layers')}({_receiver(call)}, {a.code('fn')})")
+
+
+@register(MODULE_METHODS, "register_buffer")
+def register_buffer(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """A buffer is a non-trainable Keras variable under the same attribute name."""
+    a = Args(call, ("name", "tensor", "persistent"), "Module.register_buffer")
+    name = a.code("name")
+    return ctx.expr(
+        f"setattr({_receiver(call)}, {name}, keras.Variable({a.code('tensor')}, trainable=False))"
+    )
+
+
+@register(MODULE_METHODS, "register_parameter")
+def register_parameter(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("name", "param"), "Module.register_parameter")
+    return ctx.expr(f"setattr({_receiver(call)}, {a.code('name')}, {a.code('param')})")
+
+
+def _no_keras_form(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        raise Untranslatable(f"nn.Module.{name}() has no Keras counterpart here")
+
+    return rule
+
+
+for _name in (
+    "named_parameters",
+    "named_modules",
+    "children",
+    "named_children",
+    "buffers",
+    "named_buffers",
+    "register_forward_hook",
+    "register_forward_pre_hook",
+    "register_full_backward_hook",
+):
+    register(MODULE_METHODS, _name)(_no_keras_form(_name))
+
+
+@register(MODULE_METHODS, "parameters")
+def parameters(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, ("recurse",), "Module.parameters")
+    return ctx.expr(f"{_receiver(call)}.trainable_variables")
+
+
+@register(MODULE_METHODS, "state_dict")
+def state_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    raise Untranslatable("state_dict() outside torch.save: Keras saves with save_weights")
+
+
+@register(MODULE_METHODS, "load_state_dict")
+def load_state_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("state_dict", "strict", "assign"), "Module.load_state_dict")
+    source = a.values["state_dict"]
+    if isinstance(source, cst.Call) and code(source.func) in ("torch.load", "load"):
+        path = code(source.args[0].value) if source.args else ""
+        return ctx.expr(f"{_receiver(call)}.load_weights({ctx.use('weights_path')}({path}))")
+    raise Untranslatable("load_state_dict of something other than torch.load(path)")
+
+
+# ---------------------------------------------------------------- optimizers
+
+OPTIM = "torch.optim."
+
+
+def _optimizer(keras_name: str, params: tuple[str, ...], spell):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("params", *params), f"optim.{keras_name}")
+        return ctx.expr(f"keras.optimizers.{keras_name}({', '.join(spell(a, ctx))})")
+
+    return rule
+
+
+def _adam_like(default_wd: str, decoupled: bool):
+    def spell(a: Args, ctx: Ctx) -> list[str]:
+        out = [f"learning_rate={a.code('lr', '0.001')}"]
+        if a.has("betas"):
+            if a.is_literal("betas"):
+                beta_1, beta_2 = a.literal("betas")  # type: ignore[misc]
+                out += [f"beta_1={beta_1!r}", f"beta_2={beta_2!r}"]
+            else:
+                betas = a.code("betas")
+                out += [f"beta_1={betas}[0]", f"beta_2={betas}[1]"]
+        out.append(f"epsilon={a.code('eps', '1e-08')}")
+        wd = a.code("weight_decay", default_wd)
+        if decoupled:
+            out.append(f"weight_decay={wd}")
+        elif wd not in ("0", "0.0"):
+            raise Untranslatable(
+                "Adam's weight_decay is an L2 term (coupled); use AdamW or add the L2 loss"
+            )
+        if a.has("amsgrad"):
+            out.append(f"amsgrad={a.code('amsgrad')}")
+        return out
+
+    return spell
+
+
+ADAM_PARAMS = (
+    "lr",
+    "betas",
+    "eps",
+    "weight_decay",
+    "amsgrad",
+    "foreach",
+    "maximize",
+    "capturable",
+    "differentiable",
+    "fused",
+)
+register(RULES, OPTIM + "Adam")(_optimizer("Adam", ADAM_PARAMS, _adam_like("0", False)))
+register(RULES, OPTIM + "AdamW")(_optimizer("AdamW", ADAM_PARAMS, _adam_like("0.01", True)))
+
+
+def _sgd(a: Args, ctx: Ctx) -> list[str]:
+    a.refuse("dampening", unless=0)
+    out = [f"learning_rate={a.code('lr', '0.001')}"]
+    momentum = a.code("momentum", "0")
+    if momentum not in ("0", "0.0"):
+        out.append(f"momentum={momentum}")
+    if a.has("nesterov"):
+        out.append(f"nesterov={a.code('nesterov')}")
+    wd = a.code("weight_decay", "0")
+    if wd not in ("0", "0.0"):
+        if momentum not in ("0", "0.0"):
+            raise Untranslatable("SGD weight_decay with momentum is coupled L2 in PyTorch")
+        out.append(f"weight_decay={wd}")  # plain SGD: decoupled equals coupled
+    return out
+
+
+register(RULES, OPTIM + "SGD")(
+    _optimizer(
+        "SGD",
+        (
+            "lr",
+            "momentum",
+            "dampening",
+            "weight_decay",
+            "nesterov",
+            "maximize",
+            "foreach",
+            "differentiable",
+            "fused",
+        ),
+        _sgd,
+    )
+)
+
+
+def _adadelta(a: Args, ctx: Ctx) -> list[str]:
+    a.refuse("weight_decay", unless=0)
+    return [
+        f"learning_rate={a.code('lr', '1.0')}",
+        f"rho={a.code('rho', '0.9')}",
+        f"epsilon={a.code('eps', '1e-06')}",
+    ]
+
+
+register(RULES, OPTIM + "Adadelta")(
+    _optimizer(
+        "Adadelta",
+        ("lr", "rho", "eps", "weight_decay", "foreach", "capturable", "maximize", "differentiable"),
+        _adadelta,
+    )
+)
+
+
+def _rmsprop(a: Args, ctx: Ctx) -> list[str]:
+    a.refuse("weight_decay", unless=0)
+    out = [
+        f"learning_rate={a.code('lr', '0.01')}",
+        f"rho={a.code('alpha', '0.99')}",
+        f"epsilon={a.code('eps', '1e-08')}",
+    ]
+    if a.has("momentum"):
+        out.append(f"momentum={a.code('momentum')}")
+    if a.has("centered"):
+        out.append(f"centered={a.code('centered')}")
+    return out
+
+
+register(RULES, OPTIM + "RMSprop")(
+    _optimizer(
+        "RMSprop",
+        (
+            "lr",
+            "alpha",
+            "eps",
+            "weight_decay",
+            "momentum",
+            "centered",
+            "capturable",
+            "foreach",
+            "maximize",
+            "differentiable",
+        ),
+        _rmsprop,
+    )
+)
+
+
+# ---------------------------------------------------------------- schedulers
+
+
+def _scheduler(name: str, params: tuple[str, ...]):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("optimizer", *params, "last_epoch", "verbose"), f"lr_scheduler.{name}")
+        a.refuse("last_epoch", unless=-1)
+        kept = [
+            arg
+            for arg in call.args
+            if not (arg.keyword and arg.keyword.value in ("last_epoch", "verbose"))
+        ]
+        return call.with_changes(func=cst.Name(ctx.use(name)), args=kept)
+
+    return rule
+
+
+for _name, _params in (
+    ("StepLR", ("step_size", "gamma")),
+    ("CosineAnnealingLR", ("T_max", "eta_min")),
+    ("ExponentialLR", ("gamma",)),
+):
+    register(RULES, f"{OPTIM}lr_scheduler.{_name}")(_scheduler(_name, _params))
+
+
+# ---------------------------------------------------------------- losses
+
+F = "torch.nn.functional."
+
+
+def _loss_function(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        params = (
+            "input",
+            "target",
+            "weight",
+            "size_average",
+            "ignore_index",
+            "reduce",
+            "reduction",
+            "label_smoothing",
+            "beta",
+            "pos_weight",
+        )
+        a = Args(call, params, f"F.{name}")
+        a.refuse("weight", "size_average", "reduce", "pos_weight", unless=None)
+        a.refuse("ignore_index", unless=-100)
+        return call.with_changes(func=cst.Name(ctx.use(name)))
+
+    return rule
+
+
+for _name in (
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+):
+    register(RULES, F + _name)(_loss_function(_name))
+
+
+NN = "torch.nn."
+LOSS_MODULES = (
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+)
+
+
+def _loss_module(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        params = (
+            "weight",
+            "size_average",
+            "ignore_index",
+            "reduce",
+            "reduction",
+            "label_smoothing",
+            "beta",
+            "pos_weight",
+        )
+        a = Args(call, params, f"nn.{name}")
+        a.refuse("weight", "size_average", "reduce", "pos_weight", unless=None)
+        a.refuse("ignore_index", unless=-100)
+        if any(arg.keyword is None for arg in call.args):
+            raise Untranslatable(f"nn.{name} with positional arguments")
+        return call.with_changes(func=cst.Name(ctx.use(name)))
+
+    return rule
+
+
+for _name in LOSS_MODULES:
+    register(RULES, NN + _name)(_loss_module(_name))
+
+
+# ---------------------------------------------------------------- data, saving, randomness
+
+DATA = "torch.utils.data."
+
+
+@register(RULES, DATA + "TensorDataset")
+def tensor_dataset(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    if any(arg.keyword or arg.star for arg in call.args):
+        raise Untranslatable("TensorDataset takes tensors only")
+    tensors = ", ".join(code(arg.value) for arg in call.args)
+    if len(call.args) == 1:
+        return ctx.expr(f"tf.data.Dataset.from_tensor_slices({tensors})")
+    return ctx.expr(f"tf.data.Dataset.from_tensor_slices(({tensors}))")
+
+
+@register(RULES, DATA + "DataLoader")
+def data_loader(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    ctx.note("tf.data pipeline: shuffle (each epoch), batch, prefetch")
+    return call.with_changes(func=cst.Name(ctx.use("DataLoader")))
+
+
+@register(RULES, "torch.save")
+def save(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("obj", "f", "pickle_module", "pickle_protocol"), "torch.save")
+    obj = a.values["obj"]
+    if not (
+        isinstance(obj, cst.Call)
+        and isinstance(obj.func, cst.Attribute)
+        and obj.func.attr.value == "state_dict"
+    ):
+        raise Untranslatable("torch.save of something other than model.state_dict()")
+    model = code(obj.func.value)
+    path = a.code("f")
+    literal = a.literal("f") if a.is_literal("f") else None
+    if isinstance(literal, str):
+        stem = literal.rsplit(".", 1)[0] if "." in literal.rsplit("/", 1)[-1] else literal
+        return ctx.expr(f"{model}.save_weights({stem + '.weights.h5'!r})".replace("'", '"'))
+    return ctx.expr(f"{model}.save_weights({ctx.use('weights_path')}({path}))")
+
+
+@register(RULES, "torch.Generator")
+def generator(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, ("device",), "torch.Generator")
+    return ctx.expr("tf.random.Generator.from_non_deterministic_state()")
+
+
+@register(METHODS, "manual_seed")
+def generator_seed(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("seed",), "Generator.manual_seed")
+    receiver = _receiver(call)
+    if receiver == "tf.random.Generator.from_non_deterministic_state()":
+        return ctx.expr(f"tf.random.Generator.from_seed({a.code('seed')})")
+    return ctx.expr(f"{receiver}.reset_from_seed({a.code('seed')})")
+
+
+@register(RULES, "torch.nn.utils.clip_grad_norm_")
+def clip_grad_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """Kept as a marker call; the training-step rewrite turns it into tf.clip_by_global_norm."""
+    a = Args(
+        call,
+        ("parameters", "max_norm", "norm_type", "error_if_nonfinite", "foreach"),
+        "clip_grad_norm_",
+    )
+    a.refuse("norm_type", unless=2.0)
+    return ctx.expr(f"clip_grad_norm_({a.code('parameters')}, {a.code('max_norm')})")

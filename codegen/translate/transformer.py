@@ -1,0 +1,650 @@
+"""The libcst transformer that rewrites a PyTorch file in place.
+
+It keeps everything it does not need to change (names, comments, blank lines, structure) and
+rewrites nodes through the rule tables: calls (`FUNCTIONS`, `METHODS`), names used as values
+(`ATTRIBUTES`, `ISINSTANCE`), `nn.Module` classes and `forward`. Whatever has no rule stays as
+it was, with a `# dlgen: not translated: <why>` line above its statement, and every construct,
+translated or not, goes into the report with its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from . import formatting, loop, script
+from .analysis import FileInfo
+from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code
+from .imports import is_torch
+from .names import keras_attr
+from .report import MARK, Construct, Report
+
+IMPORTS_PLACEHOLDER = "__dlgen_imports__"
+PRELUDE_PLACEHOLDER = "__dlgen_prelude__"
+NO_GRAD = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
+
+
+@dataclass
+class _Statement:
+    """Marks and changes collected while inside one statement."""
+
+    marks: list[str] = field(default_factory=list)
+    changed: bool = False
+
+
+@dataclass
+class _Scope:
+    """The function being translated."""
+
+    name: str
+    module_class: bool
+    training: bool  # a `training` variable is in scope (call, or a method given one)
+    train_models: set[str] = field(default_factory=set)  # `m` of `m.train()` calls
+    tensor_locals: set[str] = field(default_factory=set)  # locals assigned translated values
+    in_place: dict[str, list[int]] = field(default_factory=dict)  # x[...] = v, with lines
+    node: cst.FunctionDef | None = None  # the original function
+
+
+class Translator(cst.CSTTransformer):
+    def __init__(self, info: FileInfo, report: Report, ctx: Ctx) -> None:
+        super().__init__()
+        self.info = info
+        self.report = report
+        self.ctx = ctx
+        self.statements: list[_Statement] = []
+        self.classes: list[bool] = []  # per enclosing class: is it an nn.Module
+        self.scopes: list[_Scope] = []
+        self.depth = 0  # indentation depth, for formatting
+        self.skip: set[int] = set()  # ids of nodes handled by their parent
+        self.torch_imports: list[tuple[cst.SimpleStatementLine, list[str]]] = []
+        self.placed_imports = False
+        self.step_calls: dict[int, loop.StepCall] = {}  # id(statement) → zero_grad/...
+        self.step_marks: dict[int, Construct] = {}  # their provisional report entries
+        self.steps = 0
+        self.lines: dict[int, int] = {}  # id(original call or statement) → line
+        self.line_stack: list[int] = []
+        self.statement_index = 0
+        self.call_index = 0
+        self.generated: set[int] = set()  # ids of statements written here (blank-line fix-up)
+        self.loops: list[tuple[int, list[cst.FunctionDef]]] = []  # (scope depth, steps to place)
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def _line(self, node: cst.CSTNode) -> int:
+        """The node's line: calls and statements are matched with Python's ast in source order;
+        anything else gets the line of its statement."""
+        line = self.lines.get(id(node))
+        if line is not None:
+            return line
+        return self.line_stack[-1] if self.line_stack else 0
+
+    def _record(self, node: cst.CSTNode, name: str, detail: str = "") -> None:
+        self.report.add(self._line(node), name, True, detail)
+        if self.statements:
+            self.statements[-1].changed = True
+
+    def _refuse(self, node: cst.CSTNode, name: str, why: str) -> None:
+        self.report.add(self._line(node), name, False, why)
+        if self.statements:
+            self.statements[-1].marks.append(why)
+
+    @property
+    def in_module_class(self) -> bool:
+        return bool(self.classes) and self.classes[-1]
+
+    @property
+    def training_in_scope(self) -> bool:
+        return bool(self.scopes) and self.scopes[-1].training
+
+    # ------------------------------------------------------------ statements
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            self.statements.append(_Statement())
+            table = self.info.statement_lines
+            line = table[self.statement_index][0] if self.statement_index < len(table) else 0
+            first = self.statement_index
+            self.statement_index += (
+                len(node.body) if isinstance(node, cst.SimpleStatementLine) else 1
+            )
+            self.lines[id(node)] = line
+            self.line_stack.append(line)
+            quiet = self.info.quiet
+            if isinstance(node, cst.SimpleStatementLine) and all(
+                i in quiet for i in range(first, self.statement_index)
+            ):
+                # nothing in it to translate: skip its children, keep the call lines in step
+                self.call_index += sum(quiet[i] for i in range(first, self.statement_index))
+                return False
+        if isinstance(node, cst.IndentedBlock):
+            self.depth += 1
+        return super().on_visit(node)
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        result = super().on_leave(original, updated)
+        if isinstance(original, cst.IndentedBlock):
+            self.depth -= 1
+        if isinstance(original, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            self.line_stack.pop()
+            state = self.statements.pop()
+            if state.changed and self.statements:
+                self.statements[-1].changed = True
+            found = (
+                loop.step_call(original) if isinstance(original, cst.SimpleStatementLine) else None
+            )
+            provisional = None
+            if found is not None and found[0] != "step":
+                why = "outside a recognized zero_grad / backward / step loop"
+                state.marks.append(why)
+                provisional = Construct(self._line(original), f"{found[0]}()", False, why)
+                self.report.constructs.append(provisional)
+            result = self._finish_statement(original, result, state)
+            if found is not None and isinstance(result, cst.SimpleStatementLine):
+                self.step_calls[id(result)] = loop.StepCall(*found, self._line(original))
+                if provisional is not None:
+                    self.step_marks[id(result)] = provisional
+        return result
+
+    def _finish_statement(self, original, result, state: _Statement):
+        if isinstance(result, cst.SimpleStatementLine) and state.changed:
+            result = formatting.statement(result, self.depth)
+        if state.marks and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            marks = [
+                cst.EmptyLine(comment=cst.Comment(MARK + why.replace("\n", " ")))
+                for why in dict.fromkeys(state.marks)
+            ]
+            result = result.with_changes(leading_lines=[*result.leading_lines, *marks])
+        return result
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if not updated.body:
+            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        first = updated.body[0]
+        if id(first) in self.generated:  # black allows no blank line at the top of a block
+            lines = list(first.leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            return updated.with_changes(
+                body=[first.with_changes(leading_lines=lines), *updated.body[1:]]
+            )
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ):
+        imports = [s for s in original.body if isinstance(s, cst.Import | cst.ImportFrom)]
+        if imports:
+            return self._imports(original, updated)
+        if self.scopes and len(original.body) == 1:
+            target = loop.subscript_target(original.body[0])
+            scope = self.scopes[-1]
+            if target is not None and target in scope.tensor_locals:
+                scope.in_place.setdefault(target, []).append(self._line(original))
+        if not (self.statements and self.statements[-1].changed):
+            return updated
+        updated = updated.with_changes(body=[_setattr_to_assign(s) for s in updated.body])
+        body = [s for s in updated.body if not _no_op(s, original)]
+        if len(body) < len(updated.body):
+            if not body:
+                return cst.RemovalSentinel.REMOVE
+            return updated.with_changes(body=body)
+        return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        if (
+            self.scopes
+            and self.statements
+            and self.statements[-1].changed
+            and len(original.targets) == 1
+            and isinstance(original.targets[0].target, cst.Name)
+        ):
+            self.scopes[-1].tensor_locals.add(original.targets[0].target.value)
+        return updated
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops.append((len(self.scopes), []))
+
+    def leave_For(self, original: cst.For, updated: cst.For):
+        """A loop whose body holds a PyTorch training step calls a tf.function step instead;
+        the step is defined before the outermost loop of the function (traced once)."""
+        _, pending = self.loops.pop()
+        definition, result = self._training_step(original, updated)
+        definitions = [*pending, *([definition] if definition is not None else [])]
+        if not definitions:
+            return result
+        if self.loops and self.loops[-1][0] == len(self.scopes):
+            self.loops[-1][1].extend(definitions)
+            return result
+        free = set()
+        for item in definitions:
+            names = loop.free_names(item)
+            free |= names
+        changed_in_loop = set(loop.bound_names(original.body)) | set(
+            loop.bound_names(original.target)
+        )
+        comment = cst.EmptyLine(
+            comment=cst.Comment("# the PyTorch step, compiled: forward under a tape, then apply")
+        )
+        if free & changed_in_loop:  # the step reads what the loop changes: define it inside
+            inner = [formatting.compound(d, self.depth + 1) for d in definitions]
+            inner[0] = inner[0].with_changes(leading_lines=[comment])
+            body = result.body
+            assert isinstance(body, cst.IndentedBlock)
+            return result.with_changes(body=body.with_changes(body=[*inner, *body.body]))
+        placed = [formatting.compound(d, self.depth) for d in definitions]
+        blank = [cst.EmptyLine(indent=False)] if self.depth else [cst.EmptyLine(indent=False)] * 2
+        placed[0] = placed[0].with_changes(leading_lines=[*blank, *original.leading_lines, comment])
+        self.generated.add(id(placed[0]))
+        result = result.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        return cst.FlattenSentinel([*placed, result])
+
+    def _training_step(self, original: cst.For, updated: cst.For):
+        """(the step function or None, the loop calling it)."""
+        if not isinstance(updated.body, cst.IndentedBlock):
+            return None, updated
+        body = list(updated.body.body)
+        step = loop.find(body, self.step_calls)
+        if step is None:
+            return None, updated
+        scope = self.scopes[-1] if self.scopes else None
+        before = body[: step.zero]
+        loop_names = set(loop.bound_names(original.target))
+        for statement in before:
+            loop_names |= set(loop.bound_names(statement))
+        forward = body[step.zero + 1 : step.backward]
+        try:
+            model = loop.model_of(forward, scope.train_models if scope else set(), self.ctx.prelude)
+            self.steps += 1
+            name = "train_step" if self.steps == 1 else f"train_step_{self.steps}"
+            between = body[step.backward + 1 : step.step]
+            after: list[cst.CSTNode] = list(body[step.step + 1 :])
+            if scope is None or scope.node is None:
+                after.append(cst.Name(step.loss))  # module level: keep the loss for later code
+            else:
+                after += loop.reads_outside(scope.node, original)
+            definition, call = loop.step_function(
+                name, forward, between, step, model, loop_names, after
+            )
+        except Untranslatable as exc:
+            self._refuse(original, "training step", str(exc))
+            return None, updated
+        self.ctx.imports.add("tf")
+        for index in (step.zero, step.backward, step.step):
+            statement = body[index]
+            provisional = self.step_marks.pop(id(statement), None)
+            if provisional is not None:
+                self.report.constructs.remove(provisional)
+            found = self.step_calls[id(statement)]
+            self.report.add(
+                found.line, f"{found.kind}()", True, f"tf.function GradientTape step {name}"
+            )
+        kept = [
+            line
+            for line in body[step.zero].leading_lines
+            if line.comment is None or not line.comment.value.startswith(MARK)
+        ]
+        new_body = [*before, call.with_changes(leading_lines=kept), *body[step.step + 1 :]]
+        return definition, updated.with_changes(body=updated.body.with_changes(body=new_body))
+
+    def _imports(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        names: list[str] = []
+        for statement in original.body:
+            if isinstance(statement, cst.Import):
+                found = [code(a.name) for a in statement.names if is_torch(code(a.name))]
+            elif isinstance(statement, cst.ImportFrom) and statement.module is not None:
+                base = code(statement.module)
+                found = [base] if is_torch(base) and not statement.relative else []
+            else:
+                found = []
+            names += found
+        if not names:
+            return updated
+        for name in names:
+            root = name.split(".", 1)[0]
+            if root == "torch":
+                self._record(original, f"import {name}", "TensorFlow and Keras imports")
+            else:
+                self._refuse(original, f"import {name}", f"{root} has no TensorFlow translation")
+        if any(name.split(".", 1)[0] != "torch" for name in names):
+            return updated
+        self.torch_imports.append((original, names))
+        if not self.placed_imports:
+            self.placed_imports = True
+            return updated.with_changes(
+                body=[cst.Expr(cst.Name(IMPORTS_PLACEHOLDER))],
+                trailing_whitespace=cst.TrailingWhitespace(),
+            )
+        return cst.RemovalSentinel.REMOVE
+
+    def _no_grad(self, node: cst.With) -> str | None:
+        """The no_grad-like context manager when every item of `with` is one, else None."""
+        kinds = {
+            self.info.imports.qualify(i.item.func) if isinstance(i.item, cst.Call) else None
+            for i in node.items
+        }
+        if len(kinds) == 1 and kinds <= set(NO_GRAD) and isinstance(node.body, cst.IndentedBlock):
+            return kinds.pop()
+        return None
+
+    def visit_With(self, node: cst.With) -> None:
+        if self._no_grad(node):
+            for item in node.items:
+                self.skip.add(id(item.item))
+            self.depth -= 1  # its body will sit one level up
+
+    def leave_With(self, original: cst.With, updated: cst.With):
+        kind = self._no_grad(original)
+        if kind is None:
+            return updated
+        self.depth += 1
+        self._record(original, kind, "no tape records outside GradientTape")
+        body = list(updated.body.body)  # type: ignore[union-attr]
+        first = body[0]
+        body[0] = first.with_changes(leading_lines=[*original.leading_lines, *first.leading_lines])
+        return cst.FlattenSentinel(body)
+
+    # ------------------------------------------------------------ classes and functions
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value in self.info.module_classes)
+        for base in node.bases:
+            self.skip.add(id(base.value))
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        is_module = self.classes.pop()
+        if not is_module:
+            return updated
+        bases = []
+        for base in updated.bases:
+            if self.info.imports.qualify(base.value) == "torch.nn.Module":
+                if original.name.value in self.info.submodule_classes:
+                    target = "keras.layers.Layer"
+                else:
+                    target = "keras.Model"
+                self._record(original, "torch.nn.Module", f"class {original.name.value}({target})")
+                base = base.with_changes(value=self.ctx.expr(target))
+            bases.append(base)
+        return updated.with_changes(bases=bases)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        module = self.in_module_class
+        training = module and (name == "forward" or name in self.info.training_methods)
+        self.scopes.append(_Scope(name, module, training, node=node))
+        self.classes.append(False)  # a class inside a def is not the module's body
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        self.classes.pop()
+        scope = self.scopes.pop()
+        if scope.in_place:
+            in_place = loop.InPlace(set(scope.in_place), self.depth, formatting.statement)
+            updated = updated.visit(in_place)  # type: ignore[assignment]
+            self.ctx.imports.add("tf")
+            for name, lines in scope.in_place.items():
+                for line in lines:
+                    self.report.add(
+                        line, "in-place tensor write", True, f"{name}: tf.Variable.assign"
+                    )
+        if not scope.training:
+            return updated
+        params = updated.params
+        if not any(p.name.value == "training" for p in params.params + params.kwonly_params):
+            params = _add_training(params)
+        changes: dict = {"params": params}
+        if scope.name == "forward":
+            changes["name"] = cst.Name("call")
+            self._record(original, "nn.Module.forward", "call(self, ..., training=False)")
+        else:
+            self._record(original, "self.training", f"{scope.name}(..., training=False)")
+        return updated.with_changes(**changes)
+
+    # ------------------------------------------------------------ expressions
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        # only whole chains are looked up: `nn` in `nn.Conv2d` is not a use of its own
+        self.skip.add(id(node.attr))
+        if isinstance(node.value, cst.Name | cst.Attribute):
+            self.skip.add(id(node.value))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.skip.add(id(node.keyword))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.skip.add(id(node.name))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else code(node.func)
+        table = self.info.call_lines
+        for index in range(self.call_index, min(self.call_index + 6, len(table))):
+            if table[index][1] == callee:  # resynchronizes if the two parsers ever differ
+                self.lines[id(node)] = table[index][0]
+                self.call_index = index + 1
+                break
+        self.skip.add(id(node.func))
+        name = self.info.imports.qualify(node.func)
+        attr = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if (name == "torch.save" or attr == "load_state_dict") and node.args:
+            self.skip.add(id(node.args[0].value))  # model.state_dict() / torch.load(path)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if id(original) in self.skip:
+            return updated
+        return self._value(original, updated)
+
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
+        if (
+            isinstance(original.value, cst.Name)
+            and original.value.value == "self"
+            and self.scopes
+            and self.scopes[-1].module_class
+        ):
+            attr = original.attr.value
+            if attr == "training":
+                if self.training_in_scope:
+                    self._record(original, "self.training", "the training argument")
+                    return cst.Name("training")
+            elif attr in self.info.renamed_attrs:
+                self._record(
+                    original, f"self.{attr}", f"self.{keras_attr(attr)}: Keras reserves {attr}"
+                )
+                return updated.with_changes(attr=cst.Name(keras_attr(attr)))
+        if id(original) in self.skip:
+            return updated
+        return self._value(original, updated)
+
+    def _value(self, original: cst.BaseExpression, updated: cst.BaseExpression):
+        """A PyTorch name used as a value (not called): dtypes, classes in isinstance."""
+        name = self.info.imports.qualify(original)
+        if name is None or not is_torch(name):
+            return updated
+        if name in ATTRIBUTES:
+            self._record(original, name, ATTRIBUTES[name])
+            return self.ctx.expr(ATTRIBUTES[name])
+        if name in ISINSTANCE:
+            target = ISINSTANCE[name]
+            if "." not in target:
+                self.ctx.use(target)
+            self._record(original, name, target)
+            return self.ctx.expr(target)
+        if name.count(".") == 0 or name in ("torch.nn", "torch.nn.functional", "torch.optim"):
+            return updated
+        self._refuse(original, name, f"{name} has no translation")
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if id(original) in self.skip:
+            return updated
+        name = self.info.imports.qualify(original.func)
+        if name is not None and is_torch(name):
+            rule = FUNCTIONS.get(name) or script.RULES.get(name)
+            if rule is None:
+                self._refuse(original, name, f"{name} has no translation")
+                return updated
+            return self._apply(original, updated, name, rule)
+        func = original.func
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            attr = func.attr.value
+            if isinstance(receiver, cst.Name) and receiver.value == "self":
+                if attr in script.MODULE_METHODS and attr not in self.info.assigned_attrs:
+                    return self._apply(
+                        original, updated, f"Module.{attr}", script.MODULE_METHODS[attr]
+                    )
+                return self._self_call(original, updated, attr)
+            if attr in script.MODULE_METHODS and not self._is_module(receiver):
+                return self._apply(original, updated, f"Module.{attr}", script.MODULE_METHODS[attr])
+            if attr in script.METHODS and not self._is_module(receiver):
+                return self._apply(original, updated, f"{attr}()", script.METHODS[attr])
+            if attr in METHODS and not self._is_module(receiver):
+                if attr == "train" and isinstance(receiver, cst.Name) and self.scopes:
+                    self.scopes[-1].train_models.add(receiver.value)
+                return self._apply(original, updated, f"Tensor.{attr}", METHODS[attr])
+        return updated
+
+    def _is_module(self, receiver: cst.BaseExpression) -> bool:
+        """True for `np.sum(...)`-style calls on an imported module, not on a tensor."""
+        head = receiver
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        return isinstance(head, cst.Name) and (
+            head.value in self.info.other_modules or self.info.imports.is_alias(head.value)
+        )
+
+    def _apply(self, original: cst.Call, updated: cst.Call, name: str, rule) -> cst.BaseExpression:
+        self.ctx.notes.clear()
+        try:
+            result = rule(updated, self.ctx)
+        except Untranslatable as exc:
+            self._refuse(original, name, str(exc))
+            return updated
+        self._record(original, name, "; ".join(self.ctx.notes))
+        return result
+
+    def _self_call(self, original: cst.Call, updated: cst.Call, attr: str) -> cst.BaseExpression:
+        """`self.dropout(x)` → `self.dropout(x, training=training)` inside call()."""
+        wants = attr in self.info.training_attrs or attr in self.info.training_methods
+        if not (wants and self.training_in_scope):
+            return updated
+        if any(a.keyword is not None and a.keyword.value == "training" for a in updated.args):
+            return updated
+        if self.statements:
+            self.statements[-1].changed = True
+        return updated.with_changes(
+            args=[*_with_comma(updated.args), _keyword("training", "training")]
+        )
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
+        """`m.bias is not None` on a Keras layer: Keras says `use_bias`."""
+        if (
+            len(updated.comparisons) == 1
+            and isinstance(updated.comparisons[0].operator, cst.IsNot)
+            and code(updated.comparisons[0].comparator) == "None"
+            and isinstance(updated.left, cst.Attribute)
+            and updated.left.attr.value == "bias"
+            and self.scopes
+            and self.scopes[-1].module_class
+        ):
+            self._record(original, "Module.bias is not None", "use_bias")
+            return updated.left.with_changes(attr=cst.Name("use_bias"))
+        return updated
+
+
+def _no_op(statement: cst.BaseSmallStatement, original: cst.SimpleStatementLine) -> bool:
+    """`model.eval()` became `model`, `x = x.to(device)` became `x = x`: such a statement does
+    nothing and is dropped."""
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        if not isinstance(statement.value, cst.Name | cst.Tuple):
+            return False
+        return code(statement.targets[0].target) == code(statement.value) and any(
+            isinstance(s, cst.Assign) and code(s.targets[0].target) != code(s.value)
+            for s in original.body
+        )
+    if not isinstance(statement, cst.Expr):
+        return False
+    was_call = any(isinstance(s, cst.Expr) and isinstance(s.value, cst.Call) for s in original.body)
+    value = statement.value
+    return was_call and (isinstance(value, cst.Name) or (isinstance(value, cst.Attribute)))
+
+
+def _setattr_to_assign(statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement:
+    """`setattr(self, "name", value)` (a translated register_buffer) → `self.name = value`."""
+    if not (
+        isinstance(statement, cst.Expr)
+        and isinstance(statement.value, cst.Call)
+        and code(statement.value.func) == "setattr"
+        and len(statement.value.args) == 3
+        and isinstance(statement.value.args[1].value, cst.SimpleString)
+    ):
+        return statement
+    owner, name, value = (a.value for a in statement.value.args)
+    attr = name.evaluated_value  # type: ignore[attr-defined]
+    if not isinstance(attr, str) or not attr.isidentifier():
+        return statement
+    target = cst.Attribute(value=owner, attr=cst.Name(attr))
+    return cst.Assign(targets=[cst.AssignTarget(target=target)], value=value)
+
+
+def _keyword(name: str, value: str) -> cst.Arg:
+    return cst.Arg(
+        keyword=cst.Name(name),
+        value=cst.parse_expression(value),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+
+
+def _with_comma(args) -> list[cst.Arg]:
+    args = list(args)
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+    return args
+
+
+def _add_training(params: cst.Parameters) -> cst.Parameters:
+    """Append `training=False` to a def's parameters, keeping their layout."""
+    new = cst.Param(
+        name=cst.Name("training"),
+        default=cst.Name("False"),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+    if (
+        isinstance(params.star_arg, cst.Param)
+        or params.star_kwarg is not None
+        or params.kwonly_params
+    ):
+        kwonly = list(params.kwonly_params)
+        if kwonly and kwonly[-1].comma is cst.MaybeSentinel.DEFAULT:
+            kwonly[-1] = kwonly[-1].with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+        star = (
+            params.star_arg if params.star_arg is not cst.MaybeSentinel.DEFAULT else cst.ParamStar()
+        )
+        return params.with_changes(kwonly_params=[*kwonly, new], star_arg=star)
+    items = list(params.params)
+    if items:
+        last = items[-1]
+        if last.comma is cst.MaybeSentinel.DEFAULT:
+            items[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+        else:
+            new = new.with_changes(comma=last.comma)
+    return params.with_changes(params=[*items, new])

@@ -1,0 +1,51 @@
+"""Tensor methods and torch functions in forward keep their PyTorch meaning (NCHW)."""
+
+import keras
+import tensorflow as tf
+
+# ---- dlgen prelude: PyTorch-layout (NCHW) building blocks used below; see the README's
+# ---- `dlgen translate` section. Convolutions and pools run channels-last inside.
+
+
+def torch_init(fan_in):
+    """PyTorch's default Linear/Conv initialization: weights and biases U(±1/√fan_in)."""
+    bound = 1 / fan_in**0.5
+    return {
+        "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
+        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
+    }
+
+
+def swapaxes(x, dim0, dim1):
+    """Tensor.transpose(dim0, dim1): swap two axes."""
+    perm = list(range(len(x.shape)))
+    perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+    return tf.transpose(x, perm)
+
+
+class Ops(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.fc = keras.layers.Dense(5, **torch_init(4 * 3 * 3))
+        self.scale = keras.Variable(tf.ones(1))
+
+    def call(self, x, training=False):
+        batch = tf.shape(x)[0]
+        z = tf.reshape(x, (tf.shape(x)[0], -1))  # flatten in C, H, W order
+        z = self.fc(tf.reshape(z, (batch, -1)))
+        h = swapaxes(tf.transpose(x, (0, 2, 3, 1)), 1, 2)
+        both = tf.concat([h, h], axis=3)
+        pair = tf.stack((z, z), axis=1)
+        s = tf.squeeze(tf.expand_dims(both[:, 0, :, 1:-1], 1), axis=1)
+        m = (
+            tf.reduce_mean(s, axis=(1, 2))
+            + tf.reduce_mean(tf.reduce_sum(s, axis=1), axis=-1) * self.scale
+        )
+        label = tf.argmax(pair, axis=-1)
+        return (
+            z,
+            tf.cast(pair, tf.float32),
+            tf.stop_gradient(m),
+            tf.cast(label, tf.float32),
+            tf.reduce_max(x),
+        )

@@ -1,0 +1,157 @@
+"""A plain training loop: optimizer, scheduler, loss module, clipping, eval, save."""
+
+import keras
+import tensorflow as tf
+
+# ---- dlgen prelude: PyTorch-layout (NCHW) building blocks used below; see the README's
+# ---- `dlgen translate` section. Convolutions and pools run channels-last inside.
+
+
+def torch_init(fan_in):
+    """PyTorch's default Linear/Conv initialization: weights and biases U(±1/√fan_in)."""
+    bound = 1 / fan_in**0.5
+    return {
+        "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
+        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
+    }
+
+
+class DataLoader:
+    """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
+    `dataset` is the unbatched data set (its len() is the number of samples)."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, **unused):
+        self.dataset = dataset
+        batches = dataset
+        if shuffle:
+            batches = batches.shuffle(len(dataset), reshuffle_each_iteration=True)
+        batches = batches.batch(batch_size, drop_remainder=drop_last)
+        self.batches = batches.prefetch(tf.data.AUTOTUNE)
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def reduce_loss(values, reduction):
+    """PyTorch's reduction argument: 'mean', 'sum' or 'none'."""
+    if reduction == "mean":
+        return tf.reduce_mean(values)
+    if reduction == "sum":
+        return tf.reduce_sum(values)
+    return values
+
+
+def cross_entropy(input, target, reduction="mean", label_smoothing=0.0):
+    """F.cross_entropy on logits and integer class labels."""
+    log_probs = tf.nn.log_softmax(input, axis=1)
+    loss = -tf.gather(log_probs, tf.cast(target, tf.int32), axis=1, batch_dims=1)
+    if label_smoothing:
+        smooth = -tf.reduce_mean(log_probs, axis=1)
+        loss = (1 - label_smoothing) * loss + label_smoothing * smooth
+    return reduce_loss(loss, reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """F.mse_loss."""
+    return reduce_loss(tf.square(input - target), reduction)
+
+
+class LossModule:
+    """A PyTorch loss module: loss(input, target) with the module's options. (Keras losses
+    take (target, prediction): this keeps PyTorch's order, so call sites need no change.)
+    """
+
+    function = staticmethod(mse_loss)
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __call__(self, input, target):
+        return type(self).function(input, target, **self.options)
+
+
+class CrossEntropyLoss(LossModule):
+    """nn.CrossEntropyLoss: loss(logits, labels), PyTorch's argument order."""
+
+    function = staticmethod(cross_entropy)
+
+
+class LRScheduler:
+    """Per-epoch learning-rate schedule: step() once per epoch, as in PyTorch."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.base_lr = float(optimizer.learning_rate.numpy())
+        self.last_epoch = 0
+
+    def lr_at(self, epoch):
+        return self.base_lr
+
+    def step(self):
+        self.last_epoch += 1
+        self.optimizer.learning_rate = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self):
+        return [float(self.optimizer.learning_rate.numpy())]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """eta_min + (lr - eta_min) · (1 + cos(pi · epoch / T_max)) / 2."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        super().__init__(optimizer)
+        self.t_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch):
+        cosine = (1 + tf.cos(tf.constant(3.141592653589793) * epoch / self.t_max)) / 2
+        return self.eta_min + (self.base_lr - self.eta_min) * float(cosine)
+
+
+class Regressor(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.net = keras.Sequential(
+            [
+                keras.layers.Dense(16, **torch_init(3)),
+                keras.layers.Activation("tanh"),
+                keras.layers.Dense(4, **torch_init(16)),
+            ]
+        )
+
+    def call(self, x, training=False):
+        return self.net(x, training=training)
+
+
+def main(epochs=3):
+    keras.utils.set_random_seed(0)
+    x = tf.random.normal((64, 3))
+    y = tf.cast((tf.reduce_sum(x, axis=1) > 0), tf.int64)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    loader = DataLoader(dataset, batch_size=16, shuffle=True)
+    model = Regressor()
+    criterion = CrossEntropyLoss()
+    optimizer = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
+    losses = []
+
+    # the PyTorch step, compiled: forward under a tape, then apply
+    @tf.function
+    def train_step(inputs, labels):
+        with tf.GradientTape() as tape:
+            logits = model(inputs, training=True)
+            loss = criterion(logits, labels)
+        variables = model.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        gradients, _ = tf.clip_by_global_norm(gradients, 1.0)
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
+
+    for epoch in range(epochs):
+        for inputs, labels in loader:
+            train_step(inputs, labels)
+        scheduler.step()
+        losses.append((epoch, criterion(model(x), y).numpy().item()))
+    model.save_weights("regressor.weights.h5")
+    return losses

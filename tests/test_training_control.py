@@ -1,0 +1,146 @@
+"""Training control in both generated projects: kill-and-resume ends with the same weights as an
+uninterrupted run; gradient accumulation, clipping, the loss threshold and TensorBoard logs work.
+
+The `mlp` example turns every option on (checkpoint, grad_accumulation, clip_grad_norm,
+stop_at_loss, tensorboard) and has dropout, so a resume must also restore the random state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import data_for, run_dlgen
+
+pytestmark = pytest.mark.slow
+
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+# Long enough that the kill lands mid-run; stop_at_loss off so every run trains all epochs.
+EPOCHS = 12
+ARGS = ["--max-steps", "4", "--log-every", "1", "--data", data_for("mlp")]
+
+READ_TORCH = """
+import sys, numpy as np, torch
+state = torch.load(sys.argv[1] + "/model.pt", weights_only=True)
+np.savez(sys.argv[2], **{k: v.numpy() for k, v in state.items()})
+"""
+READ_KERAS = """
+import sys, keras, numpy as np
+model = keras.models.load_model(sys.argv[1] + "/model.keras")
+np.savez(sys.argv[2], **{v.path: np.asarray(v) for v in model.weights})
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("control") / "mlp"
+    result = run_dlgen("new", "mlp", "-o", str(out), "--set", "train.stop_at_loss=null")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _train(folder: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "train.py", "--epochs", str(EPOCHS), "--out", str(out), *ARGS, *extra],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=600,
+    )
+
+
+def _kill_during_epoch(folder: Path, out: Path, epoch: int) -> str:
+    """Start training and SIGKILL it as soon as it reports `epoch` (the next one is running
+    or its checkpoint is being written)."""
+    process = subprocess.Popen(
+        [sys.executable, "train.py", "--epochs", str(EPOCHS), "--out", str(out), *ARGS],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith(f"epoch: {epoch} "):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)
+    return "".join(seen)
+
+
+def _weights(folder: Path, runs: Path, framework: str, tmp_path: Path) -> dict[str, np.ndarray]:
+    target = tmp_path / f"{runs.name}.npz"
+    script = READ_TORCH if framework == "pytorch" else READ_KERAS
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(runs), str(target)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return dict(np.load(target))
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_kill_and_resume_gives_the_weights_of_an_uninterrupted_run(
+    project: Path, framework: str, tmp_path: Path
+) -> None:
+    folder = project / framework
+    whole = _train(folder, tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr[-3000:]
+
+    _kill_during_epoch(folder, tmp_path / "killed", epoch=5)
+    resumed = _train(folder, tmp_path / "killed", "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resumed from" in resumed.stdout
+    first = int(resumed.stdout.split("epoch: ")[1].split()[0])
+    assert 5 <= first <= 7, resumed.stdout  # picked up after the last complete checkpoint
+
+    a = _weights(folder, tmp_path / "whole", framework, tmp_path)
+    b = _weights(folder, tmp_path / "killed", framework, tmp_path)
+    assert sorted(a) == sorted(b)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=f"{framework}: {key}")
+    history_a = json.loads((tmp_path / "whole" / "metrics.json").read_text())["epochs"]
+    history_b = json.loads((tmp_path / "killed" / "metrics.json").read_text())["epochs"]
+    assert [r["epoch"] for r in history_b] == list(range(1, EPOCHS + 1))
+    assert [r["loss"] for r in history_a] == [r["loss"] for r in history_b]
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_resume_refuses_a_finished_run(project: Path, framework: str, tmp_path: Path) -> None:
+    folder = project / framework
+    assert _train(folder, tmp_path / "runs").returncode == 0
+    again = _train(folder, tmp_path / "runs", "--resume")
+    assert again.returncode != 0
+    assert f"holds {EPOCHS} epochs already; raise --epochs to go on" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_loss_threshold_stops_training_and_tensorboard_logs(framework: str, tmp_path: Path) -> None:
+    out = tmp_path / "mlp"
+    threshold = 2.2  # reached within a few epochs of this small run
+    result = run_dlgen("new", "mlp", "-o", str(out), "--set", f"train.stop_at_loss={threshold}")
+    assert result.returncode == 0, result.stderr
+    run = _train(out / framework, tmp_path / "runs")
+    assert run.returncode == 0, run.stderr[-3000:]
+    history = json.loads((tmp_path / "runs" / "metrics.json").read_text())["epochs"]
+    losses = [r["loss"] for r in history]
+    assert len(losses) < EPOCHS, losses
+    assert losses[-1] < threshold and all(loss >= threshold for loss in losses[:-1])
+    assert f"is below {threshold}" in run.stdout
+    assert list((tmp_path / "runs" / "tensorboard").rglob("events.out.tfevents.*"))

@@ -1,0 +1,183 @@
+"""`dlgen translate` as a user runs it: report, --strict, --report, folders, overwrite, yaml,
+and --verify with its exit status and --dump file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_dlgen
+
+CORPUS = REPO / "examples" / "translate"
+CASES = REPO / "tests" / "data" / "translate"
+
+
+def test_translate_file_prints_the_report_table_and_rate(tmp_path: Path) -> None:
+    out = tmp_path / "net_tf.py"
+    result = run_dlgen("translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "torch.nn.Conv2d" in result.stdout and "translated" in result.stdout
+    assert "conversion rate 100.0% (13/13 constructs)" in result.stdout
+    assert out.read_text().startswith('"""``Net`` from the seed article')
+
+
+def test_existing_output_needs_force(tmp_path: Path) -> None:
+    out = tmp_path / "net_tf.py"
+    out.write_text("keep me\n")
+    result = run_dlgen("translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{out}: error: already exists; pass --force to replace it, or choose another path with -o\n"
+    )
+    assert out.read_text() == "keep me\n"
+    forced = run_dlgen("translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out), "--force")
+    assert forced.returncode == 0 and "class Net(keras.Model)" in out.read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_strict_and_report_json(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    out = tmp_path / "odd_tf.py"
+    result = run_dlgen(
+        "translate",
+        str(CASES / "untranslated.py"),
+        "-o",
+        str(out),
+        "--report",
+        str(report),
+        "--strict",
+    )
+    assert result.returncode == 3
+    assert result.stderr == "error: --strict: some constructs were not translated\n"
+    assert "NOT translated" in result.stdout
+    assert "conversion rate 71.4% (5/7 constructs)" in result.stdout
+    data = json.loads(report.read_text())
+    assert data["constructs"] == 7 and data["not_translated"] == 2
+    assert data["conversion_rate"] == 0.7143
+    items = data["files"][0]["items"]
+    assert {"line": 14, "name": "torch.fft.rfft", "translated": False} == {
+        k: items[-1][k] for k in ("line", "name", "translated")
+    }
+    assert out.exists()  # the output is still written; --strict only sets the exit status
+    clean = run_dlgen(
+        "translate", str(CASES / "tensor_ops.py"), "-o", str(tmp_path / "t.py"), "--strict"
+    )
+    assert clean.returncode == 0, clean.stderr
+
+
+def test_parse_error_is_one_line_with_a_caret_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    shutil.copy(CASES / "invalid" / "unclosed_paren.py.txt", bad)
+    out = tmp_path / "bad_tf.py"
+    result = run_dlgen("translate", str(bad), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{bad}:4:26: error: cannot parse: invalid syntax\n"
+        "    class Net(torch.nn.Module:\n"
+        "                             ^\n"
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not out.exists()
+
+
+def test_folder_mode_mirrors_the_tree(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "models").mkdir(parents=True)
+    shutil.copy(CORPUS / "seeds_simple_model.py", source / "simple.py")
+    shutil.copy(CORPUS / "lstm_tagger.py", source / "models" / "tagger.py")
+    out = tmp_path / "out"
+    result = run_dlgen("translate", str(source), "--to", "tf", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.py")) == [
+        "models/tagger.py",
+        "simple.py",
+    ]
+    assert "class LSTMTagger(keras.Model)" in (out / "models" / "tagger.py").read_text()
+    assert "wrote 2 files" in result.stdout
+    again = run_dlgen("translate", str(source), "-o", str(out))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_folder_with_a_broken_file_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(CORPUS / "seeds_simple_model.py", source / "a.py")
+    shutil.copy(CASES / "invalid" / "bad_indent.py.txt", source / "b.py")
+    result = run_dlgen("translate", str(source), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"{source / 'b.py'}:4:3: error: cannot parse: unexpected indent"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_to_yaml_writes_a_spec_that_checks(tmp_path: Path) -> None:
+    spec = tmp_path / "net.yaml"
+    result = run_dlgen(
+        "translate",
+        str(CORPUS / "mnist_cnn_functional.py"),
+        "--to",
+        "yaml",
+        "--input",
+        "2x1x28x28",
+        "-o",
+        str(spec),
+    )
+    assert result.returncode == 0, result.stderr
+    text = spec.read_text()
+    assert "    - {op: linear, name: fc1, in_features: 9216, out_features: 128}\n" in text
+    assert "loss: nll\n" in text
+    check = run_dlgen("check", str(spec))
+    assert check.returncode == 0, check.stderr
+    assert "fits loss nll" in check.stdout
+
+
+def test_to_yaml_names_the_construct_that_does_not_fit(tmp_path: Path) -> None:
+    result = run_dlgen(
+        "translate",
+        str(CORPUS / "resnet_blocks.py"),
+        "--to",
+        "yaml",
+        "--class",
+        "BasicBlock",
+        "-o",
+        str(tmp_path / "x.yaml"),
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{CORPUS / 'resnet_blocks.py'}:28:22: error: does not fit a dlgen spec: "
+        "conv3x3 is not a spec op (use --to tf for this model)\n"
+    )
+    assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.slow
+def test_verify_prints_the_difference_dumps_and_fails_above_tolerance(tmp_path: Path) -> None:
+    import numpy as np
+
+    out, dump = tmp_path / "net_tf.py", tmp_path / "net.npz"
+    args = ["translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out), "--verify", "Net"]
+    result = run_dlgen(*args, "--input", "2x1x28x28", "--dump", str(dump))
+    assert result.returncode == 0, result.stderr
+    assert "max_abs_diff=" in result.stdout
+    data = np.load(dump)
+    assert data["input"].shape == (2, 1, 28, 28)
+    assert {"torch/conv1.weight", "torch/fc2.bias", "torch_output", "tf_output"} <= set(data.files)
+    assert any(k.startswith("tf/") and k.endswith("kernel") for k in data.files)
+    diff = float(np.abs(data["torch_output"] - data["tf_output"]).max())
+    assert 0 < diff <= 1e-5
+    strict = run_dlgen(*args, "--input", "2x1x28x28", "--force", "--atol", "1e-12")
+    assert strict.returncode == 1
+    assert "is above --atol 1e-12" in strict.stderr
+    wrong = run_dlgen(*args, "--input", "2x1x20x20", "--force")
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith(
+        f"{out}: error: the translated Net fails on input (2, 1, 20, 20): InvalidArgumentError:"
+    )
+    assert "Traceback" not in wrong.stderr
+    bad = run_dlgen(*args, "--input", "2xx1", "--force")
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("--input: error: bad input shape '2xx1'")

@@ -1,0 +1,398 @@
+"""Numbers: every corpus model and translator case, translated and run, matches PyTorch
+(weights moved, inference mode), and every prelude building block matches its PyTorch op."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "examples" / "translate"
+CASES = REPO / "tests" / "data" / "translate"
+MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+ATOL = 1e-5
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory) -> dict[str, Path]:
+    """Every corpus file translated once (in-process, as `dlgen translate` does)."""
+    from codegen.translate.api import translate_source
+
+    folder = tmp_path_factory.mktemp("translated")
+    out = {}
+    for path in sorted(CORPUS.glob("*.py")):
+        if path.name == "check_corpus.py":
+            continue
+        result = translate_source(path.read_text(encoding="utf-8"), path.name)
+        target = folder / f"{path.stem}_tf.py"
+        target.write_text(result.code, encoding="utf-8")
+        out[path.name] = target
+        out[path.name + ":left"] = result.report.left  # type: ignore[assignment]
+    return out
+
+
+@pytest.mark.parametrize(
+    "entry", MANIFEST, ids=[f"{e['file'][:-3]}:{e['class']}" for e in MANIFEST]
+)
+def test_corpus_model_matches_pytorch(entry: dict, translated: dict) -> None:
+    from codegen.verify.translated import InputSpec, verify_files
+
+    assert translated[entry["file"] + ":left"] == [], "something was left untranslated"
+    compare = None if entry["deterministic_outputs"] == "all" else entry["deterministic_outputs"]
+    result = verify_files(
+        CORPUS / entry["file"],
+        translated[entry["file"]],
+        entry["class"],
+        InputSpec.parse(entry["input"]),
+        atol=ATOL,
+        kwargs=entry["kwargs"],
+        compare=compare,
+    )
+    print(entry["file"], entry["class"], f"max_abs_diff={result.max_abs_diff:.3g}")
+    assert result.moved > 0
+    assert result.ok, result.outputs
+
+
+CASE_MODELS = [
+    ("import_styles.py", "Net", "2x4x6x6"),
+    ("containers.py", "Tower", "3x8"),
+    ("tensor_ops.py", "Ops", "2x4x3x3"),
+    ("training_flag.py", "Encoder", "2x6"),
+    ("word_lm.py", "RNNModel", "5x3:int:50"),
+]
+
+
+@pytest.mark.parametrize("name,cls,shape", CASE_MODELS, ids=[c[1] for c in CASE_MODELS])
+def test_translator_case_matches_pytorch(name: str, cls: str, shape: str) -> None:
+    from codegen.verify.translated import InputSpec, verify_files
+
+    source = CASES / name
+    result = verify_files(
+        source, source.with_name(f"{source.stem}_tf.py"), cls, InputSpec.parse(shape)
+    )
+    assert result.ok, result.outputs
+
+
+def test_dump_holds_input_outputs_and_every_weight(translated: dict, tmp_path: Path) -> None:
+    import numpy as np
+    import torch
+
+    from codegen.verify.translated import InputSpec, load_module, verify_files
+
+    dump = tmp_path / "check.npz"
+    result = verify_files(
+        CORPUS / "bigru_classifier.py",
+        translated["bigru_classifier.py"],
+        "BiGRUClassifier",
+        InputSpec.parse("2x15:int:500"),
+        dump=dump,
+    )
+    data = np.load(dump)
+    assert data["input"].dtype == np.int64 and data["input"].shape == (2, 15)
+    assert data["input"].max() < 500
+    assert np.abs(data["torch_output"] - data["tf_output"]).max() == pytest.approx(
+        result.max_abs_diff
+    )
+    torch_keys = {k[len("torch/") :] for k in data.files if k.startswith("torch/")}
+    model = load_module(CORPUS / "bigru_classifier.py", "_dump_check").BiGRUClassifier()
+    assert torch_keys == set(model.state_dict())
+    tf_keys = [k for k in data.files if k.startswith("tf/") and "seed_generator" not in k]
+    # embedding + 2 layers x 2 directions x (kernel, recurrent, bias) + dense kernel and bias
+    assert len(tf_keys) == 1 + 12 + 2
+    assert torch.from_numpy(data["torch/embedding.weight"]).shape == (500, 32)
+
+
+# ---------------------------------------------------------------- prelude pieces vs PyTorch
+
+
+@pytest.fixture(scope="module")
+def lib():
+    from codegen.translate import prelude_lib
+
+    return prelude_lib
+
+
+def _close(a, b, atol: float = 1e-5) -> None:
+    import numpy as np
+
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    diff = float(np.abs(a - b).max())
+    assert (
+        diff <= atol
+    ), f"max abs diff {diff:.3g} at {np.unravel_index(np.abs(a - b).argmax(), a.shape)}"
+
+
+def _x(*shape: int, seed: int = 0):
+    import numpy as np
+
+    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
+
+
+POOLS = [
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=2, stride=2, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0)),
+]
+
+
+@pytest.mark.parametrize("options", POOLS, ids=str)
+def test_max_pool2d(lib, options: dict) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    x = _x(2, 3, 7, 8)
+    _close(lib.max_pool2d(x, **options), F.max_pool2d(torch.from_numpy(-abs(x) * 0 + x), **options))
+
+
+@pytest.mark.parametrize("include", [True, False])
+@pytest.mark.parametrize("options", POOLS, ids=str)
+def test_avg_pool2d(lib, options: dict, include: bool) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    x = _x(2, 3, 7, 8)
+    expected = F.avg_pool2d(torch.from_numpy(x), count_include_pad=include, **options)
+    _close(lib.avg_pool2d(x, count_include_pad=include, **options), expected)
+
+
+@pytest.mark.parametrize("size", [1, (3, 2), 5, (None, 3)], ids=str)
+def test_adaptive_pools(lib, size) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    x = _x(2, 3, 7, 9)
+    _close(lib.adaptive_avg_pool2d(x, size), F.adaptive_avg_pool2d(torch.from_numpy(x), size))
+    _close(lib.adaptive_max_pool2d(x, size), F.adaptive_max_pool2d(torch.from_numpy(x), size))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(scale_factor=2, mode="nearest"),
+        dict(size=(7, 5), mode="nearest"),
+        dict(scale_factor=1.5, mode="nearest"),
+        dict(size=(9, 11), mode="bilinear", align_corners=False),
+        dict(size=(3, 4), mode="bilinear", align_corners=False),
+        dict(scale_factor=2, mode="bilinear", align_corners=True),
+    ],
+    ids=str,
+)
+def test_interpolate(lib, options: dict) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    x = _x(2, 3, 5, 6)
+    _close(lib.interpolate(x, **options), F.interpolate(torch.from_numpy(x), **options))
+
+
+def test_pixel_shuffle_and_padding_modes(lib) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    x = _x(2, 12, 3, 4)
+    _close(lib.pixel_shuffle(x, 2), F.pixel_shuffle(torch.from_numpy(x), 2))
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        pads = (2, 1, 1, 2)
+        _close(lib.tensor_pad(x, pads, mode), F.pad(torch.from_numpy(x), pads, mode=mode))
+
+
+def _move_and_compare(lib, torch_layer, keras_layer, x, *extra, outputs=lambda y: y):
+    import tensorflow as tf
+    import torch
+
+    from codegen.verify.translated import transfer
+
+    keras_layer(tf.constant(x), *extra)
+    transfer(torch_layer, keras_layer)
+    torch_extra = [
+        tuple(torch.from_numpy(v) for v in e) if isinstance(e, tuple) else torch.from_numpy(e)
+        for e in extra
+    ]
+    with torch.no_grad():
+        expected = outputs(torch_layer(torch.from_numpy(x), *torch_extra))
+    actual = outputs(keras_layer(tf.constant(x), *extra))
+    for a, b in zip(_leaves(actual), _leaves(expected), strict=True):
+        _close(a, b.numpy())
+
+
+def _leaves(value):
+    if isinstance(value, tuple | list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+CONVS = [
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=4, padding="same"),
+    dict(kernel_size=3, padding=2, dilation=2, padding_mode="reflect"),
+    dict(kernel_size=3, padding=1, padding_mode="replicate", groups=2),
+    dict(kernel_size=3, padding=1, groups=4, bias=False),
+    dict(kernel_size=(3, 1), stride=(2, 1), padding=(1, 0)),
+]
+
+
+@pytest.mark.parametrize("options", CONVS, ids=str)
+def test_conv2d(lib, options: dict) -> None:
+    import torch
+
+    out = 8 if options.get("groups") == 4 else 6
+    _move_and_compare(
+        lib, torch.nn.Conv2d(4, out, **options), lib.Conv2d(4, out, **options), _x(2, 4, 9, 8)
+    )
+
+
+def test_conv1d(lib) -> None:
+    import torch
+
+    options = dict(kernel_size=5, stride=2, padding=2)
+    _move_and_compare(
+        lib, torch.nn.Conv1d(3, 5, **options), lib.Conv1d(3, 5, **options), _x(2, 3, 11)
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(kernel_size=4, stride=2, padding=1),
+        dict(kernel_size=3, stride=2, padding=1, output_padding=1),
+        dict(kernel_size=3, stride=2, padding=0, output_padding=1),
+        dict(kernel_size=5, stride=1, padding=2, bias=False),
+    ],
+    ids=str,
+)
+def test_conv_transpose2d(lib, options: dict) -> None:
+    import torch
+
+    _move_and_compare(
+        lib,
+        torch.nn.ConvTranspose2d(4, 3, **options),
+        lib.ConvTranspose2d(4, 3, **options),
+        _x(2, 4, 5, 6),
+    )
+
+
+@pytest.mark.parametrize(
+    "kind,options",
+    [
+        ("LSTM", dict(num_layers=2, bidirectional=True)),
+        ("LSTM", dict(batch_first=True)),
+        ("GRU", dict(num_layers=2)),
+        ("GRU", dict(batch_first=True, bidirectional=True)),
+        ("RNN", dict(nonlinearity="relu", num_layers=2)),
+    ],
+    ids=str,
+)
+def test_recurrent_layers_with_initial_state(lib, kind: str, options: dict) -> None:
+    import torch
+
+    torch_layer = getattr(torch.nn, kind)(5, 4, **options)
+    keras_layer = getattr(lib, kind)(5, 4, **options)
+    batch_first = options.get("batch_first", False)
+    x = _x(3, 6, 5) if batch_first else _x(6, 3, 5)
+    rows = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    h0 = _x(rows, 3, 4, seed=1)
+    hx = (h0, _x(rows, 3, 4, seed=2)) if kind == "LSTM" else h0
+    _move_and_compare(lib, torch_layer, keras_layer, x, hx)
+
+
+@pytest.mark.parametrize("kind", ["LSTMCell", "GRUCell"])
+def test_cells(lib, kind: str) -> None:
+    import torch
+
+    h = _x(3, 4, seed=1)
+    hx = (h, _x(3, 4, seed=2)) if kind == "LSTMCell" else h
+    _move_and_compare(lib, getattr(torch.nn, kind)(5, 4), getattr(lib, kind)(5, 4), _x(3, 5), hx)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_match_pytorch(lib, reduction: str) -> None:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    logits = _x(6, 5)
+    labels = np.random.default_rng(1).integers(0, 5, 6)
+    probs = 1 / (1 + np.exp(-_x(6, 3, seed=2)))
+    target = (np.random.default_rng(3).random((6, 3)) > 0.5).astype("float32")
+    pred, real = _x(6, 3, seed=4), _x(6, 3, seed=5)
+    t = torch.from_numpy
+    pairs = [
+        (
+            lib.cross_entropy(logits, labels, reduction),
+            F.cross_entropy(t(logits), t(labels), reduction=reduction),
+        ),
+        (
+            lib.cross_entropy(logits, labels, reduction, label_smoothing=0.1),
+            F.cross_entropy(t(logits), t(labels), reduction=reduction, label_smoothing=0.1),
+        ),
+        (
+            lib.nll_loss(logits, labels, reduction),
+            F.nll_loss(t(logits), t(labels), reduction=reduction),
+        ),
+        (lib.mse_loss(pred, real, reduction), F.mse_loss(t(pred), t(real), reduction=reduction)),
+        (lib.l1_loss(pred, real, reduction), F.l1_loss(t(pred), t(real), reduction=reduction)),
+        (
+            lib.smooth_l1_loss(pred, real, reduction, beta=0.5),
+            F.smooth_l1_loss(t(pred), t(real), reduction=reduction, beta=0.5),
+        ),
+        (
+            lib.binary_cross_entropy(probs, target, reduction),
+            F.binary_cross_entropy(t(probs), t(target), reduction=reduction),
+        ),
+        (
+            lib.binary_cross_entropy_with_logits(pred, target, reduction),
+            F.binary_cross_entropy_with_logits(t(pred), t(target), reduction=reduction),
+        ),
+    ]
+    for ours, theirs in pairs:
+        _close(ours, theirs.numpy())
+    module = lib.CrossEntropyLoss(reduction=reduction)
+    _close(
+        module(logits, labels),
+        torch.nn.CrossEntropyLoss(reduction=reduction)(t(logits), t(labels)).numpy(),
+    )
+
+
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("StepLR", dict(step_size=2, gamma=0.5)),
+        ("CosineAnnealingLR", dict(T_max=4, eta_min=0.01)),
+        ("ExponentialLR", dict(gamma=0.9)),
+    ],
+)
+def test_schedulers_follow_pytorch_per_epoch(lib, name: str, options: dict) -> None:
+    import keras
+    import torch
+
+    weight = torch.nn.Parameter(torch.zeros(1))
+    torch_opt = torch.optim.SGD([weight], lr=0.1)
+    torch_sched = getattr(torch.optim.lr_scheduler, name)(torch_opt, **options)
+    keras_opt = keras.optimizers.SGD(learning_rate=0.1)
+    ours = getattr(lib, name)(keras_opt, **options)
+    for _ in range(5):
+        torch_opt.step()
+        torch_sched.step()
+        ours.step()
+        assert ours.get_last_lr()[0] == pytest.approx(torch_sched.get_last_lr()[0], rel=1e-6)
+
+
+def test_reserved_attribute_names_cover_keras_model() -> None:
+    """names.RESERVED is written out (translation does not import Keras); it must hold every
+    public attribute of keras.Model, or a module attribute could shadow one."""
+    import keras
+
+    from codegen.translate.names import RESERVED, keras_attr
+
+    public = {name for name in dir(keras.Model) if not name.startswith("_")}
+    assert public <= RESERVED, sorted(public - RESERVED)
+    assert keras_attr("layers") == "layers_" and keras_attr("conv1") == "conv1"
