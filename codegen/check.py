@@ -183,12 +183,27 @@ def check(loaded: LoadedSpec) -> CheckedModel:
                 layer.path,
                 f"layer '{layer.name}': {exc} (input from {source})",
             ) from None
+        _check_vocabulary(loaded, layer, inputs)
         tensors[layer.name] = output
         rows.append(Row(layer, inputs, output))
     output = tensors[loaded.output]
     last = next(layer for layer in loaded.layers if layer.name == loaded.output)
     task = _check_head(loaded, output, last)
     return CheckedModel(loaded, first, tuple(rows), output, task, tuple(_warnings(loaded)))
+
+
+def _check_vocabulary(loaded: LoadedSpec, layer: Layer, inputs: tuple[Tensor, ...]) -> None:
+    """A lookup table reading the data's token ids needs a row for every id the data makes."""
+    rows = getattr(layer.params, "num_embeddings", None)
+    vocab = getattr(loaded.spec.data, "vocab_size", None)
+    if rows is None or vocab is None or not any(t.integer for t in inputs):
+        return
+    if rows < vocab:
+        raise loaded.error(
+            (*layer.path, "num_embeddings"),
+            f"layer '{layer.name}': num_embeddings {rows} is smaller than data.vocab_size "
+            f"{vocab}; the token ids go up to {vocab - 1}",
+        )
 
 
 def _warnings(loaded: LoadedSpec) -> list[DlgenError]:

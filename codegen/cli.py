@@ -76,49 +76,147 @@ def new(
     spec: Annotated[
         str | None, typer.Argument(help="spec file or built-in example name (default: mnist_cnn)")
     ] = None,
-    framework: Annotated[str, typer.Option("--framework", "-f", help="torch, tf or both")] = "both",
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="torch, tf or both (default: both)")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="output folder")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="replace an existing output folder")
     ] = False,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="regenerate dlgen's files in an existing folder, keeping the files you changed",
+        ),
+    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="tutorial prose (--framework both): en or zh (default: en)"),
+    ] = None,
     set_: SetOption = None,
 ) -> None:
-    """Generate PyTorch (five steps) and/or TensorFlow (six steps) projects from a spec."""
-    from .backends import generate_all
-    from .render import write_tree
+    """Generate PyTorch (five steps) and/or TensorFlow (six steps) projects from a spec; with
+    --framework both, a side-by-side tutorial (README, compare.py, notebooks, tests, CI)."""
+    from .backends import SPEC_COPY, generate_all
+    from .backends.manifest import plan_update, read_manifest
+    from .backends.tutorial_text import LANGUAGES
+    from .render import update_tree, write_tree
 
+    plan = None
     try:
+        if update and force:
+            raise DlgenError(
+                "--update keeps your changes, --force replaces everything: pass one",
+                Location("--update"),
+            )
+        record = read_manifest(out) if update and out is not None and out.is_dir() else None
+        if update and out is not None and out.is_dir() and record is None:
+            raise DlgenError(
+                "has no .dlgen-manifest.json, so dlgen cannot tell its files from yours; "
+                "use --force to replace it",
+                Location(str(out)),
+            )
+        record = record or {}
+        framework = framework or record.get("framework") or "both"
+        lang = lang or record.get("lang") or "en"
         if framework not in FRAMEWORKS:
             raise DlgenError(
                 f"unknown framework '{framework}'; use one of: {', '.join(FRAMEWORKS)}",
                 Location("--framework"),
             )
+        if lang not in LANGUAGES:
+            raise DlgenError(
+                f"unknown language '{lang}'; use one of: {', '.join(LANGUAGES)}", Location("--lang")
+            )
+        if spec is None and record and out is not None and (out / SPEC_COPY).is_file():
+            spec = str(out / SPEC_COPY)  # --update: the spec the folder was made from
         path = _resolve_spec(spec)
         checked = _load(spec, set_ or [])
-        files = generate_all(checked, framework, _display_name(path))
+        spec_name = record.get("spec") if spec and Path(spec).name == SPEC_COPY else None
+        files = generate_all(checked, framework, spec_name or _display_name(path), lang)
         name = checked.loaded.spec.project.name
         target = out or Path(
             name
             if framework == "both"
             else f"{name}-{'pytorch' if framework == 'torch' else 'tensorflow'}"
         )
-        write_tree(files, target, force=force)
+        if update and target.is_dir():
+            record = record or read_manifest(target)
+            if record is None:
+                raise DlgenError(
+                    "has no .dlgen-manifest.json, so dlgen cannot tell its files from yours; "
+                    "use --force to replace it",
+                    Location(str(target)),
+                )
+            plan = plan_update(files, target, record)
+            update_tree(plan.write, plan.remove, target)
+        else:
+            write_tree(files, target, force=force)
     except DlgenError as error:
         _fail(error)
-    _print_tree(target, sorted(files), framework)
+    _print_tree(target, sorted(files), framework, plan)
 
 
-def _print_tree(target: Path, files: list[str], framework: str) -> None:
-    console.print(f"wrote {len(files)} files to [bold]{target}[/bold]")
-    for rel in files:
-        console.print(f"  {target / rel}")
-    console.print("next:")
-    roots = {"torch": ["."], "tf": ["."], "both": ["pytorch", "tensorflow"]}[framework]
-    for root in roots:
-        folder = target / root if root != "." else target
-        console.print(
-            f"  cd {folder} && pip install -r requirements.txt && python train.py --epochs 1 --max-steps 20"
+def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None) -> None:
+    """What was written, as a tree (with --update: what changed and what was kept), and the
+    commands to run next."""
+    from rich.tree import Tree
+
+    status: dict[str, str] = {}
+    if plan is not None:
+        status.update({rel: "[green]updated[/green]" for rel in plan.write})
+        status.update({rel: "[yellow]kept: changed by you[/yellow]" for rel in plan.kept})
+        status.update(
+            {rel: "[yellow]not restored: deleted by you[/yellow]" for rel in plan.deleted}
         )
+        status.update({rel: "[dim]unchanged[/dim]" for rel in plan.unchanged})
+        status.update({rel: "[red]removed[/red]" for rel in plan.remove})
+        files = sorted(set(files) | set(plan.remove))
+    tree = Tree(f"[bold]{target}[/bold]")
+    folders: dict[str, Tree] = {"": tree}
+    for rel in sorted(files, key=lambda p: (p.count("/") == 0, p)):
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            key = "/".join(parts[:depth])
+            if key not in folders:
+                folders[key] = folders["/".join(parts[: depth - 1])].add(
+                    f"[bold]{parts[depth - 1]}/[/bold]"
+                )
+        note = f"  {status[rel]}" if rel in status else ""
+        folders["/".join(parts[:-1])].add(parts[-1] + note)
+    if plan is None:
+        console.print(f"wrote {len(files)} files:")
+    else:
+        console.print(
+            f"updated {len(plan.write)} files, kept {len(plan.kept)} you changed, "
+            f"removed {len(plan.remove)}:"
+        )
+    console.print(tree)
+    if plan is not None and (plan.kept or plan.deleted):
+        console.print(
+            "files you changed were left as they are; `dlgen new --force` would replace them"
+        )
+    console.print("next:")
+    if framework == "both":
+        requirements = target / "pytorch" / "requirements.txt"
+        pins = [line for line in requirements.read_text().splitlines() if line.startswith("torch=")]
+        pin = pins[0] if pins else "torch"
+        console.print(f"  cd {target}")
+        console.print(
+            f"  pip install {pin} --index-url https://download.pytorch.org/whl/cpu"
+            " && pip install -r requirements.txt"
+        )
+        console.print(
+            "  python compare.py --epochs 1 --max-steps 20   "
+            "# train both, check they agree, fill in the README's table"
+        )
+        console.print("  python -m pytest -q                            # the tutorial's tests")
+        console.print("  (cd pytorch && jupyter lab tutorial.ipynb)     # or tensorflow/")
+        return
+    console.print(
+        f"  cd {target} && pip install -r requirements.txt && python train.py --epochs 1 --max-steps 20"
+    )
 
 
 @app.command(name="check")

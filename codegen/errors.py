@@ -14,15 +14,27 @@ class Location:
     col: int | None = None
 
     def __str__(self) -> str:
+        file = one_line(self.file)
         if self.line is None:
-            return self.file
-        return f"{self.file}:{self.line}:{self.col or 1}"
+            return file
+        return f"{file}:{self.line}:{self.col or 1}"
+
+
+def one_line(text: str) -> str:
+    """`text` with newlines and other unprintable characters escaped (\\n, \\x1b, \\u2028), so a
+    message quoting user input stays one line and cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 class DlgenError(Exception):
     """A mistake in the user's input: printed as one line, never as a traceback."""
 
     def __init__(self, message: str, location: Location | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.location = location

@@ -6,8 +6,10 @@ destination, and only then moved into place, so a failure never leaves half a pr
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
+import math
 import os
 import shutil
 import tempfile
@@ -55,8 +57,32 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["py"] = repr
+    env.filters["py"] = py_literal
     return env
+
+
+def py_literal(value: Any) -> str:
+    """A Python literal for `value` that stays one literal wherever a template puts it.
+
+    Like `repr`, but a string never contains an unescaped quote of either kind, so it cannot
+    close a surrounding docstring or string (a spec's `x_key: '\"\"\"; code; \"\"\"'` stays data),
+    and a non-finite float is spelled as a call rather than the bare name `inf`.
+    """
+    if isinstance(value, str):
+        text = repr(value)
+        body = text[1:-1]
+        body = body.replace("'", "\\'") if text[0] == '"' else body.replace('"', '\\"')
+        return f"'{body}'"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(py_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 _ENV: jinja2.Environment | None = None
@@ -145,35 +171,207 @@ def write_tree(files: dict[str, str], destination: Path, force: bool = False) ->
     """Write `files` under `destination`, all or nothing.
 
     Without `force` an existing destination is an error. With it, the old tree is replaced only
-    after the new one has been written completely beside it.
+    after the new one has been written completely beside it, by one atomic exchange where the
+    system has one (Linux), else by two renames that are undone on any interruption. Staging
+    folders that a killed run left behind are removed by the next run.
     """
     destination = Path(destination)
+    where = Location(str(destination))
+    _recover(destination)
     if destination.exists() and not force:
         raise DlgenError(
-            "already exists; pass --force to replace it, or choose another folder with -o",
-            Location(str(destination)),
+            "already exists; pass --force to replace it, or choose another folder with -o", where
         )
     if destination.exists() and not destination.is_dir():
-        raise DlgenError("exists and is not a folder", Location(str(destination)))
-    parent = destination.resolve().parent
+        raise DlgenError("exists and is not a folder", where)
+    try:
+        _write_tree(files, destination)
+    except OSError as exc:
+        raise DlgenError(f"cannot write the project: {exc.strerror or exc}", where) from None
+
+
+def _write_tree(files: dict[str, str], destination: Path) -> None:
+    resolved = destination.resolve()
+    if destination.exists() and _holds_precious(resolved):
+        raise DlgenError(
+            "will not replace this folder: it is the root, your home, or holds the current "
+            "folder; choose a project folder with -o",
+            Location(str(destination)),
+        )
+    parent = resolved.parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.dlgen-", dir=parent))
+    stem = f".{resolved.name}.dlgen-"
+    _remove_stale(parent, stem)
+    staging = Path(tempfile.mkdtemp(prefix=f"{stem}{os.getpid()}-", dir=parent))
+    old = staging.with_name(staging.name + "-old")
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a project folder is not
     try:
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a project folder is not
         for rel, text in sorted(files.items()):
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-        if destination.exists():
-            old = parent / f".{destination.name}.dlgen-old-{os.getpid()}"
-            os.replace(destination, old)
+        if not destination.exists():
             os.replace(staging, destination)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, destination)
+        elif not _exchange(staging, destination):  # staging now holds the old tree, if it did
+            _replace_by_renames(staging, destination, old)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging, old)
+
+
+def update_tree(write: dict[str, str], remove: list[str], destination: Path) -> None:
+    """Rewrite the files `write`, delete `remove`, and keep everything else in `destination`
+    byte for byte, all or nothing (`dlgen new --update`).
+
+    The tree is copied beside the destination (hard links where possible, so large files cost
+    nothing), changed there, and swapped in the way `write_tree` swaps a new tree in.
+    """
+    destination = Path(destination)
+    where = Location(str(destination))
+    _recover(destination)
+    if not destination.is_dir():
+        raise DlgenError("is not a folder to update", where)
+    resolved = destination.resolve()
+    if _holds_precious(resolved):
+        raise DlgenError(
+            "will not update the folder you are in (or one holding it); run "
+            f"`dlgen new --update -o {resolved.name}` from {resolved.parent}",
+            where,
+        )
+    stem = f".{resolved.name}.dlgen-"
+    _remove_stale(resolved.parent, stem)
+    staging = Path(tempfile.mkdtemp(prefix=f"{stem}{os.getpid()}-", dir=resolved.parent))
+    old = staging.with_name(staging.name + "-old")
+    try:
+        shutil.copytree(
+            resolved, staging, symlinks=True, copy_function=_link_or_copy, dirs_exist_ok=True
+        )
+        os.chmod(staging, resolved.stat().st_mode & 0o7777)
+        for rel in remove:
+            (staging / rel).unlink(missing_ok=True)
+        for rel, text in sorted(write.items()):
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)  # a hard link to the old file: never write through it
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        if not _exchange(staging, resolved):
+            _replace_by_renames(staging, resolved, old)
+    except OSError as exc:
+        raise DlgenError(f"cannot update the project: {exc.strerror or exc}", where) from None
+    finally:
+        _remove(staging, old)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _remove(*folders: Path) -> None:
+    """Remove `folders`; a Ctrl-C meanwhile is passed on once the removal is done."""
+    interrupted: KeyboardInterrupt | None = None
+    for _ in range(3):
+        try:
+            for folder in folders:
+                if folder.exists():
+                    shutil.rmtree(folder, ignore_errors=True)
+            break
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
+
+
+def _holds_precious(folder: Path) -> bool:
+    cwd = Path.cwd().resolve()
+    home = Path.home().resolve()
+    return folder == folder.parent or folder == home or folder == cwd or folder in cwd.parents
+
+
+def _replace_by_renames(staging: Path, destination: Path, old: Path) -> None:
+    """Move the old tree aside, the new one in; put the old one back if anything interrupts."""
+    os.replace(destination, old)
+    try:
+        os.replace(staging, destination)
+    except BaseException:
+        if not destination.exists():
+            os.replace(old, destination)
+        raise
+
+
+@functools.cache
+def _renameat2() -> Any:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    return function
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    function = _renameat2()
+    if function is None:
+        return False
+    import ctypes
+
+    at_fdcwd, rename_exchange = -100, 2
+    if function(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False  # the file system or kernel cannot exchange: fall back to renames
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def _recover(destination: Path) -> None:
+    """Put back an old tree that a run killed between its two renames had moved aside."""
+    if destination.exists() or not destination.parent.is_dir():
+        return
+    stem = f".{destination.resolve().name}.dlgen-"
+    for entry in sorted(destination.parent.iterdir()):
+        pid = entry.name[len(stem) :].split("-", 1)[0]
+        if entry.name.startswith(stem) and entry.name.endswith("-old") and pid.isdigit():
+            if not _alive(int(pid)):
+                os.replace(entry, destination)
+                return
+
+
+def _remove_stale(parent: Path, stem: str) -> None:
+    """Remove staging folders of runs that were killed (their process no longer exists)."""
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(stem):
+            continue
+        pid = entry.name[len(stem) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True

@@ -15,6 +15,18 @@ DATA = EXAMPLES / "data"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
 REGEN_COMMAND = ".venv/bin/python tests/regen_golden.py"
 
+# Run inside a generated project: the weights train.py exported to --out (argv[1]) → .npz (argv[2]).
+READ_TORCH = """
+import sys, numpy as np, torch
+state = torch.load(sys.argv[1] + "/model.pt", weights_only=True)
+np.savez(sys.argv[2], **{k: v.numpy() for k, v in state.items()})
+"""
+READ_KERAS = """
+import sys, keras, numpy as np
+model = keras.models.load_model(sys.argv[1] + "/model.keras")
+np.savez(sys.argv[2], **{v.path: np.asarray(v) for v in model.weights})
+"""
+
 
 def run_dlgen(
     *args: str, cwd: Path = REPO, env: dict[str, str] | None = None

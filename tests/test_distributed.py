@@ -22,24 +22,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import data_for, run_dlgen
+from conftest import READ_KERAS, READ_TORCH, data_for, run_dlgen
 
 pytestmark = pytest.mark.slow
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 ARGS = ["--epochs", "2", "--max-steps", "3", "--log-every", "1", "--data", data_for("mnist_cnn")]
 TOLERANCE = 1e-4
-
-READ_TORCH = """
-import sys, numpy as np, torch
-state = torch.load(sys.argv[1] + "/model.pt", weights_only=True)
-np.savez(sys.argv[2], **{k: v.numpy() for k, v in state.items()})
-"""
-READ_KERAS = """
-import sys, keras, numpy as np
-model = keras.models.load_model(sys.argv[1] + "/model.keras")
-np.savez(sys.argv[2], **{v.path: np.asarray(v) for v in model.weights})
-"""
 
 
 @pytest.fixture(scope="module")

@@ -153,9 +153,11 @@ def test_new_prints_tree_and_next_steps(tmp_path: Path) -> None:
     result = run_dlgen("new", "linear_regression", "-o", str(tmp_path / "lr"))
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote 20 files to {tmp_path / 'lr'}"
-    assert f"  {tmp_path / 'lr' / 'pytorch' / 'model.py'}" in lines
-    assert any(line.strip().startswith(f"cd {tmp_path / 'lr' / 'tensorflow'}") for line in lines)
+    files = [p for p in (tmp_path / "lr").rglob("*") if p.is_file()]
+    assert lines[0] == f"wrote {len(files)} files:"
+    assert lines[1] == str(tmp_path / "lr")
+    assert "├── pytorch/" in lines and any(line.endswith("── model.py") for line in lines)
+    assert f"  cd {tmp_path / 'lr'}" in lines and "next:" in lines
 
 
 def test_override_changes_the_generated_input(tmp_path: Path) -> None:

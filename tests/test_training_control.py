@@ -8,6 +8,7 @@ stop_at_loss, tensorboard) and has dropout, so a resume must also restore the ra
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import data_for, run_dlgen
+from conftest import READ_KERAS, READ_TORCH, data_for, run_dlgen
 
 pytestmark = pytest.mark.slow
 
@@ -25,17 +26,6 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 # Long enough that the kill lands mid-run; stop_at_loss off so every run trains all epochs.
 EPOCHS = 12
 ARGS = ["--max-steps", "4", "--log-every", "1", "--data", data_for("mlp")]
-
-READ_TORCH = """
-import sys, numpy as np, torch
-state = torch.load(sys.argv[1] + "/model.pt", weights_only=True)
-np.savez(sys.argv[2], **{k: v.numpy() for k, v in state.items()})
-"""
-READ_KERAS = """
-import sys, keras, numpy as np
-model = keras.models.load_model(sys.argv[1] + "/model.keras")
-np.savez(sys.argv[2], **{v.path: np.asarray(v) for v in model.weights})
-"""
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +134,92 @@ def test_loss_threshold_stops_training_and_tensorboard_logs(framework: str, tmp_
     assert losses[-1] < threshold and all(loss >= threshold for loss in losses[:-1])
     assert f"is below {threshold}" in run.stdout
     assert list((tmp_path / "runs" / "tensorboard").rglob("events.out.tfevents.*"))
+
+
+AMP_TORCH = """
+import torch, train
+from model import {cls}
+x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
+losses = []
+for dtype in (None, torch.bfloat16):
+    torch.manual_seed(0)
+    model = {cls}()
+    train.AUTOCAST_DTYPE = dtype
+    loss, _ = train.train_step(model, x, y, train.build_loss(), train.build_optimizer(model))
+    losses.append(float(loss))
+print(losses[0], losses[1])
+"""
+AMP_KERAS = """
+import keras, numpy as np
+keras.mixed_precision.set_global_policy("mixed_bfloat16")
+from model import build_model
+model = build_model()
+print(model(np.zeros((2, 32, 32, 3), "float32")).dtype.name, model.trainable_weights[0].dtype)
+"""
+
+
+def test_mixed_precision_is_really_on(tmp_path: Path) -> None:
+    """image_classifier turns on bf16: autocast changes the loss by bf16 rounding (not 0, not
+    more than a few percent); Keras computes in bfloat16 with float32 weights."""
+    out = tmp_path / "ic"
+    result = run_dlgen(
+        "new", "image_classifier", "-o", str(out), "--set", "data.input_shape=[3,32,32]"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "torch.autocast(" in (out / "pytorch" / "train.py").read_text()
+    cls = (out / "pytorch" / "model.py").read_text().split("class ")[1].split("(")[0]
+    runs = {}
+    for framework, script in (("pytorch", AMP_TORCH.format(cls=cls)), ("tensorflow", AMP_KERAS)):
+        run = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=out / framework,
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        runs[framework] = run.stdout.split()
+    full, mixed = (float(v) for v in runs["pytorch"])
+    assert 0 < abs(full - mixed) < 0.05 * abs(full), (full, mixed)
+    assert runs["tensorflow"] == ["bfloat16", "float32"]
+
+
+def test_dataloader_workers_give_the_same_training(project: Path, tmp_path: Path) -> None:
+    """--workers 2 swaps the in-memory batches for a DataLoader with two processes: same
+    batches, same random state, so the same losses."""
+    folder = project / "pytorch"
+    losses = []
+    for workers in ("0", "2"):
+        out = tmp_path / f"workers{workers}"
+        run = subprocess.run(
+            [sys.executable, "train.py", "--epochs", "2", "--out", str(out), *ARGS]
+            + ["--workers", workers, "--no-export"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=600,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        history = json.loads((out / "metrics.json").read_text())
+        assert history["exports"] == {}
+        losses.append([r["loss"] for r in history["epochs"]])
+    assert losses[0] == losses[1]
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_float16_mixed_precision_trains(framework: str, tmp_path: Path) -> None:
+    """fp16: GradScaler / LossScaleOptimizer around the float16 forward pass (on CPU here)."""
+    out = tmp_path / "mlp"
+    flags = ["--set", "train.mixed_precision=fp16", "--set", "train.stop_at_loss=null"]
+    result = run_dlgen("new", "mlp", "-o", str(out), *flags)
+    assert result.returncode == 0, result.stderr
+    code = (out / framework / "train.py").read_text()
+    assert ("GradScaler" if framework == "pytorch" else "LossScaleOptimizer") in code
+    run = _train(out / framework, tmp_path / "runs", "--no-export")
+    assert run.returncode == 0, run.stderr[-3000:]
+    losses = [
+        r["loss"] for r in json.loads((tmp_path / "runs" / "metrics.json").read_text())["epochs"]
+    ]
+    assert all(math.isfinite(loss) for loss in losses) and losses[-1] < losses[0], losses

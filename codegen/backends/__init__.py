@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from .. import __version__
 from ..check import CheckedModel
-from ..render import PlannedFile, render_plan
+from ..render import render_plan
 from . import tf_backend, torch_backend
+from .manifest import MANIFEST, manifest_text
+from .tutorial import tutorial_files
 
 FRAMEWORKS = {"torch": torch_backend, "tf": tf_backend}
 FOLDERS = {"torch": "pytorch", "tf": "tensorflow"}
@@ -25,14 +28,23 @@ def spec_copy(checked: CheckedModel) -> str:
     return header + yaml.safe_dump(checked.loaded.raw, sort_keys=False, allow_unicode=True)
 
 
-def generate_all(checked: CheckedModel, framework: str, spec_name: str) -> dict[str, str]:
-    """`torch`, `tf` (one project at the root) or `both` (pytorch/ and tensorflow/ side by side)."""
+def generate_all(
+    checked: CheckedModel, framework: str, spec_name: str, lang: str = "en"
+) -> dict[str, str]:
+    """`torch`, `tf` (one project at the root) or `both`: pytorch/ and tensorflow/ side by side
+    with the tutorial layer (README, compare.py, notebooks, tests, CI) in `lang`.
+
+    Every tree ends with `.dlgen-manifest.json`, the digests `dlgen new --update` reads.
+    """
     if framework != "both":
-        return generate(checked, framework, spec_name)
-    out: dict[str, str] = {SPEC_COPY: spec_copy(checked)}
-    _, context = tf_backend.plan(checked, spec_name)
-    out.update(render_plan([PlannedFile("README.md", "tutorial/README.md.j2")], context))
-    for name in ("torch", "tf"):
-        for path, text in generate(checked, name, spec_name).items():
-            out[f"{FOLDERS[name]}/{path}"] = text
+        out = generate(checked, framework, spec_name)
+    else:
+        out = {SPEC_COPY: spec_copy(checked)}
+        contexts = {}
+        for name in ("torch", "tf"):
+            plan, contexts[name] = FRAMEWORKS[name].plan(checked, spec_name)
+            for path, text in render_plan(plan, contexts[name]).items():
+                out[f"{FOLDERS[name]}/{path}"] = text
+        out.update(tutorial_files(out, checked, contexts["torch"], contexts["tf"], lang))
+    out[MANIFEST] = manifest_text(out, __version__, framework, lang, spec_name)
     return out

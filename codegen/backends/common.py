@@ -64,6 +64,8 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "clip_grad_norm": train.clip_grad_norm,
         "stop_at_loss": train.stop_at_loss,
         "tensorboard": train.tensorboard,
+        "mixed_precision": train.mixed_precision,
+        "compile": train.compile,
         "formats": list(spec.export.formats),
         "layers_table": layer_table(checked),
         "total_params": checked.params_count,

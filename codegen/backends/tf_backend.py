@@ -13,8 +13,11 @@ from .common import common_context, export_context, project_files, shape_text
 
 
 def _l2(checked: CheckedModel) -> float:
+    """PyTorch's coupled weight decay as a Keras L2 factor (0 when none, or when the halved
+    factor Keras takes underflows to 0 in float64)."""
     loaded = checked.loaded
-    return REGISTRY.optimizers[loaded.spec.optimizer.type].keras_l2(loaded.optimizer_params)
+    l2 = REGISTRY.optimizers[loaded.spec.optimizer.type].keras_l2(loaded.optimizer_params)
+    return l2 if l2 / 2 > 0 else 0.0
 
 
 def _comment(text: str, expr: str, graph: bool, var: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,65 @@ def _dotted(path: PathKey) -> str:
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-def _walk(node: yaml.Node, path: PathKey, marks: dict[PathKey, tuple[int, int]], file: str) -> Any:
+# A spec is a small tree: deeper nesting, or aliases that expand it past this many values
+# (a "billion laughs" file), are refused before they exhaust the stack or the memory.
+MAX_DEPTH = 50
+MAX_VALUES = 100_000
+
+
+@dataclass
+class _Budget:
+    values: int = 0
+    open: set[int] = field(default_factory=set)  # ids of the collections being walked
+
+
+def _walk(
+    node: yaml.Node,
+    path: PathKey,
+    marks: dict[PathKey, tuple[int, int]],
+    file: str,
+    budget: _Budget | None = None,
+) -> Any:
     """Build plain Python data from a composed YAML node, recording each key's line and column."""
+    budget = budget if budget is not None else _Budget()
+    budget.values += 1
+    if budget.values > MAX_VALUES:
+        raise DlgenError(
+            f"the spec expands to more than {MAX_VALUES:,} values (YAML aliases?); "
+            "a spec is a small file",
+            _mark(file, node),
+        )
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in budget.open:
+            raise DlgenError("a YAML alias refers to itself (a recursive value)", _mark(file, node))
+        budget.open.add(id(node))
+        try:
+            return _walk_collection(node, path, marks, file, budget)
+        finally:
+            budget.open.discard(id(node))
+    loader = yaml.SafeLoader("")
+    try:
+        value = loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except Exception:  # PyYAML's own failures on odd scalars: 5000 digits, `!!timestamp x`
+        raise DlgenError(f"cannot read value {node.value[:40]!r}", _mark(file, node)) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DlgenError(
+            f"{value!r} is not allowed: every number in a spec must be finite", _mark(file, node)
+        )
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise DlgenError("integer out of range: a spec's numbers fit in 64 bits", _mark(file, node))
+    return value
+
+
+def _walk_collection(
+    node: yaml.Node,
+    path: PathKey,
+    marks: dict[PathKey, tuple[int, int]],
+    file: str,
+    budget: _Budget,
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -93,36 +151,57 @@ def _walk(node: yaml.Node, path: PathKey, marks: dict[PathKey, tuple[int, int]],
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
             )
-            out[key] = _walk(value_node, (*path, key), marks, file)
+            out[key] = _walk(value_node, (*path, key), marks, file, budget)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            marks[(*path, index)] = (
-                item.start_mark.line + 1,
-                item.start_mark.column + 1,
-            )
-            items.append(_walk(item, (*path, index), marks, file))
-        return items
-    loader = yaml.SafeLoader("")
-    return loader.construct_object(node, deep=True)
+    items = []
+    for index, item in enumerate(node.value):
+        marks[(*path, index)] = (
+            item.start_mark.line + 1,
+            item.start_mark.column + 1,
+        )
+        items.append(_walk(item, (*path, index), marks, file, budget))
+    return items
 
 
 def _mark(file: str, node: yaml.Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting before composing (PyYAML's composer recurses once per level)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DlgenError(
+                    f"values nested more than {MAX_DEPTH} levels deep; a spec is a shallow file",
+                    _mark(file, event),
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def read_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     """Parse YAML text into data and a map from key paths to (line, column)."""
     try:
+        _check_depth(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         raise DlgenError(f"YAML syntax error: {problem}", where) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise DlgenError(
+            f"YAML syntax error: unacceptable character #x{exc.character:04x}: "
+            "control characters are not allowed",
+            Location(file, line, col),
+        ) from None
     except yaml.YAMLError as exc:
-        raise DlgenError(f"YAML error: {exc}", Location(file)) from None
+        raise DlgenError(f"YAML error: {exc}", Location(file, 1, 1)) from None
     marks: dict[PathKey, tuple[int, int]] = {}
     if node is None:
         raise DlgenError(
@@ -360,9 +439,11 @@ def apply_override(data: Any, override: str) -> None:
     if not sep or not key:
         raise DlgenError(f"'{override}' is not KEY=VALUE (e.g. data.input_shape=[3,32,32])", where)
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        raise DlgenError(f"the value of '{override}' is not valid YAML", where) from None
+        value = read_yaml(raw, "--set")[0] if raw.strip() else None
+    except DlgenError as exc:
+        if exc.message.startswith("YAML"):
+            raise DlgenError(f"the value of '{override}' is not valid YAML", where) from None
+        raise DlgenError(f"the value of '{override}': {exc.message}", where) from None
     parts = key.split(".")
     current = data
     for part in parts[:-1]:

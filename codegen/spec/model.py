@@ -6,6 +6,7 @@ raw mappings and validated against the registry by the loader, which knows their
 
 from __future__ import annotations
 
+import keyword
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +21,36 @@ from pydantic_core import PydanticCustomError
 
 from ..ops import REGISTRY
 from .names import check_layer_name, check_project_name, suggest
+
+# Capitalised names the generated modules import or define: a model class must not shadow them.
+GENERATED_NAMES = frozenset(
+    {
+        "F",
+        "Any",
+        "Callable",
+        "Iterable",
+        "Iterator",
+        "Path",
+        "BatchSampler",
+        "DataLoader",
+        "Sampler",
+        "SequentialSampler",
+        "TensorDataset",
+        "SummaryWriter",
+        "EpochBatches",
+        "InMemoryBatches",
+        "DeviceLoader",
+        "StopAtLoss",
+        "DEFAULT_DATA",
+        "VALIDATION_SPLIT",
+        "FILES",
+        "BASE_LR",
+        "ACCUMULATE",
+        "CLIP_GRAD_NORM",
+        "STOP_AT_LOSS",
+        "AUTOCAST_DTYPE",
+    }
+)
 
 
 class StrictModel(BaseModel):
@@ -80,6 +111,13 @@ class Project(StrictModel):
             raise PydanticCustomError(
                 "bad_name",
                 "model_class must be a CamelCase Python identifier, got {v!r}",
+                {"v": v},
+            )
+        if v is not None and (keyword.iskeyword(v) or v in GENERATED_NAMES):
+            raise PydanticCustomError(
+                "bad_name",
+                "model_class {v!r} is a Python keyword or a name the generated code uses; "
+                "choose another",
                 {"v": v},
             )
         return v
@@ -311,6 +349,18 @@ class Train(StrictModel):
         default=None, gt=0, description="stop once an epoch's training loss falls below this"
     )
     tensorboard: bool = Field(default=False, description="log losses and metrics for TensorBoard")
+    mixed_precision: Literal["off", "bf16", "fp16"] = Field(
+        default="off",
+        description="autocast: bf16 (CPUs, recent GPUs) or fp16 with loss scaling (GPUs)",
+    )
+    compile: bool = Field(
+        default=False, description="torch.compile the model / XLA-compile (jit_compile) the step"
+    )
+
+    @field_validator("mixed_precision", mode="before")
+    @classmethod
+    def _off(cls, v: Any) -> Any:
+        return "off" if v is False else v  # YAML reads a bare `off` as false
 
 
 ExportFormat = Literal[

@@ -279,6 +279,19 @@ def compare_training(
         notes.append(
             "dropout is off while comparing: the two frameworks draw different random masks"
         )
+    train = pair.checked.loaded.spec.train
+    if train.mixed_precision != "off":
+        pair.torch_project.train.AUTOCAST_DTYPE = None
+        notes.append(
+            f"mixed precision ({train.mixed_precision}) is off while comparing: both frameworks "
+            "round the same math to 8 (bf16) or 11 (fp16) bits differently, so the float32 "
+            "computation they share is what is compared"
+        )
+    if train.compile:
+        notes.append(
+            "compilation (torch.compile / XLA) is off while comparing: compiled kernels may "
+            "reorder float math; the compiled runs are exercised by the tests of the projects"
+        )
     steps, why = _comparable_steps(pair, len(torch_batches), per_epoch)
     if why:
         notes.append(why)

@@ -23,6 +23,10 @@ from data import DEFAULT_DATA, make_loaders
 from export import export_model
 from model import ImageClassifier
 
+# Mixed precision: autocast runs the forward pass in bfloat16 where that is safe; weights
+# and optimizer stay float32. None turns it off (dlgen verify compares in float32).
+AUTOCAST_DTYPE: torch.dtype | None = torch.bfloat16
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train image_classifier with PyTorch.")
@@ -40,6 +44,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--out", default="runs", help="folder for metrics, checkpoints, exports"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-export",
+        action="store_true",
+        help="skip step 5 (quick runs and comparisons)",
+    )
     parser.add_argument(
         "--log-every",
         type=int,
@@ -125,13 +134,16 @@ def train_step(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Step 4: forward and backward, and with `update` an optimizer step; returns the batch
     loss (detached) and the batch's metric sums."""
-    optimizer.zero_grad()
-    outputs = model(inputs)
-    loss = criterion(outputs, targets)
+    model.zero_grad()  # the optimizer's gradients, without optimizer.zero_grad's profiler hook
+    with torch.autocast(
+        inputs.device.type, AUTOCAST_DTYPE, enabled=AUTOCAST_DTYPE is not None
+    ):
+        outputs = model(inputs)
+        loss = criterion(outputs.float(), targets)
     loss.backward()
     if update:
         optimizer.step()
-    return loss.detach(), batch_metrics(outputs.detach(), targets)
+    return loss.detach(), batch_metrics(outputs.detach().float(), targets)
 
 
 def run_epoch(
@@ -246,6 +258,9 @@ def main(argv: list[str] | None = None) -> dict:
     history: list[dict] = []
     # Under torchrun, DDP averages the gradients of all processes in backward().
     trained = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    trained = torch.compile(
+        trained
+    )  # compiled on the first batch: the first epoch is slower
     log_every = args.log_every or max(1, args.epochs // 20)
     start = time.perf_counter()
     batches = iter(train_loader)
@@ -275,7 +290,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # Step 5: save and deploy (one process writes).
     example = next(iter(train_loader))[0][:2]
-    exports = export_model(model, example, out) if chief else {}
+    exports = export_model(model, example, out) if chief and not args.no_export else {}
 
     metrics = {
         "framework": "pytorch",

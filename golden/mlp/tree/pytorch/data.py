@@ -189,6 +189,9 @@ def make_loaders(
             num_workers=workers,
             persistent_workers=True,
             pin_memory=device.type == "cuda",
+            generator=torch.Generator().manual_seed(
+                seed
+            ),  # not the global RNG dropout draws from
         )
         train: Iterable = DeviceLoader(loader, device)
     else:

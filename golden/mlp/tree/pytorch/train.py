@@ -51,6 +51,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="continue from the checkpoint in --out, if any",
     )
     parser.add_argument(
+        "--no-export",
+        action="store_true",
+        help="skip step 5 (quick runs and comparisons)",
+    )
+    parser.add_argument(
         "--log-every",
         type=int,
         default=None,
@@ -134,8 +139,8 @@ def train_step(
     if update:
         nn.utils.clip_grad_norm_(model.parameters(), max_norm=CLIP_GRAD_NORM)
         optimizer.step()
-        optimizer.zero_grad()
-    return loss.detach(), batch_metrics(outputs.detach(), targets)
+        model.zero_grad()
+    return loss.detach(), batch_metrics(outputs.detach().float(), targets)
 
 
 def run_epoch(
@@ -322,7 +327,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # Step 5: save and deploy (one process writes).
     example = next(iter(train_loader))[0][:2]
-    exports = export_model(model, example, out) if chief else {}
+    exports = export_model(model, example, out) if chief and not args.no_export else {}
 
     metrics = {
         "framework": "pytorch",

@@ -47,6 +47,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="continue from the checkpoint in --out, if any",
     )
     parser.add_argument(
+        "--no-export",
+        action="store_true",
+        help="skip step 5 (quick runs and comparisons)",
+    )
+    parser.add_argument(
         "--log-every",
         type=int,
         default=None,
@@ -179,6 +184,7 @@ def make_loops(
     optimizer: keras.optimizers.Optimizer,
     metrics: list,
     strategy: tf.distribute.Strategy,
+    jit_compile: bool = False,
 ) -> tuple[Callable, Callable]:
     """Step 4: compiled loops that run `steps` training (or evaluation) batches from an iterator.
 
@@ -211,6 +217,12 @@ def make_loops(
         for metric in metrics:
             metric.update_state(targets, outputs)
         return tf.reduce_sum(loss_fn(targets, outputs)), tf.shape(inputs)[0]
+
+    if (
+        jit_compile
+    ):  # XLA fuses each step's ops (the loop around them stays a tf.function)
+        train_replica = tf.function(train_replica, jit_compile=True)
+        eval_replica = tf.function(eval_replica, jit_compile=True)
 
     def compile_loop(replica_fn: Callable) -> Callable:
         @tf.function
@@ -364,7 +376,7 @@ def main(argv: list[str] | None = None) -> dict:
     wall_time = time.perf_counter() - start
 
     # Step 5: export (every worker; the chief's copy is the one in --out).
-    exports = export_model(model, write_to)
+    exports = {} if args.no_export else export_model(model, write_to)
 
     metrics_file = {
         "framework": "tensorflow",

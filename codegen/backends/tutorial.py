@@ -1,0 +1,386 @@
+"""The tutorial layer of `dlgen new --framework both`: README, compare.py, notebooks, tests, CI.
+
+Everything here is computed from the two rendered projects: each step's code is cut out of the
+generated files (`excerpts`), the weight moves in compare.py come from the registry's rules
+(`weight_code`), and the prose comes from one table per language (`tutorial_text`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..check import CheckedModel
+from ..ops import REGISTRY
+from ..render import PlannedFile, environment, format_python, render_plan
+from .excerpts import Excerpt, extract, find, imports_for
+from .tutorial_text import LANGUAGES, TEXT, compare_labels
+from .weight_code import transfer_statements
+
+TORCH, TF = "pytorch", "tensorflow"
+PROJECT_MODULES = ("data", "model", "train", "export")
+NOTEBOOK = "tutorial.ipynb"
+COMPARE_BEGIN = "<!-- dlgen:compare:begin"
+COMPARE_END = "<!-- dlgen:compare:end -->"
+_BLOCK = re.compile(re.escape(COMPARE_BEGIN) + r"[^\n]*-->\n.*?" + re.escape(COMPARE_END), re.S)
+
+# What each step shows, by name (`?`: only where the spec generates it; `{model_class}` is the
+# PyTorch class). README: the heart of the step. Notebook: everything the step's cell runs,
+# with `%name` naming a cell of glue code from templates/tutorial/notebook_<framework>.py.j2.
+README_STEPS: dict[str, dict[int, list[str]]] = {
+    TORCH: {
+        1: ["make_loaders"],
+        2: ["{model_class}"],
+        3: ["build_loss", "build_optimizer", "build_scheduler?"],
+        4: ["train_step"],
+        5: ["export_model"],
+    },
+    TF: {
+        1: ["make_datasets"],
+        2: ["torch_init?", "torch_rnn_init?", "build_model"],
+        3: ["build_training", "learning_rate?"],
+        4: ["train_replica", "callbacks"],
+        5: ["export_model"],
+        6: ["make_strategy"],
+    },
+}
+NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
+    TORCH: {
+        1: ["make_loaders", "%step1"],
+        2: ["{model_class}", "%step2"],
+        3: ["build_loss", "build_optimizer", "build_scheduler?", "%step3"],
+        4: ["train_step", "run_epoch", "%step4"],
+        5: ["export_model", "%step5"],
+    },
+    TF: {
+        1: ["make_datasets", "%step1"],
+        2: ["torch_init?", "torch_rnn_init?", "build_model", "%step2"],
+        3: ["build_training", "learning_rate?", "%step3"],
+        4: ["make_loops", "run_epoch", "%step4", "callbacks", "%step4_loop"],
+        5: ["export_model", "%step5"],
+        6: ["make_strategy", "%step6"],
+    },
+}
+SHARED_STEP_1 = "epoch_order"  # the same function in both data.py files, shown once
+
+
+@dataclass
+class Side:
+    """One framework's part of a step: its excerpts."""
+
+    label: str
+    excerpts: list[Excerpt]
+
+
+@dataclass
+class Step:
+    number: int
+    title: str
+    intro: str
+    sides: list[Side]
+    shared: list[Excerpt] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def _locate(files: dict[str, str], folder: str, name: str) -> Excerpt | None:
+    for module in PROJECT_MODULES:
+        path = f"{folder}/{module}.py"
+        if path in files:
+            excerpt = find(files[path], path, name)
+            if excerpt is not None:
+                return excerpt
+    return None
+
+
+def _excerpts(
+    files: dict[str, str], folder: str, names: list[str], model_class: str
+) -> list[Excerpt]:
+    out = []
+    for raw in names:
+        if raw.startswith("%"):
+            continue
+        name = raw.rstrip("?").format(model_class=model_class)
+        excerpt = _locate(files, folder, name)
+        if excerpt is None and not raw.endswith("?"):
+            raise RuntimeError(
+                f"generated {folder}/ defines no {name!r}: update the step tables in "
+                "codegen/backends/tutorial.py"
+            )
+        if excerpt is not None:
+            out.append(excerpt)
+    return out
+
+
+# ---------------------------------------------------------------- facts the prose depends on
+
+
+def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
+    spec = checked.loaded.spec
+    ops = {row.layer.op.name for row in checked.rows}
+    data = tf_ctx["data"]
+    schedule = spec.optimizer.schedule
+    loss = REGISTRY.losses[spec.loss.type]
+    return {
+        "project": spec.project.name,
+        "description": spec.project.description,
+        "model_class": checked.loaded.model_class,
+        "version": tf_ctx["version"],
+        "spec_name": tf_ctx["spec_name"],
+        "kind": data["kind"],
+        "data_path": data["default_path"],
+        "loader": "`load_arrays` in `data.py`",
+        "layers": len(checked.rows),
+        "params": f"{checked.params_count:,}",
+        "input_shape": _shape(checked.input.shape),
+        "output_shape": _shape(checked.output.shape),
+        "loss": spec.loss.type,
+        "torch_loss": loss.torch_name,
+        "optimizer": spec.optimizer.type,
+        "schedule": f" + `{schedule.type}` schedule" if schedule else "",
+        "metrics": ", ".join(f"`{m}`" for m in spec.train.metrics) or "—",
+        "formats": ", ".join(f"`{f}`" for f in spec.export.formats),
+        # which differences apply
+        "channels": tf_ctx["transpose_input"],
+        "graph": tf_ctx["graph"],
+        "torch_init": tf_ctx["uses_torch_init"] or tf_ctx["uses_rnn_init"],
+        "weights": any(row.layer.op.weights is not None for row in checked.rows),
+        "flatten": any(
+            row.output.flat_from and len(row.output.flat_from) >= 2 for row in checked.rows
+        ),
+        "bn": any(op.startswith("batchnorm") for op in ops),
+        "rnn": bool(ops & {"lstm", "gru"}),
+        "dropout": "dropout" in ops,
+        "logits": spec.loss.type in ("cross_entropy", "bce_with_logits"),
+        "l2": bool(tf_ctx["l2"]),
+        "has_schedule": schedule is not None,
+        "early": spec.train.early_stopping is not None,
+    }
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(["N", *(str(d) for d in shape)]) + ")"
+
+
+def _differences(step: int, facts: dict, text: dict[str, str]) -> list[str]:
+    rules = {
+        1: [("diff_pipeline", True), ("diff_order", True), ("diff_channels", facts["channels"])],
+        2: [
+            ("diff_dynamic", True),
+            ("diff_functional", facts["graph"]),
+            ("diff_init", facts["torch_init"]),
+            ("diff_layout", facts["weights"]),
+            ("diff_flatten", facts["flatten"]),
+            ("diff_bn", facts["bn"]),
+            ("diff_rnn", facts["rnn"]),
+            ("diff_dropout", facts["dropout"]),
+        ],
+        3: [
+            ("diff_objects", True),
+            ("diff_defaults", True),
+            ("diff_logits", facts["logits"]),
+            ("diff_l2", facts["l2"]),
+            ("diff_schedule", facts["has_schedule"]),
+        ],
+        4: [("diff_loop", True), ("diff_fit", True), ("diff_early", facts["early"])],
+        5: [("diff_export", True)],
+        6: [],
+    }
+    return [text[key].format(**facts) for key, applies in rules[step] if applies]
+
+
+def steps(
+    files: dict[str, str], checked: CheckedModel, facts: dict, text: dict[str, str]
+) -> list[Step]:
+    """The six steps with their README excerpts and prose."""
+    model_class = checked.loaded.model_class
+    out = []
+    for number in range(1, 7):
+        sides = []
+        for folder in (TORCH, TF):
+            names = README_STEPS[folder].get(number)
+            if names:
+                sides.append(Side(folder, _excerpts(files, folder, names, model_class)))
+        step = Step(
+            number,
+            text[f"s{number}_title"],
+            text[f"s{number}_intro"].format(**facts),
+            sides,
+            differences=_differences(number, facts, text),
+        )
+        if number == 1:
+            step.shared = [extract(files, f"{TORCH}/data.py", SHARED_STEP_1)]
+            other = extract(files, f"{TF}/data.py", SHARED_STEP_1)
+            if other.code != step.shared[0].code:
+                raise RuntimeError("epoch_order differs between the two data.py files")
+        if number == 6:
+            step.note = text["s6_torch"]
+        out.append(step)
+    return out
+
+
+# ---------------------------------------------------------------- notebooks
+
+
+def _glue(folder: str, context: dict[str, Any]) -> dict[str, str]:
+    """Named cells of glue code: `# %% name` sections of the framework's notebook template."""
+    source = environment().get_template(f"tutorial/notebook_{folder}.py.j2").render(**context)
+    sections: dict[str, str] = {}
+    name = None
+    for line in source.splitlines():
+        if line.startswith("# %% "):
+            name = line[5:].strip()
+            sections[name] = ""
+        elif name is not None:
+            sections[name] += line + "\n"
+    return {key: value.strip("\n") + "\n" for key, value in sections.items()}
+
+
+def _code(source: str, name: str) -> str:
+    return format_python(source, name).rstrip("\n")
+
+
+def _cell(kind: str, index: int, source: str, tags: tuple[str, ...] = ()) -> dict[str, Any]:
+    cell: dict[str, Any] = {
+        "cell_type": kind,
+        "id": f"cell-{index:02d}",
+        "metadata": {"tags": list(tags)} if tags else {},
+        "source": source.splitlines(keepends=True),
+    }
+    if kind == "code":
+        cell["execution_count"] = None
+        cell["outputs"] = []
+    return cell
+
+
+def notebook(
+    folder: str,
+    files: dict[str, str],
+    checked: CheckedModel,
+    facts: dict,
+    text: dict[str, str],
+    context: dict[str, Any],
+) -> str:
+    """An nbformat 4.5 notebook (JSON) walking one framework's steps cell by cell."""
+    glue = _glue(folder, context)
+    model_class = checked.loaded.model_class
+    cells: list[tuple[str, str, tuple[str, ...]]] = []
+    title = text["nb_title_torch" if folder == TORCH else "nb_title_tf"].format(**facts)
+    cells.append(("markdown", f"# {title}\n\n{text['nb_intro']}", ()))
+    cells.append(("code", _code(glue["settings"], "settings"), ("parameters",)))
+    body: list[tuple[str, str, tuple[str, ...]]] = []
+    for number, names in NOTEBOOK_STEPS[folder].items():
+        heading = text["step_heading"].format(n=number, title=text[f"s{number}_title"])
+        prose = [f"## {heading}", text[f"s{number}_intro"].format(**facts)]
+        differences = _differences(number, facts, text)
+        if differences:
+            prose.append("\n".join(f"- {line}" for line in differences))
+        body.append(("markdown", "\n\n".join(prose), ()))
+        pending: list[str] = []
+        for raw in names:
+            if raw.startswith("%"):
+                if pending:
+                    body.append(("code", _code("\n\n\n".join(pending), folder), ()))
+                    pending = []
+                body.append(("code", _code(glue[raw[1:]], raw), ()))
+            else:
+                pending += [x.code for x in _excerpts(files, folder, [raw], model_class)]
+        if pending:
+            body.append(("code", _code("\n\n\n".join(pending), folder), ()))
+    body.append(("markdown", text["nb_done"], ()))
+    everything = "\n\n".join(source for kind, source, _ in body if kind == "code")
+    modules = {m: files[f"{folder}/{m}.py"] for m in PROJECT_MODULES if f"{folder}/{m}.py" in files}
+    imports = imports_for(glue["settings"] + "\n" + everything, modules)
+    cells.append(("markdown", text["nb_setup"], ()))
+    cells.append(("code", _code(imports, "imports"), ()))
+    cells += body
+    document = {
+        "cells": [_cell(kind, i, source, tags) for i, (kind, source, tags) in enumerate(cells)],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- the tutorial's files
+
+
+def _torch_pin(files: dict[str, str]) -> str:
+    for line in files[f"{TORCH}/requirements.txt"].splitlines():
+        if line.startswith("torch=="):
+            return line.strip()
+    return "torch"
+
+
+def tutorial_files(
+    files: dict[str, str],
+    checked: CheckedModel,
+    torch_ctx: dict[str, Any],
+    tf_ctx: dict[str, Any],
+    lang: str = "en",
+) -> dict[str, str]:
+    """The tutorial layer over the rendered projects `files` (pytorch/..., tensorflow/...)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    text = TEXT[lang]
+    facts = _facts(checked, tf_ctx)
+    data = tf_ctx["data"]
+    default_data = data["default_path"] if data["file_based"] else ""
+    context = {
+        **tf_ctx,
+        "text": text,
+        "facts": facts,
+        "lang": lang,
+        "steps": steps(files, checked, facts, text),
+        "moves": transfer_statements(checked),
+        "labels": compare_labels(),
+        "default_data": default_data,
+        "notebook_data": f"../{default_data}" if default_data else "",
+        "keras_channels_last": checked.input.channels_first and not checked.input.integer,
+        "output_channels_first": checked.output.channels_first,
+        "has_scheduler": torch_ctx["scheduler_expr"] is not None,
+        "torch_pin": _torch_pin(files),
+        "compare_begin": f"{COMPARE_BEGIN} lang={lang} -->",
+        "compare_end": COMPARE_END,
+    }
+    plan = [
+        PlannedFile("README.md", "tutorial/README.md.j2"),
+        PlannedFile("compare.py", "tutorial/compare.py.j2"),
+        PlannedFile("requirements.txt", "tutorial/requirements.txt.j2"),
+        PlannedFile("pyproject.toml", "tutorial/pyproject.toml.j2"),
+        PlannedFile(".gitignore", "tutorial/gitignore.j2"),
+        PlannedFile(".github/workflows/ci.yml", "tutorial/ci.yml.j2"),
+        PlannedFile("tests/conftest.py", "tutorial/conftest.py.j2"),
+        PlannedFile("tests/test_tutorial.py", "tutorial/test_tutorial.py.j2"),
+    ]
+    out = render_plan(plan, context)
+    for folder in (TORCH, TF):
+        out[f"{folder}/{NOTEBOOK}"] = notebook(folder, files, checked, facts, text, context)
+    return out
+
+
+def compare_block(text: str) -> str | None:
+    """The comparison block of a tutorial README (markers included), or None."""
+    match = _BLOCK.search(text)
+    return match.group(0) if match else None
+
+
+def without_compare_block(text: str) -> str:
+    """The README with its comparison block emptied: what `compare.py` rewrites is not an edit."""
+    return _BLOCK.sub(COMPARE_BEGIN + " -->\n" + COMPARE_END, text)
+
+
+def carry_compare_block(old: str, new: str) -> str:
+    """`new` with the comparison block of `old` (a real run's table survives regeneration)."""
+    block, fresh = compare_block(old), compare_block(new)
+    if block is None or fresh is None:
+        return new
+    marker = fresh.split("\n", 1)[0]  # the new marker: it names the new language
+    body = block.split("\n", 1)[1]
+    return _BLOCK.sub(lambda _: marker + "\n" + body, new, count=1)
