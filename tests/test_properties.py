@@ -145,12 +145,11 @@ def test_forward_pass_agrees_on_sampled_draws(
     _release(pair)
 
 
-# ---------------------------------------------------------------- known bugs found by these tests
-# Each spec below is accepted by `dlgen check` but its projects fail or disagree. The fix may
-# reject the spec or make the projects agree; either turns the xfail into a pass (strict: then
-# remove the mark, and the matching steer in strategies.py).
+# ---------------------------------------------------------------- bugs found by these tests
+# Specs that `dlgen check` once accepted but whose projects failed or disagreed. Each must now be
+# rejected cleanly or give projects that agree; a newly found bug goes here with its fix.
 
-KNOWN_BUGS = {
+FIXED_BUGS = {
     "spatial_op_on_sequence": (
         "ops/layers.py: pooling/conv shape rules accept a (steps, features) sequence or a reshape "
         "without image: true; Keras pools/convolves other axes than PyTorch",
@@ -203,10 +202,6 @@ model:
     - {op: linear, out_features: 3}
 """,
     ),
-}
-
-# Found by these tests and fixed: each must now pass the contract (reject cleanly or agree).
-FIXED_BUGS = {
     "subnormal_weight_decay": (
         "backends/tf_backend.py: keras_l2 is 5e-324 (regularizers added) but l2/2 underflows to "
         "0.0, so templates/tf/model.py.j2 never defines l2_penalty (NameError)",
@@ -265,24 +260,14 @@ def rejects_or_agrees(text: str, root: Path) -> None:
         _release(pair)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for name, (reason, _) in KNOWN_BUGS.items()
-    ],
-)
-def test_known_bug(name: str, tmp_path: Path) -> None:
-    rejects_or_agrees(_complete(KNOWN_BUGS[name][1]), tmp_path / "out")
-
-
 @pytest.mark.parametrize("name", sorted(FIXED_BUGS))
 def test_fixed_bug_stays_fixed(name: str, tmp_path: Path) -> None:
     rejects_or_agrees(_complete(FIXED_BUGS[name][1]), tmp_path / "out")
 
 
 def test_the_contract_holds_for_a_fixed_twin_of_each_known_bug(tmp_path: Path) -> None:
-    """The same checks pass on nearby specs without the bug, so the xfails fail for the bug."""
+    """Nearby specs without the bug still generate, build and agree (the fixes reject only
+    what is wrong)."""
     twins = [
         "data: {kind: synthetic_classification, input_shape: [2, 4, 5], num_classes: 3}\n"
         "model: {layers: [global_avg_pool2d, {op: linear, out_features: 3}]}\n",

@@ -74,9 +74,9 @@ EN: dict[str, str] = {
         "parallel on every GPU of one machine (`--batch-size` is then the global batch)."
     ),
     "s6_torch": (
-        "PyTorch has no separate step: the same job is done by wrapping the model in "
-        "`torch.nn.parallel.DistributedDataParallel` and starting one process per GPU with "
-        "`torchrun`, which this project does not generate."
+        "PyTorch has no separate step: started by `torchrun`, `train.py` joins a process group "
+        "(`setup_distributed`), wraps the model in `DistributedDataParallel` and gives each "
+        "process its share of every global batch: `torchrun --nproc_per_node=2 train.py`."
     ),
     # differences (shown where they apply)
     "diff_pipeline": (
@@ -304,8 +304,9 @@ ZH: dict[str, str] = {
         "mirrored` 会在单机的所有 GPU 上做数据并行训练（此时 `--batch-size` 是全局批大小）。"
     ),
     "s6_torch": (
-        "PyTorch 没有单独的这一步：同样的工作由 `torch.nn.parallel.DistributedDataParallel` "
-        "包装模型、再用 `torchrun` 为每块 GPU 启动一个进程来完成，本项目不生成这部分代码。"
+        "PyTorch 没有单独的这一步：由 `torchrun` 启动时，`train.py` 会加入进程组"
+        "（`setup_distributed`），用 `DistributedDataParallel` 包装模型，并让每个进程处理每个"
+        "全局批次中属于自己的那一份：`torchrun --nproc_per_node=2 train.py`。"
     ),
     "diff_pipeline": (
         "**即时迭代器 vs 图数据管道。** PyTorch 的 `DataLoader` 是一个 Python 迭代器：训练循环"

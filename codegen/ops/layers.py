@@ -59,6 +59,32 @@ def _need_rank(op: str, t: Tensor, ranks: tuple[int, ...], meaning: str) -> None
         raise ShapeError(f"{op} needs input {meaning}, got shape {t}")
 
 
+def _need_feature_map(op: str, t: Tensor) -> None:
+    """Spatial ops read (channels, ...) in PyTorch and (..., channels) in Keras: only a feature
+    map (an image input, a conv's output, a reshape with image: true) means the same to both."""
+    if t.integer:
+        raise ShapeError(f"{op} needs float feature maps, got integer token ids {t}")
+    if not t.channels_first:
+        raise ShapeError(
+            f"{op} needs a channels-first feature map, got a sequence or feature tensor {t} "
+            "(PyTorch and Keras would read its axes differently); reshape it with image: true"
+        )
+
+
+def _float_input(op: str):
+    """The shape rule of an elementwise op on float inputs (not token ids)."""
+
+    def infer(p: Params, inputs: list[Tensor]) -> Tensor:
+        t = inputs[0]
+        if t.integer:
+            raise ShapeError(
+                f"{op} needs float inputs, got integer token ids {t}; embed them first"
+            )
+        return t
+
+    return infer
+
+
 def _conv_size(size: int, k: int, s: int, p: int, d: int = 1) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
@@ -145,8 +171,7 @@ def _conv_infer(rank: int):
         t = _single(inputs)
         meaning = "(channels, length)" if rank == 1 else "(channels, height, width)"
         _need_rank(name, t, (rank + 1,), meaning)
-        if t.integer:
-            raise ShapeError(f"{name} needs float feature maps, got integer token ids {t}")
+        _need_feature_map(name, t)
         channels, *spatial = t.shape
         if p.in_channels is not None and p.in_channels != channels:
             raise ShapeError(
@@ -259,6 +284,7 @@ class ConvTransposeParams(Params):
 def _convt_infer(p: ConvTransposeParams, inputs: list[Tensor]) -> Tensor:
     t = _single(inputs)
     _need_rank("conv_transpose2d", t, (3,), "(channels, height, width)")
+    _need_feature_map("conv_transpose2d", t)
     out = [
         (s - 1) * p.stride - 2 * p.padding + p.kernel_size + p.output_padding for s in t.shape[1:]
     ]
@@ -282,6 +308,9 @@ def _convt_keras(p: ConvTransposeParams, inputs: list[Tensor]) -> KerasCode:
                 ),
             )
         )
+    # Keras's 'valid' makes H*s rows when the kernel is smaller than the stride; PyTorch makes
+    # (H-1)*s + k, which Keras gives when output_padding is spelled out.
+    extra = {"output_padding": 0} if k < s else {}
     out = [
         _layer(
             "layers.Conv2DTranspose",
@@ -290,6 +319,7 @@ def _convt_keras(p: ConvTransposeParams, inputs: list[Tensor]) -> KerasCode:
             strides=s,
             padding="valid",
             use_bias=p.bias,
+            **extra,
         )
     ]
     if pad:
@@ -346,6 +376,7 @@ def _pool_infer(name: str):
     def infer(p: MaxPoolParams | AvgPoolParams, inputs: list[Tensor]) -> Tensor:
         t = _single(inputs)
         _need_rank(name, t, (3,), "(channels, height, width)")
+        _need_feature_map(name, t)
         stride = p.stride or p.kernel_size
         pad = getattr(p, "padding", 0)
         if pad * 2 > p.kernel_size:
@@ -453,6 +484,7 @@ def _global_pool_infer(keep: bool):
     def infer(p: Params, inputs: list[Tensor]) -> Tensor:
         t = _single(inputs)
         _need_rank("global average pooling", t, (3,), "(channels, height, width)")
+        _need_feature_map("global average pooling", t)
         if keep:
             return Tensor((t.shape[0], 1, 1), channels_first=True)
         return Tensor((t.shape[0],))
@@ -660,7 +692,7 @@ def _reshape_infer(p: ReshapeParams, inputs: list[Tensor]) -> Tensor:
         shape = tuple(p.shape)
     if p.image and len(shape) not in (2, 3):
         raise ShapeError(f"reshape with image: true needs 2 or 3 target axes, got {shape}")
-    return Tensor(shape, channels_first=p.image)
+    return Tensor(shape, channels_first=p.image, integer=t.integer)
 
 
 def _reshape_keras(p: ReshapeParams, inputs: list[Tensor]) -> KerasCode:
@@ -873,7 +905,7 @@ def _activation(
             params=params,
             torch_name=torch_expr.split("(")[0],
             keras_name=keras.layers[0][0],
-            infer=lambda p, i: i[0],
+            infer=_float_input(name),
             torch=lambda p, i: TorchCode(forward=("{out} = " + torch_expr,), imports=torch_imports),
             keras=lambda p, i: keras,
         )
