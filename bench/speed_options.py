@@ -88,8 +88,10 @@ def _run(project: Path, data: Path, args: argparse.Namespace, *flags: str) -> tu
 
 
 def _preloaded(project: Path, framework: str, data: Path) -> float:
-    cls = (project / "model.py").read_text().split("class ")[1].split("(")[0]
-    script = PRELOADED[framework].format(cls=cls)
+    script = PRELOADED[framework]
+    if framework == "pytorch":
+        cls = (project / "model.py").read_text().split("class ")[1].split("(")[0]
+        script = script.format(cls=cls)
     result = subprocess.run(
         [sys.executable, "-c", script, str(data)],
         cwd=project,
