@@ -189,7 +189,103 @@ def check(loaded: LoadedSpec) -> CheckedModel:
     output = tensors[loaded.output]
     last = next(layer for layer in loaded.layers if layer.name == loaded.output)
     task = _check_head(loaded, output, last)
+    _check_data_options(loaded, first)
+    _check_training_options(loaded, task)
     return CheckedModel(loaded, first, tuple(rows), output, task, tuple(_warnings(loaded)))
+
+
+def feature_count(t: Tensor) -> int:
+    """Values per feature axis: channels of feature maps, else the last axis."""
+    return t.shape[0] if t.channels_first else t.shape[-1]
+
+
+def _check_data_options(loaded: LoadedSpec, first: Tensor) -> None:
+    """Preprocessing needs float inputs with one statistic per feature; augmentation images."""
+    data = loaded.spec.data
+    pre, aug = data.preprocessing, data.augmentation
+    if pre is not None and first.integer:
+        raise loaded.error(
+            ("data", "preprocessing"),
+            "preprocessing scales float inputs; these are integer token ids (remove it)",
+        )
+    if pre is not None and pre.mean is not None:
+        want = feature_count(first)
+        what = "channels" if first.channels_first else "features"
+        for key, values in (("mean", pre.mean), ("std", pre.std or [])):
+            if len(values) != want:
+                raise loaded.error(
+                    ("data", "preprocessing", key),
+                    f"{key} has {len(values)} values, the input {first} has {want} {what}",
+                )
+    if aug is not None:
+        if first.integer or not first.channels_first or len(first.shape) != 3:
+            raise loaded.error(
+                ("data", "augmentation"),
+                f"augmentation transforms images (channels, height, width); the input is {first}",
+            )
+        if aug.crop_padding >= min(first.shape[1:]):
+            raise loaded.error(
+                ("data", "augmentation", "crop_padding"),
+                f"crop_padding {aug.crop_padding} is not smaller than the image {first.shape[1:]}",
+            )
+
+
+# Layers that change state or draw random numbers in training: recomputing them in the backward
+# pass would update batch-norm statistics twice or draw a second dropout mask (TensorFlow does
+# not replay random state), so they stay outside checkpointed segments.
+STATEFUL_OPS = frozenset({"batchnorm1d", "batchnorm2d", "dropout", "dropout2d"})
+
+
+def checkpoint_segments(checked: CheckedModel) -> list[list[str] | str]:
+    """The layer stack as N checkpointed segments of consecutive layers (lists of names),
+    with stateful layers (STATEFUL_OPS) between them as plain names."""
+    count = checked.loaded.spec.train.gradient_checkpointing
+    names = [row.layer.name for row in checked.rows]
+    stateful = {row.layer.name for row in checked.rows if row.layer.op.name in STATEFUL_OPS}
+    plan: list[list[str] | str] = []
+    size = -(-len(names) // count)
+    weighted = {row.layer.name for row in checked.rows if row.layer.op.has_weights}
+
+    def close(run: list[str]) -> None:
+        if len(run) == 1 and run[0] not in weighted:
+            plan.append(run[0])  # recomputing one weightless op (a flatten) saves nothing
+        elif run:
+            plan.append(run)
+
+    for start in range(0, len(names), size):
+        run: list[str] = []
+        for name in names[start : start + size]:
+            if name in stateful:
+                close(run)
+                run = []
+                plan.append(name)
+            else:
+                run.append(name)
+        close(run)
+    return plan
+
+
+def _check_training_options(loaded: LoadedSpec, task: str) -> None:
+    train = loaded.spec.train
+    segments = train.gradient_checkpointing
+    if segments:
+        where = ("train", "gradient_checkpointing")
+        if loaded.is_graph:
+            raise loaded.error(
+                where, "gradient checkpointing splits a `layers:` stack; this model is a graph"
+            )
+        if segments > len(loaded.layers):
+            raise loaded.error(
+                where, f"{segments} segments for {len(loaded.layers)} layers; use at most that"
+            )
+        if all(layer.op.name in STATEFUL_OPS for layer in loaded.layers):
+            raise loaded.error(where, "no layer can be recomputed (only batch norm and dropout)")
+    inspect = train.inspect
+    if inspect is not None and inspect.intervals != "none" and task != "regression":
+        raise loaded.error(
+            ("train", "inspect", "intervals"),
+            f"prediction intervals are for regression; this is {task} (set intervals: none)",
+        )
 
 
 def _check_vocabulary(loaded: LoadedSpec, layer: Layer, inputs: tuple[Tensor, ...]) -> None:

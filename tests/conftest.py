@@ -48,6 +48,8 @@ def data_for(example: str) -> str:
         "mnist_cnn": str(DATA / "mnist"),
         "mlp": str(DATA / "mnist"),
         "text_lstm": str(DATA / "text" / "reviews.csv"),
+        "augmented_cnn": str(DATA / "npz" / "shapes.npz"),
+        "tabular_regression": str(DATA / "tabular" / "houses.csv"),
     }.get(example, "unused")
 
 

@@ -25,6 +25,8 @@ VERIFY_ARGS = {
     "mlp": ["--data", "examples/data/mnist"],
     "text_lstm": ["--data", "examples/data/text/reviews.csv"],
     "image_classifier": ["--set", "data.input_shape=[3,32,32]"],
+    "augmented_cnn": ["--data", "examples/data/npz/shapes.npz"],
+    "tabular_regression": ["--data", "examples/data/tabular/houses.csv"],
 }
 
 

@@ -22,6 +22,8 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
     values["input_shape"] = list(checked.input.shape)
     values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
     values["default_path"] = getattr(data, "path", "")
+    shape = checked.input.shape
+    values["feature_axis"] = 1 if checked.input.channels_first else len(shape)
     values["label_kind"] = {"classification": "int64", "binary": "binary", "regression": "float32"}[
         checked.task
     ]
@@ -66,6 +68,7 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "tensorboard": train.tensorboard,
         "mixed_precision": train.mixed_precision,
         "compile": train.compile,
+        "inspect": train.inspect.model_dump() if train.inspect else None,
         "formats": list(spec.export.formats),
         "layers_table": layer_table(checked),
         "total_params": checked.params_count,
@@ -110,8 +113,9 @@ def export_context(checked: CheckedModel, framework: str) -> dict[str, Any]:
     }
 
 
-def project_files(folder: str) -> list[PlannedFile]:
-    """The files every generated project has, from templates/<folder>/ (and common/)."""
+def project_files(folder: str, inspect: bool = False) -> list[PlannedFile]:
+    """The files every generated project has, from templates/<folder>/ (and common/);
+    inspection.py when the spec asks for inspection."""
     return [
         PlannedFile("README.md", f"{folder}/README.md.j2"),
         PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
@@ -121,5 +125,6 @@ def project_files(folder: str) -> list[PlannedFile]:
         PlannedFile("train.py", f"{folder}/train.py.j2"),
         PlannedFile("export.py", f"{folder}/export.py.j2"),
         PlannedFile("predict.py", "common/predict.py.j2"),
+        *([PlannedFile("inspection.py", "common/inspection.py.j2")] if inspect else []),
         PlannedFile("tests/test_smoke.py", f"{folder}/test_smoke.py.j2"),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..check import CheckedModel
+from ..check import CheckedModel, checkpoint_segments
 from ..errors import DlgenError
 from ..ops import REGISTRY
 from ..ops.registry import KERAS_REGULARIZERS
@@ -31,12 +31,14 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
     graph = checked.loaded.is_graph
     l2 = _l2(checked)
     steps: list[dict[str, Any]] = []
+    keras_names: dict[str, list[str]] = {}
     for row in checked.rows:
         layer = row.layer
         code = layer.op.keras(layer.params, list(row.inputs))
         sources = ["inputs" if n == "input" else n for n in layer.inputs]
         for index, (cls, args, suffix) in enumerate(code.layers):
             name = f"{layer.name}_{suffix}" if suffix else layer.name
+            keras_names.setdefault(layer.name, []).append(name)
             arguments = list(args)
             if l2 and layer.op.has_weights:
                 if cls == "layers.Bidirectional":
@@ -68,7 +70,15 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
                 }
             )
     expressions = " ".join(step["expr"] for step in steps)
+    plan: list[tuple[str, ...] | str] = []
+    if checked.loaded.spec.train.gradient_checkpointing:
+        for step in checkpoint_segments(checked):
+            if isinstance(step, str):
+                plan.extend(keras_names[step])
+            else:
+                plan.append(tuple(name for layer in step for name in keras_names[layer]))
     return {
+        "checkpoint_plan": plan,
         "graph": graph,
         "keras_steps": steps,
         "uses_torch_init": "torch_init(" in expressions,
@@ -151,4 +161,4 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **training_context(checked),
         "framework": "tensorflow",
     }
-    return project_files("tf"), context
+    return project_files("tf", inspect=bool(context["inspect"])), context

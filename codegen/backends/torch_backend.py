@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..check import CheckedModel
+from ..check import CheckedModel, checkpoint_segments
 from ..ops import REGISTRY
 from ..render import PlannedFile
 from .common import common_context, export_context, project_files, shape_text
@@ -22,6 +22,7 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
     modules: list[dict[str, str]] = []
     forward: list[str] = []
     needed = {"torch", "nn"}
+    by_layer: dict[str, list[str]] = {}
     for row in checked.rows:
         layer = row.layer
         code = layer.op.torch(layer.params, list(row.inputs))
@@ -44,13 +45,29 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
         comment = f"  # {shape_text(row.output.shape)}"
         if 8 + len(statements[-1]) + len(comment) <= 88:
             statements[-1] += comment
+        by_layer[layer.name] = statements
         forward.extend(statements)
     result = checked.loaded.output if graph else "x"
+    segments: list[dict[str, Any]] = []
+    if checked.loaded.spec.train.gradient_checkpointing:
+        forward = []
+        for step in checkpoint_segments(checked):
+            if isinstance(step, str):
+                forward.extend(by_layer[step])
+                continue
+            method = f"_segment{len(segments) + 1}"
+            body = [line for name in step for line in by_layer[name]]
+            segments.append({"method": method, "layers": step, "forward": body})
+            forward.append(f"x = self.run_segment(self.{method}, x)")
+    imports = [_IMPORTS[k] for k in ("torch", "F", "nn") if k in needed]
+    if segments:
+        imports.append("from torch.utils.checkpoint import checkpoint")
     return {
-        "imports": [_IMPORTS[k] for k in ("torch", "F", "nn") if k in needed],
+        "imports": imports,
         "modules": modules,
         "forward": forward,
         "result": result,
+        "segments": segments,
     }
 
 
@@ -78,4 +95,4 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **training_context(checked),
         "framework": "pytorch",
     }
-    return project_files("torch"), context
+    return project_files("torch", inspect=bool(context["inspect"])), context

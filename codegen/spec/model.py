@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    NonNegativeInt,
     PositiveInt,
     field_validator,
     model_validator,
@@ -49,6 +50,20 @@ GENERATED_NAMES = frozenset(
         "CLIP_GRAD_NORM",
         "STOP_AT_LOSS",
         "AUTOCAST_DTYPE",
+        "Preprocess",
+        "Augmented",
+        "GRADIENT_CHECKPOINTING",
+        "CHECKPOINT_PLAN",
+        "HORIZONTAL_FLIP",
+        "ROTATION",
+        "CROP_PADDING",
+        "SCALE",
+        "FEATURE_AXIS",
+        "MEAN",
+        "STD",
+        "CATEGORIES",
+        "INPUT_SHAPE",
+        "PREPROCESSING",
     }
 )
 
@@ -126,10 +141,68 @@ class Project(StrictModel):
 Shape = Annotated[list[PositiveInt], Field(min_length=1, max_length=4)]
 
 
+class Preprocessing(StrictModel):
+    """Input transforms, in this order: `scale`, then `standardize` or `mean`/`std`.
+
+    PyTorch applies them as the Dataset's transform; TensorFlow with Keras preprocessing layers
+    (Rescaling, Normalization) in the tf.data pipeline and in front of the exported model.
+    """
+
+    scale: float | None = Field(
+        default=None, gt=0, description="multiply inputs by this first (1/255 for 8-bit images)"
+    )
+    standardize: bool = Field(
+        default=False,
+        description=(
+            "Z-score per feature (per channel for images) with the training split's mean and "
+            "std, saved with the model"
+        ),
+    )
+    mean: list[float] | None = Field(
+        default=None, min_length=1, description="fixed mean per channel or feature (Normalize)"
+    )
+    std: list[Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, min_length=1, description="fixed std per channel or feature (Normalize)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Preprocessing:
+        if (self.mean is None) != (self.std is None):
+            raise ValueError("give mean and std together")
+        if self.mean is not None and self.standardize:
+            raise ValueError("standardize computes mean and std; give it or mean/std, not both")
+        if self.mean is not None and self.std is not None and len(self.mean) != len(self.std):
+            raise ValueError(f"mean has {len(self.mean)} values, std {len(self.std)}")
+        if self.scale is None and not self.standardize and self.mean is None:
+            raise ValueError("preprocessing is empty: give scale, standardize or mean/std")
+        return self
+
+
+class Augmentation(StrictModel):
+    """Random image transforms applied to training batches only (never to validation or
+    prediction): torchvision-free tensor code in PyTorch, Keras augmentation layers in TF."""
+
+    horizontal_flip: bool = Field(default=False, description="mirror half the images")
+    crop_padding: NonNegativeInt = Field(
+        default=0, description="pad by N pixels and crop back at a random offset (a shift)"
+    )
+    rotation: float = Field(default=0.0, ge=0, le=180, description="rotate by up to ± degrees")
+
+    @model_validator(mode="after")
+    def _something(self) -> Augmentation:
+        if not (self.horizontal_flip or self.crop_padding or self.rotation):
+            raise ValueError(
+                "augmentation is empty: give horizontal_flip, crop_padding or rotation"
+            )
+        return self
+
+
 class DataBase(StrictModel):
     batch_size: PositiveInt = 32
     validation_split: float = Field(default=0.1, ge=0, lt=1)
     shuffle: bool = True
+    preprocessing: Preprocessing | None = None
+    augmentation: Augmentation | None = None
 
 
 class SyntheticRegression(DataBase):
@@ -189,20 +262,54 @@ class Npz(DataBase):
     sequence: bool = False
 
 
+class Categorical(StrictModel):
+    """A text column with a fixed set of values, one-hot encoded (an unlisted value: all zeros)."""
+
+    column: str
+    categories: list[str] = Field(min_length=2)
+
+    @field_validator("categories")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        repeated = sorted({c for c in v if v.count(c) > 1})
+        if repeated:
+            raise PydanticCustomError(
+                "categories", "categories repeat {values}", {"values": ", ".join(repeated)}
+            )
+        return v
+
+
 class Csv(DataBase):
-    """Numeric feature columns and one target column from a CSV file with a header."""
+    """Numeric feature columns, one-hot categorical columns and one target column from a CSV
+    file with a header."""
 
     kind: Literal["csv"]
     path: str
     target: str
-    features: list[str] = Field(min_length=1)
+    features: list[str] = Field(default=[], description="numeric columns")
+    categorical: list[Categorical] = Field(
+        default=[], description="text columns, one-hot encoded after the numeric ones"
+    )
     num_classes: int | None = Field(
         default=None, ge=2, description="set for classification; absent for regression"
     )
 
+    @model_validator(mode="after")
+    def _columns(self) -> Csv:
+        names = [*self.features, *(c.column for c in self.categorical)]
+        if not names:
+            raise ValueError("give at least one column in features or categorical")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated or self.target in names:
+            raise ValueError(
+                f"column {(repeated or [self.target])[0]!r} is used twice (features, "
+                "categorical and target must differ)"
+            )
+        return self
+
     @property
     def input_shape(self) -> list[int]:
-        return [len(self.features)]
+        return [len(self.features) + sum(len(c.categories) for c in self.categorical)]
 
 
 class Text(DataBase):
@@ -330,6 +437,24 @@ class Checkpoint(StrictModel):
     )
 
 
+class Inspection(StrictModel):
+    """What train.py writes under <out>/inspection after training (matplotlib PNGs, JSON)."""
+
+    histograms: bool = Field(default=True, description="weight distribution per layer")
+    loss_curves: bool = Field(default=True, description="loss and metrics per epoch")
+    intervals: Literal["none", "residuals", "bayesian"] = Field(
+        default="none",
+        description=(
+            "regression: prediction intervals from the validation residuals (split conformal) "
+            "or a small Bayesian linear regression"
+        ),
+    )
+    confidence: float = Field(default=0.9, gt=0, lt=1, description="interval coverage")
+    shap: bool = Field(
+        default=False, description="SHAP feature importances, when the shap package is installed"
+    )
+
+
 class Train(StrictModel):
     epochs: PositiveInt = 10
     seed: int = Field(default=0, ge=0, lt=2**31)
@@ -355,6 +480,16 @@ class Train(StrictModel):
     )
     compile: bool = Field(
         default=False, description="torch.compile the model / XLA-compile (jit_compile) the step"
+    )
+    gradient_checkpointing: NonNegativeInt = Field(
+        default=0,
+        description=(
+            "split the layer stack into N segments whose activations are recomputed in the "
+            "backward pass (torch.utils.checkpoint / tf.recompute_grad): less memory, more time"
+        ),
+    )
+    inspect: Inspection | None = Field(
+        default=None, description="weight histograms, loss curves, intervals, SHAP"
     )
 
     @field_validator("mixed_precision", mode="before")

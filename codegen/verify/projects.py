@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
-PROJECT_MODULES = ("data", "model", "export", "train")
+PROJECT_MODULES = ("data", "model", "export", "inspection", "train")
 
 
 def frameworks() -> SimpleNamespace:
@@ -52,5 +52,9 @@ def load_project(folder: Path, keep: bool = False) -> SimpleNamespace:
     AutoGraph looks functions' modules up there when it converts them.
     """
     with _isolated(folder, keep):
-        modules = {name: importlib.import_module(name) for name in PROJECT_MODULES}
+        modules = {
+            name: importlib.import_module(name)
+            for name in PROJECT_MODULES
+            if (folder / f"{name}.py").exists()  # inspection.py only when the spec asks
+        }
     return SimpleNamespace(**modules, folder=folder)

@@ -15,6 +15,12 @@ the real data, which are committed to the repository:
 * ``tabular/housing.csv``: numeric features and a price that is a fixed
   linear function of them plus small noise.
 * ``npz/blobs.npz``: three separated Gaussian classes in 8 dimensions.
+* ``tabular/houses.csv``: ``housing.csv``'s kind of table with a categorical
+  ``district`` column (north/south/east/west) that shifts the price
+  (in units of 100k).
+* ``npz/shapes.npz``: 8-bit RGB 16x16 images (values 0-255) of four shape
+  classes (horizontal bar, vertical bar, square, cross) at random positions
+  and colours, for image preprocessing and augmentation.
 
 The output is byte-identical on every run (fixed seeds, gzip ``mtime=0``,
 fixed timestamps inside the ``.npz`` zip archive).  Run from the repo root::
@@ -37,6 +43,7 @@ DATA_DIR = Path(__file__).resolve().parent
 SEED = 20240501
 
 IMAGE_SIZE = 28
+N_SHAPES = 320
 N_TRAIN_IMAGES = 512
 N_TEST_IMAGES = 128
 N_REVIEWS = 400
@@ -288,6 +295,71 @@ def make_housing(path: Path) -> None:
             writer.writerow([f"{value:.3f}" for value in row])
 
 
+DISTRICT_PRICE = {"north": 30.0, "south": -10.0, "east": 0.0, "west": 15.0}
+
+
+def make_houses(path: Path) -> None:
+    """Write ``houses.csv``: price is linear in the numeric features plus a district offset."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED + 4)
+    count = N_HOUSES
+    rooms = rng.integers(1, 9, size=count).astype(np.float64)
+    area = np.round(rng.uniform(30.0, 250.0, size=count), 3)
+    age = np.round(rng.uniform(0.0, 100.0, size=count), 3)
+    districts = rng.choice(list(DISTRICT_PRICE), size=count)
+    price = HOUSING_INTERCEPT + rng.normal(0.0, HOUSING_NOISE_STD, size=count)
+    price += 20.0 * rooms + 1.5 * area - 0.4 * age
+    price += np.array([DISTRICT_PRICE[str(d)] for d in districts])
+    price /= 100.0  # in units of 100k: a target of order 1 suits a small network
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["rooms", "area", "age", "district", "price"])
+        for row in zip(rooms, area, age, districts, price, strict=True):
+            writer.writerow(
+                [f"{row[0]:.3f}", f"{row[1]:.3f}", f"{row[2]:.3f}", row[3], f"{row[4]:.3f}"]
+            )
+
+
+def make_shapes(path: Path) -> None:
+    """Write ``shapes.npz``: x (N, 3, 16, 16) uint8 images, y the shape class (0-3)."""
+    rng = np.random.default_rng(SEED + 5)
+    count, size = N_SHAPES, 16
+    x = rng.integers(0, 40, size=(count, 3, size, size)).astype(np.float64)  # dark noise
+    y = rng.permutation(np.arange(count) % 4).astype(np.int64)
+    for index, label in enumerate(y):
+        colour = rng.uniform(120.0, 255.0, size=3)[:, None, None]
+        top, left = rng.integers(2, 8, size=2)
+        mask = np.zeros((size, size), dtype=bool)
+        if label == 0:  # horizontal bar
+            mask[top + 2 : top + 5, left - 2 : left + 8] = True
+        elif label == 1:  # vertical bar
+            mask[top - 2 : top + 8, left + 2 : left + 5] = True
+        elif label == 2:  # filled square
+            mask[top : top + 6, left : left + 6] = True
+        else:  # cross
+            mask[top + 2 : top + 4, left - 1 : left + 7] = True
+            mask[top - 1 : top + 7, left + 2 : left + 4] = True
+        x[index] = np.where(mask, colour, x[index])
+    _write_npz(path, x=np.clip(x, 0, 255).astype(np.uint8), y=y)
+
+
+def _write_npz(path: Path, **arrays: np.ndarray) -> None:
+    """np.savez with fixed zip timestamps, so the file is byte-identical per run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    buffer.seek(0)
+    with (
+        zipfile.ZipFile(buffer) as source,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as target,
+    ):
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_STORED
+            member.external_attr = info.external_attr
+            target.writestr(member, source.read(info))
+
+
 def make_blobs(path: Path) -> None:
     """Write ``blobs.npz``: three separated Gaussian classes in 8 dims."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +391,8 @@ def main() -> None:
     make_reviews(DATA_DIR / "text" / "reviews.csv")
     make_housing(DATA_DIR / "tabular" / "housing.csv")
     make_blobs(DATA_DIR / "npz" / "blobs.npz")
+    make_houses(DATA_DIR / "tabular" / "houses.csv")
+    make_shapes(DATA_DIR / "npz" / "shapes.npz")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="DataLoader worker processes (0: batch in memory)",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="autograd anomaly detection: a NaN in backward names the forward op (slow)",
+    )
     return parser.parse_args(argv)
 
 
@@ -215,6 +220,9 @@ def peak_memory_mb(device: torch.device) -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.debug:
+        # Record each forward op's stack trace; raise where backward makes a NaN or inf.
+        torch.autograd.set_detect_anomaly(True)
     seed_everything(args.seed)
     device = pick_device(args.device)
     rank, world = setup_distributed(device)

@@ -1,0 +1,167 @@
+"""Step 1 — the tf.data pipeline: arrays → per-epoch index batches → gather → prefetch.
+
+The loading code and the per-epoch sample order are shared word for word with the PyTorch
+project, so both frameworks train on identical batches. Feature maps move to
+TensorFlow's channels-last layout once, here: TF's CPU convolutions only run channels-last.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+DEFAULT_DATA = "data/shapes.npz"
+VALIDATION_SPLIT = 0.1
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """Arrays 'x' and 'y' from a .npz file."""
+    with np.load(path) as arrays:
+        x = arrays["x"].astype(np.float32)
+        y = arrays["y"]
+    x = x.reshape(len(x), 3, 16, 16)
+    y = y.astype(np.int64).reshape(-1)
+    return split(x, y, seed)
+
+
+SCALE = 0.00392156862745098  # inputs are multiplied by this first
+FEATURE_AXIS = 1  # one mean and std per entry of this axis (batch axis 0)
+MEAN = [0.5, 0.5, 0.5]
+STD = [0.25, 0.25, 0.25]
+
+
+def preprocessing_statistics(x_train: np.ndarray) -> dict:
+    """The transform's numbers: `scale`, and the spec's fixed `mean` and `std` per channel."""
+    return {"scale": SCALE, "mean": MEAN, "std": STD}
+
+
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of the training samples in one epoch, the same in both frameworks."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
+
+
+def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded train/validation index split (0.1 held out)."""
+    order = np.random.default_rng(seed + 1).permutation(count)
+    held_out = int(count * VALIDATION_SPLIT)
+    return np.sort(order[held_out:]), np.sort(order[:held_out])
+
+
+def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """x_train, y_train, x_val, y_val."""
+    train_idx, val_idx = split_indices(len(x), seed)
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def to_channels_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, ...) → (N, ..., C) for feature maps; other inputs are unchanged."""
+    return np.ascontiguousarray(np.moveaxis(x, 1, -1))
+
+
+INPUT_SHAPE = (16, 16, 3)  # one example, channels last
+
+
+def preprocessing_layers(statistics: dict) -> keras.Sequential:
+    """The input transform as Keras preprocessing layers: Rescaling, then Normalization per
+    channel (the last axis). The tf.data pipeline applies them; export.py puts them in
+    front of the exported model, so that it takes raw inputs."""
+    preprocess = keras.Sequential(
+        [
+            layers.Rescaling(statistics["scale"]),
+            layers.Normalization(
+                axis=-1,
+                mean=statistics["mean"],
+                variance=np.square(statistics["std"]).tolist(),
+            ),
+        ],
+        name="preprocessing",
+    )
+    preprocess(
+        np.zeros((1, *INPUT_SHAPE), np.float32)
+    )  # built now: not inside tf.data's graph
+    return preprocess
+
+
+def fit_preprocessing(path: str, seed: int) -> dict:
+    """The transform's numbers for the data at `path` (see preprocessing_statistics)."""
+    return preprocessing_statistics(load_arrays(path, seed)[0])
+
+
+def augmentation_layers(seed: int) -> keras.Sequential:
+    """Random flip, rotation, shift (a crop of the zero-padded image) per image, with
+    Keras's augmentation layers; train.py applies them to training batches only."""
+    height, width = INPUT_SHAPE[0], INPUT_SHAPE[1]
+    augmentation = keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(10.0 / 360, fill_mode="constant", seed=seed + 1),
+            layers.RandomTranslation(
+                2 / height,
+                2 / width,
+                fill_mode="constant",
+                interpolation="nearest",
+                seed=seed + 2,
+            ),
+        ],
+        name="augmentation",
+    )
+    augmentation(np.zeros((1, *INPUT_SHAPE), np.float32), training=True)  # built now
+    return augmentation
+
+
+def make_datasets(
+    path: str,
+    batch_size: int,
+    seed: int,
+    epochs: int,
+    max_steps: int | None = None,
+    first_epoch: int = 0,
+    augment: bool = False,
+) -> tuple[tf.data.Dataset, int, tf.data.Dataset | None, int]:
+    """The training batches of the epochs from `first_epoch` on (0-based; later when resuming)
+    in one pipeline, so no per-epoch set-up cost, and the batches per epoch; the validation
+    batches (None without a split) and their count. Inputs go through the preprocessing
+    layers with the training split's numbers. With `augment`, training batches are
+    augmented (train.py asks for it; comparisons do not)."""
+    x_train, y_train, x_val, y_val = load_arrays(path, seed)
+    preprocess = preprocessing_layers(preprocessing_statistics(x_train))
+    steps = -(-len(x_train) // batch_size)
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    orders = np.stack(
+        [
+            epoch_order(len(x_train), seed, epoch)[: steps * batch_size]
+            for epoch in range(first_epoch, epochs)
+        ]
+    )
+    x, y = tf.constant(to_channels_last(x_train)), tf.constant(y_train)
+    train = (
+        tf.data.Dataset.from_tensor_slices(orders)
+        .flat_map(
+            lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        )
+        .map(
+            lambda idx: (tf.gather(x, idx), tf.gather(y, idx)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    )
+    train = train.map(
+        lambda x, y: (preprocess(x), y), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    if augment:
+        augmentation = augmentation_layers(seed)
+        train = train.map(
+            lambda x, y: (augmentation(x, training=True), y),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    train = train.prefetch(tf.data.AUTOTUNE)
+    if len(x_val) == 0:
+        return train, steps, None, 0
+    val_steps = -(-len(x_val) // batch_size)
+    if max_steps is not None:
+        val_steps = min(val_steps, max_steps)
+    val = tf.data.Dataset.from_tensor_slices((to_channels_last(x_val), y_val)).batch(
+        batch_size
+    )
+    val = val.map(lambda x, y: (preprocess(x), y))
+    return train, steps, val.cache().prefetch(tf.data.AUTOTUNE), val_steps

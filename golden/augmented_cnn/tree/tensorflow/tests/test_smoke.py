@@ -1,0 +1,27 @@
+"""Smoke test: the model builds, gives the declared output shape and takes a training step."""
+
+import numpy as np
+
+from model import build_model
+
+
+def test_forward_shape_and_one_step() -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model = build_model()
+    inputs = np.random.default_rng(0).standard_normal((4, 16, 16, 3)).astype("float32")
+    outputs = model(inputs)
+    assert tuple(outputs.shape) == (4, 4)
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(inputs, training=True)))
+    grads = tape.gradient(loss, model.trainable_weights)
+    keras.optimizers.SGD(0.1).apply_gradients(
+        zip(grads, model.trainable_weights, strict=True)
+    )
+    assert any(
+        not np.array_equal(a, w.numpy())
+        for a, w in zip(before, model.trainable_weights, strict=True)
+    )

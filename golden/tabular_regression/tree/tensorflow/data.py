@@ -1,0 +1,172 @@
+"""Step 1 — the tf.data pipeline: arrays → per-epoch index batches → gather → prefetch.
+
+The loading code and the per-epoch sample order are shared word for word with the PyTorch
+project, so both frameworks train on identical batches."""
+
+import csv
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+DEFAULT_DATA = "data/houses.csv"
+VALIDATION_SPLIT = 0.2
+FEATURES = ["rooms", "area", "age"]
+# One-hot columns after the numeric ones; a value not listed encodes as all zeros.
+CATEGORIES = {
+    "district": ["north", "south", "east", "west"],
+}
+TARGET = "price"
+
+
+def one_hot(values: list[str], categories: list[str]) -> np.ndarray:
+    """(N, len(categories)) float32 indicator columns."""
+    index = {category: position for position, category in enumerate(categories)}
+    encoded = np.zeros((len(values), len(categories)), dtype=np.float32)
+    for row, value in enumerate(values):
+        if value in index:
+            encoded[row, index[value]] = 1.0
+    return encoded
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """Numeric and one-hot categorical feature columns and the target column of a CSV file with a header."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    numeric = np.array(
+        [[float(row[name]) for name in FEATURES] for row in rows], dtype=np.float32
+    )
+    encoded = [
+        one_hot([row[name] for row in rows], values)
+        for name, values in CATEGORIES.items()
+    ]
+    x = np.concatenate([numeric.reshape(len(rows), -1), *encoded], axis=1)
+    target = [float(row[TARGET]) for row in rows]
+    y = np.array(target, dtype=np.float32).reshape(-1, 1)
+    return split(x, y, seed)
+
+
+def feature_names() -> list[str]:
+    """The input columns' names; a one-hot column is `column=value`."""
+    return [
+        *FEATURES,
+        *(f"{name}={value}" for name, values in CATEGORIES.items() for value in values),
+    ]
+
+
+SCALE = 1.0  # inputs are multiplied by this first
+FEATURE_AXIS = 1  # one mean and std per entry of this axis (batch axis 0)
+
+
+def preprocessing_statistics(x_train: np.ndarray) -> dict:
+    """The transform's numbers: `scale`, and per feature the `mean` and `std` of the scaled
+    training split only (validation data must not leak into them), saved with the model.
+    """
+    scaled = x_train.astype(np.float64) * SCALE
+    axes = tuple(axis for axis in range(scaled.ndim) if axis != FEATURE_AXIS)
+    mean, std = scaled.mean(axis=axes), np.maximum(scaled.std(axis=axes), 1e-7)
+    mean[len(FEATURES) :], std[len(FEATURES) :] = 0.0, 1.0  # one-hot columns stay 0/1
+    return {"scale": SCALE, "mean": mean.tolist(), "std": std.tolist()}
+
+
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of the training samples in one epoch, the same in both frameworks."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
+
+
+def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded train/validation index split (0.2 held out)."""
+    order = np.random.default_rng(seed + 1).permutation(count)
+    held_out = int(count * VALIDATION_SPLIT)
+    return np.sort(order[held_out:]), np.sort(order[:held_out])
+
+
+def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """x_train, y_train, x_val, y_val."""
+    train_idx, val_idx = split_indices(len(x), seed)
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def to_channels_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, ...) → (N, ..., C) for feature maps; other inputs are unchanged."""
+    return x
+
+
+INPUT_SHAPE = (7,)  # one example, channels last
+
+
+def preprocessing_layers(statistics: dict) -> keras.Sequential:
+    """The input transform as Keras preprocessing layers: Rescaling, then Normalization per
+    feature (the last axis). The tf.data pipeline applies them; export.py puts them in
+    front of the exported model, so that it takes raw inputs."""
+    preprocess = keras.Sequential(
+        [
+            layers.Rescaling(statistics["scale"]),
+            layers.Normalization(
+                axis=-1,
+                mean=statistics["mean"],
+                variance=np.square(statistics["std"]).tolist(),
+            ),
+        ],
+        name="preprocessing",
+    )
+    preprocess(
+        np.zeros((1, *INPUT_SHAPE), np.float32)
+    )  # built now: not inside tf.data's graph
+    return preprocess
+
+
+def fit_preprocessing(path: str, seed: int) -> dict:
+    """The transform's numbers for the data at `path` (see preprocessing_statistics)."""
+    return preprocessing_statistics(load_arrays(path, seed)[0])
+
+
+def make_datasets(
+    path: str,
+    batch_size: int,
+    seed: int,
+    epochs: int,
+    max_steps: int | None = None,
+    first_epoch: int = 0,
+) -> tuple[tf.data.Dataset, int, tf.data.Dataset | None, int]:
+    """The training batches of the epochs from `first_epoch` on (0-based; later when resuming)
+    in one pipeline, so no per-epoch set-up cost, and the batches per epoch; the validation
+    batches (None without a split) and their count. Inputs go through the preprocessing
+    layers with the training split's numbers."""
+    x_train, y_train, x_val, y_val = load_arrays(path, seed)
+    preprocess = preprocessing_layers(preprocessing_statistics(x_train))
+    steps = -(-len(x_train) // batch_size)
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    orders = np.stack(
+        [
+            epoch_order(len(x_train), seed, epoch)[: steps * batch_size]
+            for epoch in range(first_epoch, epochs)
+        ]
+    )
+    x, y = tf.constant(to_channels_last(x_train)), tf.constant(y_train)
+    train = (
+        tf.data.Dataset.from_tensor_slices(orders)
+        .flat_map(
+            lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        )
+        .map(
+            lambda idx: (tf.gather(x, idx), tf.gather(y, idx)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    )
+    train = train.map(
+        lambda x, y: (preprocess(x), y), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    train = train.prefetch(tf.data.AUTOTUNE)
+    if len(x_val) == 0:
+        return train, steps, None, 0
+    val_steps = -(-len(x_val) // batch_size)
+    if max_steps is not None:
+        val_steps = min(val_steps, max_steps)
+    val = tf.data.Dataset.from_tensor_slices((to_channels_last(x_val), y_val)).batch(
+        batch_size
+    )
+    val = val.map(lambda x, y: (preprocess(x), y))
+    return train, steps, val.cache().prefetch(tf.data.AUTOTUNE), val_steps
