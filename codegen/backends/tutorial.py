@@ -64,6 +64,9 @@ NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
     },
 }
 SHARED_STEP_1 = "epoch_order"  # the same function in both data.py files, shown once
+# Data read from a file the reader brings: the tutorial can write a random one of its format.
+SAMPLE_KINDS = ("npz", "csv", "text")
+SAMPLE_SCRIPT = "make_sample_data.py"
 
 
 @dataclass
@@ -158,6 +161,14 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "has_schedule": schedule is not None,
         "early": spec.train.early_stopping is not None,
     }
+
+
+def _data_format(data: dict[str, Any], text: dict[str, str]) -> str:
+    """What the data file holds, in words ("" where the data is not read from a file)."""
+    if data["kind"] not in SAMPLE_KINDS:
+        return ""
+    names = [*data.get("features", []), *(c["column"] for c in data.get("categorical", []))]
+    return text[f"format_{data['kind']}"].format(columns=", ".join(f"`{n}`" for n in names), **data)
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -331,6 +342,7 @@ def tutorial_files(
     text = TEXT[lang]
     facts = _facts(checked, tf_ctx)
     data = tf_ctx["data"]
+    facts["data_format"] = _data_format(data, text)
     default_data = data["default_path"] if data["file_based"] else ""
     context = {
         **tf_ctx,
@@ -346,6 +358,7 @@ def tutorial_files(
         "output_channels_first": checked.output.channels_first,
         "has_scheduler": torch_ctx["scheduler_expr"] is not None,
         "torch_pin": _torch_pin(files),
+        "sample_script": SAMPLE_SCRIPT if data["kind"] in SAMPLE_KINDS else "",
         "compare_begin": f"{COMPARE_BEGIN} lang={lang} -->",
         "compare_end": COMPARE_END,
     }
@@ -359,6 +372,8 @@ def tutorial_files(
         PlannedFile("tests/conftest.py", "tutorial/conftest.py.j2"),
         PlannedFile("tests/test_tutorial.py", "tutorial/test_tutorial.py.j2"),
     ]
+    if data["kind"] in SAMPLE_KINDS:
+        plan.append(PlannedFile(SAMPLE_SCRIPT, "tutorial/make_sample_data.py.j2"))
     out = render_plan(plan, context)
     for folder in (TORCH, TF):
         out[f"{folder}/{NOTEBOOK}"] = notebook(folder, files, checked, facts, text, context)

@@ -59,6 +59,17 @@ LABELS = {
         "cmp_curves": "每个 epoch 的训练损失",
     },
 }
+# Fonts with Chinese characters, for the plot's title (without one it is in English).
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -239,12 +250,24 @@ def report(
     return "\n".join(lines)
 
 
+def title_font(title: str) -> str | None:
+    """matplotlib's default font, or an installed font with the title's CJK characters (None:
+    there is none, and the title would print as boxes)."""
+    from matplotlib import font_manager
+
+    if title.isascii():
+        return font_manager.FontProperties().get_name()
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
 def plot_losses(runs: dict, path: Path, title: str) -> None:
     """Both frameworks' training (solid) and validation (dashed) loss per epoch."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axis = plt.subplots(figsize=(6, 4), dpi=100)
     for framework, run in runs.items():
@@ -254,16 +277,20 @@ def plot_losses(runs: dict, path: Path, title: str) -> None:
         )
         if all("val_loss" in r for r in run["epochs"]):
             values = [r["val_loss"] for r in run["epochs"]]
+            color = line[0].get_color()
             axis.plot(
                 epochs,
                 values,
                 "--",
-                color=line[0].get_color(),
+                marker="x",
+                color=color,
                 label=f"{framework} (val)",
             )
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("epoch")
     axis.set_ylabel("loss")
-    axis.set_title(title)
+    font = title_font(title)
+    axis.set_title(title if font else LABELS["en"]["cmp_curves"], fontfamily=font)
     axis.grid(alpha=0.3)
     axis.legend()
     figure.tight_layout()

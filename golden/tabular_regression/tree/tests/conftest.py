@@ -3,8 +3,9 @@
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from make_sample_data import write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = (
@@ -14,22 +15,11 @@ DEFAULT_DATA = (
 
 @pytest.fixture(scope="session")
 def data_path(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """$TUTORIAL_DATA, else the spec's data, else a small random file of its format."""
+    """$TUTORIAL_DATA, else the spec's data, else a small random file of its format (`make_sample_data.py`)."""
     if os.environ.get("TUTORIAL_DATA"):
         return str(Path(os.environ["TUTORIAL_DATA"]).resolve())
     if (ROOT / DEFAULT_DATA).exists():
         return str(ROOT / DEFAULT_DATA)
     path = tmp_path_factory.mktemp("data") / Path(DEFAULT_DATA).name
-    write_sample(path, np.random.default_rng(0))
+    write_sample(path)
     return str(path)
-
-
-def write_sample(path: Path, rng: np.random.Generator, count: int = 96) -> None:
-    """Random data in the format the spec reads, for a machine without the real file."""
-    labels = rng.standard_normal((count, 1))
-    features = ["rooms", "area", "age"]
-    rows = [",".join([*features, "price"])]
-    for label in labels:
-        values = [f"{v:.4f}" for v in rng.standard_normal(len(features))]
-        rows.append(",".join([*values, str(float(np.ravel(label)[0]))]))
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
