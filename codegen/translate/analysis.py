@@ -9,6 +9,7 @@ libcst tree is only walked once, by the translator itself.
 from __future__ import annotations
 
 import ast
+from collections import deque
 from dataclasses import dataclass, field
 
 from .context import TRAINING_LAYERS
@@ -211,6 +212,75 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     tree = ast.parse(text)
     info = FileInfo()
     ordered, classes = _scan(info, tree)
+    _classes(info, classes)
+    if attrs:
+        mark_quiet(info, ordered, attrs)
+    return info
+
+
+def file_facts(tree: ast.Module) -> FileInfo:
+    """The file-wide facts of `analyze_text` without the statement and call tables (those are
+    built per piece by `piece_tables`)."""
+    info = FileInfo()
+    classes: dict[str, ast.ClassDef] = {}
+    queue: deque[ast.AST] = deque([tree])
+    while queue:  # ast.walk's order, over the nodes that hold statements only
+        node = queue.popleft()
+        for name in _BLOCKS:
+            children = getattr(node, name, None)
+            if not children:
+                continue
+            for child in children:
+                if isinstance(child, ast.Import | ast.ImportFrom):
+                    _import(info, child)
+                elif isinstance(child, ast.ClassDef):
+                    classes[child.name] = child
+                if isinstance(child, _CONTAINERS):
+                    queue.append(child)
+    _classes(info, classes)
+    return info
+
+
+_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")  # ast field order
+_CONTAINERS = (*COMPOUND, ast.TryStar, ast.ExceptHandler, ast.match_case)
+
+
+def piece_tables(info: FileInfo, nodes: list[ast.stmt], attrs: frozenset[str]) -> None:
+    """`statement_lines`, `call_lines` and `quiet` of `analyze_text`, for the statements
+    `nodes` (consecutive, in source order) alone: what the translator needs to visit them."""
+    statements: list[tuple[int, int, int, ast.stmt]] = []
+    calls: list[tuple[int, int, int, int, str]] = []
+    for top in nodes:
+        for node in ast.walk(top):
+            if isinstance(node, ast.stmt):
+                statements.append((node.lineno, node.col_offset, len(statements), node))
+            elif isinstance(node, ast.Call):
+                end = (node.end_lineno or 0, node.end_col_offset or 0)
+                calls.append((node.lineno, node.col_offset, -end[0], -end[1], _callee(node)))
+    statements.sort()
+    calls.sort()
+    info.statement_lines = [(line, col) for line, col, _, _ in statements]
+    info.call_lines = [(line, name) for line, _, _, _, name in calls]
+    info.quiet = {}
+    mark_quiet(info, [node for _, _, _, node in statements], attrs)
+
+
+def header_tables(info: FileInfo, node: ast.stmt, parts: list[ast.AST]) -> None:
+    """The tables for a class or function header alone (`parts`: its decorators, bases,
+    parameters...), the body left out."""
+    calls: list[tuple[int, int, int, int, str]] = []
+    for part in parts:
+        for sub in ast.walk(part):
+            if isinstance(sub, ast.Call):
+                end = (sub.end_lineno or 0, sub.end_col_offset or 0)
+                calls.append((sub.lineno, sub.col_offset, -end[0], -end[1], _callee(sub)))
+    calls.sort()
+    info.statement_lines = [(node.lineno, node.col_offset)]
+    info.call_lines = [(line, name) for line, _, _, _, name in calls]
+    info.quiet = {}
+
+
+def _classes(info: FileInfo, classes: dict[str, ast.ClassDef]) -> None:
     changed = True
     while changed:  # a class is a module if a base is nn.Module or another module class
         changed = False
@@ -229,6 +299,3 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
         for statement in classes[name].body:
             body.visit(statement)
         info.submodule_classes |= (body.names & info.module_classes) - {name}
-    if attrs:
-        mark_quiet(info, ordered, attrs)
-    return info

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import re
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ import libcst as cst
 from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
+from .pieces import Pieces, is_header
 from .report import MARK, Report
 from .source import parse
 from .transformer import IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator
@@ -28,7 +30,37 @@ class Translation:
 
 
 def translate_source(text: str, name: str = "<string>") -> Translation:
-    """Translate one PyTorch file's text; raises SourceError when it does not parse."""
+    """Translate one PyTorch file's text; raises SourceError when it does not parse.
+
+    The file is translated piece by piece (`translate_pieces`: libcst and black only see the
+    statements that need translating); a file that path does not take is translated as one
+    module (`translate_whole`), with the same result."""
+    collecting = gc.isenabled()
+    gc.disable()  # libcst makes millions of short-lived objects, no cycles: refcounts free them
+    try:
+        try:
+            return translate_pieces(text, name)
+        except Exception:  # noqa: BLE001 - Fallback (or a bug there): the whole-module path
+            return translate_whole(text, name)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def translate_pieces(text: str, name: str = "<string>") -> Translation:
+    """`translate_source` piece by piece; raises `pieces.Fallback` for a file that needs the
+    whole-module path (tabs, CRLF, uneven indentation, a syntax error...)."""
+    report = Report(name)
+    ctx = Ctx()
+    pieces = Pieces(text, rewritten_attributes(), report, ctx)
+    prelude_text = prelude.render(ctx.prelude)
+    out = pieces.code(bool(prelude_text))
+    kept = _still_needed(pieces.names(), pieces.translator) if report.left else []
+    return _finish(out, pieces.translator, ctx, report, prelude_text, kept)
+
+
+def translate_whole(text: str, name: str = "<string>") -> Translation:
+    """Translate one file as a single libcst module (the reference for the pieces path)."""
     module = parse(text, name)
     info = analyze_text(text, rewritten_attributes())
     report = Report(name)
@@ -38,11 +70,16 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
     prelude_text = prelude.render(ctx.prelude)
     if prelude_text:
         new = _place_prelude(new)
-    kept = _still_needed(new, translator) if report.left else []
+    kept = _still_needed(_module_names(new), translator) if report.left else []
+    return _finish(new.code, translator, ctx, report, prelude_text, kept)
+
+
+def _finish(
+    out: str, translator: Translator, ctx: Ctx, report: Report, prelude_text: str, kept: list
+) -> Translation:
     needed = set(ctx.imports) | set(_IMPORT_USE.findall(prelude_text))
     imports = [IMPORT_LINES[k] for k in sorted(needed, key=lambda k: IMPORT_LINES[k])]
     imports += [f"{statement}  {MARK}used by untranslated code" for statement in kept]
-    out = new.code
     out = out.replace(IMPORTS_PLACEHOLDER + "\n", "".join(line + "\n" for line in imports), 1)
     if prelude_text:
         out = out.replace(PRELUDE_PLACEHOLDER + "\n", prelude_text.rstrip("\n") + "\n", 1)
@@ -79,28 +116,6 @@ def rewritten_attributes() -> frozenset[str]:
     )
 
 
-def _is_header(statement: cst.CSTNode, index: int) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    for small in statement.body:
-        if isinstance(small, cst.Import | cst.ImportFrom):
-            continue
-        if (
-            isinstance(small, cst.Expr)
-            and isinstance(small.value, cst.Name)
-            and small.value.value == IMPORTS_PLACEHOLDER
-        ):
-            continue
-        if (
-            index == 0
-            and isinstance(small, cst.Expr)
-            and isinstance(small.value, cst.SimpleString | cst.ConcatenatedString)
-        ):
-            continue
-        return False
-    return True
-
-
 def _placeholder(name: str, blank: int) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine(
         body=[cst.Expr(cst.Name(name))], leading_lines=[cst.EmptyLine()] * blank
@@ -112,7 +127,7 @@ def _place_prelude(module: cst.Module) -> cst.Module:
     statement is two blank lines away, as black wants."""
     body = list(module.body)
     index = 0
-    while index < len(body) and _is_header(body[index], index):
+    while index < len(body) and is_header(body[index], index):
         index += 1
     if index < len(body):
         after = body[index]
@@ -128,8 +143,7 @@ def _place_prelude(module: cst.Module) -> cst.Module:
     return module.with_changes(body=body)
 
 
-def _still_needed(module: cst.Module, translator: Translator) -> list[str]:
-    """PyTorch import statements whose names untranslated code still uses."""
+def _module_names(module: cst.Module) -> set[str]:
     names: set[str] = set()
 
     class Names(cst.CSTVisitor):
@@ -137,6 +151,12 @@ def _still_needed(module: cst.Module, translator: Translator) -> list[str]:
             names.add(node.value)
 
     module.visit(Names())
+    return names
+
+
+def _still_needed(names: set[str], translator: Translator) -> list[str]:
+    """PyTorch import statements whose names untranslated code (`names`: all in the output)
+    still uses."""
     kept = []
     for statement, _ in translator.torch_imports:
         bound = set()

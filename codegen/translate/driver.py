@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DlgenError, Location
-from ..render import write_tree
 from .api import translate_source
 from .report import Report
 
@@ -80,6 +79,8 @@ def translate_tree(source: Path, destination: Path, force: bool) -> Written:
         reports.append(result.report)
     if not files:
         raise DlgenError("no Python files to translate", Location(str(source)))
+    from ..render import write_tree  # Jinja comes with it: only folders need it
+
     write_tree(files, destination, force=force)
     return Written(destination, [destination / rel for rel in sorted(files)], reports)
 

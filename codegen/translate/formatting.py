@@ -10,13 +10,14 @@ the translation speed target; this way a file that was black-clean stays black-c
 from __future__ import annotations
 
 import functools
+import re
 
 import libcst as cst
 
-from ..render import LINE_LENGTH
 from .context import code
 
 INDENT = 4
+LINE_LENGTH = 88  # codegen.render.LINE_LENGTH; render is not imported here (it loads Jinja)
 
 
 @functools.cache
@@ -35,11 +36,27 @@ def needs_black(text: str, width: int) -> bool:
     return ",)" in body or ",]" in body or ", )" in body or ",}" in body
 
 
+# A comma before a closing bracket (comments between): black's "magic trailing comma".
+_TRAILING_COMMA = re.compile(r",\s*(?:#[^\n]*\n\s*)*[)\]}]")
+
+
 @functools.lru_cache(maxsize=4096)
 def format_snippet(text: str, width: int) -> str:
-    """Black-format one statement at column 0 for a given line width."""
+    """Black-format one statement at column 0 for a given line width.
+
+    `black.format_str` formats twice when the first pass changed anything, because trailing
+    commas the first pass adds become magic trailing commas in the second. The second pass
+    is only run when the first added trailing commas (it costs as much as the first, and
+    changes nothing otherwise); tests compare the two on every snippet of the corpus."""
     black = _black()
-    return black.format_str(text, mode=black.Mode(line_length=max(width, 40)))
+    mode = black.Mode(line_length=max(width, 40))
+    once = getattr(black, "_format_str_once", None)
+    if once is None:
+        return black.format_str(text, mode=mode)
+    first = once(text, mode=mode)
+    if first == text or len(_TRAILING_COMMA.findall(first)) == len(_TRAILING_COMMA.findall(text)):
+        return first
+    return once(first, mode=mode)
 
 
 def statement(node: cst.SimpleStatementLine, depth: int) -> cst.SimpleStatementLine:
@@ -53,10 +70,30 @@ def statement(node: cst.SimpleStatementLine, depth: int) -> cst.SimpleStatementL
         formatted = format_snippet(text, width)
     except Exception:  # noqa: BLE001 - black refuses: keep libcst's text (still valid Python)
         return node
-    parsed = cst.parse_statement(formatted)
+    try:
+        parsed = cst.parse_statement(formatted)
+    except cst.ParserSyntaxError:  # `a = f(x,); b = 1`: black puts each on its own line
+        return node
     if not isinstance(parsed, cst.SimpleStatementLine):
         return node
     return parsed.with_changes(leading_lines=node.leading_lines)
+
+
+def statement_text(node: cst.SimpleStatementLine, depth: int) -> str | None:
+    """The text `statement` would give (without leading lines, at column 0), when indenting
+    each of its lines gives the statement at `depth`; else None (a multi-line string or a
+    backslash continuation inside)."""
+    text = code(node.with_changes(leading_lines=()))
+    width = LINE_LENGTH - INDENT * depth
+    if not needs_black(text, width):
+        return text
+    try:
+        formatted = format_snippet(text, width)
+    except Exception:  # noqa: BLE001 - `statement` keeps the node as it is
+        return None
+    if any(part in formatted for part in ('"""', "'''", "\\\n", "\n\n")):
+        return None
+    return formatted
 
 
 def compound(node: cst.BaseCompoundStatement, depth: int) -> cst.BaseCompoundStatement:

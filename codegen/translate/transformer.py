@@ -22,7 +22,9 @@ from .report import MARK, Construct, Report
 
 IMPORTS_PLACEHOLDER = "__dlgen_imports__"
 PRELUDE_PLACEHOLDER = "__dlgen_prelude__"
+DEFERRED = "__dlgen_formatted_"
 NO_GRAD = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
+_LINE, _SUITE, _COMPOUND, _BLOCK = 1, 2, 3, 4  # the node kinds on_visit / on_leave tell apart
 
 
 @dataclass
@@ -67,7 +69,19 @@ class Translator(cst.CSTTransformer):
         self.statement_index = 0
         self.call_index = 0
         self.generated: set[int] = set()  # ids of statements written here (blank-line fix-up)
+        self.held: list[cst.CSTNode] = []  # nodes keyed by id() above, kept so no id is reused
         self.loops: list[tuple[int, list[cst.FunctionDef]]] = []  # (scope depth, steps to place)
+        self.stub_body: int | None = None  # id of a header's stand-in body (pieces.py): not visited
+        self.stub_mark = 0  # report entries made before the stand-in body was reached
+        self.defer: set[int] = set()  # ids of statements whose formatted text pieces.py places
+        self.deferred: list[tuple[str, cst.SimpleStatementLine]] = []  # (text, statement)
+
+    def begin_piece(self) -> None:
+        """Start on a piece of the file (pieces.py) whose tables were just put in `info`."""
+        self.statement_index = 0
+        self.call_index = 0
+        self.skip.clear()
+        self.lines.clear()
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -97,42 +111,87 @@ class Translator(cst.CSTTransformer):
     def training_in_scope(self) -> bool:
         return bool(self.scopes) and self.scopes[-1].training
 
+    # ------------------------------------------------------------ dispatch
+    # CSTTransformer looks up `visit_<Type>` / `leave_<Type>` / `visit_<Type>_<attribute>` by
+    # name for every node (libcst's typed stubs, which do nothing, when a rule defines none):
+    # here what a node type needs is worked out once, and the per-attribute hooks are skipped.
+
+    _types: dict[tuple[type, type], tuple] = {}  # (translator, node type) → _Dispatch fields
+
+    def _dispatch(self, kind: type) -> tuple:
+        """(what the node is: LINE, SUITE, COMPOUND, BLOCK or 0; visit hook; leave hook)."""
+        key = (type(self), kind)
+        found = Translator._types.get(key)
+        if found is None:
+            hooks = []
+            for prefix in ("visit", "leave"):
+                name = f"{prefix}_{kind.__name__}"
+                own = getattr(type(self), name, None)
+                base = getattr(cst.CSTTransformer, name, None)
+                hooks.append(None if own is None or own is base else own)
+            what = 0
+            for cls, value in (
+                (cst.SimpleStatementLine, _LINE),
+                (cst.SimpleStatementSuite, _SUITE),
+                (cst.BaseCompoundStatement, _COMPOUND),
+                (cst.IndentedBlock, _BLOCK),
+            ):
+                if issubclass(kind, cls):
+                    what = value
+                    break
+            found = Translator._types[key] = (what, *hooks)
+        return found
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
     # ------------------------------------------------------------ statements
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        if id(node) == self.stub_body:
+            self.stub_mark = len(self.report.constructs)
+            return False
+        what, visit, _ = self._dispatch(type(node))
+        if what == _LINE or what == _COMPOUND:
             self.statements.append(_Statement())
             table = self.info.statement_lines
             line = table[self.statement_index][0] if self.statement_index < len(table) else 0
             first = self.statement_index
-            self.statement_index += (
-                len(node.body) if isinstance(node, cst.SimpleStatementLine) else 1
-            )
+            self.statement_index += len(node.body) if what == _LINE else 1  # type: ignore[attr-defined]
             self.lines[id(node)] = line
             self.line_stack.append(line)
             quiet = self.info.quiet
-            if isinstance(node, cst.SimpleStatementLine) and all(
-                i in quiet for i in range(first, self.statement_index)
-            ):
+            if what == _LINE and all(i in quiet for i in range(first, self.statement_index)):
                 # nothing in it to translate: skip its children, keep the call lines in step
                 self.call_index += sum(quiet[i] for i in range(first, self.statement_index))
                 return False
-        if isinstance(node, cst.IndentedBlock):
+        elif what == _SUITE:  # `def f(): return x`: one line, and as many statements for the
+            first = self.statement_index  # tables as it holds
+            self.statement_index += len(node.body)  # type: ignore[attr-defined]
+            quiet = self.info.quiet
+            if all(i in quiet for i in range(first, self.statement_index)):
+                self.call_index += sum(quiet[i] for i in range(first, self.statement_index))
+                return False
+        elif what == _BLOCK:
             self.depth += 1
-        return super().on_visit(node)
+        return visit is None or visit(self, node) is not False
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-        result = super().on_leave(original, updated)
-        if isinstance(original, cst.IndentedBlock):
+        if id(original) == self.stub_body:
+            return updated
+        what, _, leave = self._dispatch(type(original))
+        result = updated if leave is None else leave(self, original, updated)
+        if what == _BLOCK:
             self.depth -= 1
-        if isinstance(original, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        elif what == _LINE or what == _COMPOUND:
             self.line_stack.pop()
             state = self.statements.pop()
             if state.changed and self.statements:
                 self.statements[-1].changed = True
-            found = (
-                loop.step_call(original) if isinstance(original, cst.SimpleStatementLine) else None
-            )
+            found = loop.step_call(original) if what == _LINE else None  # type: ignore[arg-type]
             provisional = None
             if found is not None and found[0] != "step":
                 why = "outside a recognized zero_grad / backward / step loop"
@@ -142,13 +201,22 @@ class Translator(cst.CSTTransformer):
             result = self._finish_statement(original, result, state)
             if found is not None and isinstance(result, cst.SimpleStatementLine):
                 self.step_calls[id(result)] = loop.StepCall(*found, self._line(original))
+                self.held.append(result)
                 if provisional is not None:
                     self.step_marks[id(result)] = provisional
         return result
 
     def _finish_statement(self, original, result, state: _Statement):
         if isinstance(result, cst.SimpleStatementLine) and state.changed:
-            result = formatting.statement(result, self.depth)
+            text = None
+            if id(original) in self.defer and len(result.body) == 1:
+                text = formatting.statement_text(result, self.depth)
+            if text is None:
+                result = formatting.statement(result, self.depth)
+            else:  # pieces.py puts the text in place of this stand-in (no reparse, no codegen)
+                self.deferred.append((text, result))
+                name = cst.Name(f"{DEFERRED}{len(self.deferred) - 1}__")
+                result = cst.SimpleStatementLine([cst.Expr(name)], result.leading_lines)
         if state.marks and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             marks = [
                 cst.EmptyLine(comment=cst.Comment(MARK + why.replace("\n", " ")))
@@ -238,6 +306,7 @@ class Translator(cst.CSTTransformer):
         blank = [cst.EmptyLine(indent=False)] if self.depth else [cst.EmptyLine(indent=False)] * 2
         placed[0] = placed[0].with_changes(leading_lines=[*blank, *original.leading_lines, comment])
         self.generated.add(id(placed[0]))
+        self.held.append(placed[0])
         result = result.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         return cst.FlattenSentinel([*placed, result])
 
