@@ -61,6 +61,8 @@ def parameter_count(row: Row) -> int:
         return 2 * x.shape[-1]
     if op == "embedding":
         return p.num_embeddings * p.embedding_dim
+    if op == "categorical_embedding":  # one extra row per column: the unknown value's vector
+        return sum((size + 1) * dim for size, dim in zip(p.sizes, p.dims, strict=True))
     if op in ("lstm", "gru"):
         gates = 4 if op == "lstm" else 3
         dirs = 2 if p.bidirectional else 1
@@ -217,6 +219,16 @@ def _check_data_options(loaded: LoadedSpec, first: Tensor) -> None:
                     ("data", "preprocessing", key),
                     f"{key} has {len(values)} values, the input {first} has {want} {what}",
                 )
+    embedded = data.embedded if data.kind == "csv" else []
+    exact = {"bf16": 256, "fp16": 2048}.get(loaded.spec.train.mixed_precision)
+    for column in embedded:
+        if exact is not None and len(column.categories) > exact:
+            raise loaded.error(
+                ("data", "categorical"),
+                f"column {column.column!r} has {len(column.categories)} categories, but Keras "
+                f"casts its codes to {loaded.spec.train.mixed_precision}, which counts exactly "
+                f"only to {exact}; use one_hot, fewer categories or mixed_precision off",
+            )
     if aug is not None:
         if first.integer or not first.channels_first or len(first.shape) != 3:
             raise loaded.error(

@@ -316,6 +316,17 @@ def data_sections(draw) -> dict[str, Any]:
         data.update(path="data/table.csv", features=features, target="target")
         if draw(st.booleans()):
             data["num_classes"] = draw(classes)
+        if draw(st.booleans()):  # categorical columns, one-hot or embedded
+            columns = []
+            for index in range(draw(st.integers(1, 2))):
+                column = {
+                    "column": f"cat{index}",
+                    "categories": ["a", "b", "c"][: draw(st.integers(2, 3))],
+                }
+                if draw(st.booleans()):
+                    column.update(encoding="embedding", dim=draw(st.integers(1, 3)))
+                columns.append(column)
+            data["categorical"] = columns
     else:
         data.update(
             path="data/reviews.csv",
@@ -330,8 +341,11 @@ def input_of(data: dict[str, Any]) -> Tensor:
     """The model input the data section gives (the checker's rule, restated for drawing)."""
     if data["kind"] == "text":
         return Tensor((data["max_length"],), integer=True)
-    if data["kind"] == "csv":
-        return Tensor((len(data["features"]),))
+    if data["kind"] == "csv":  # what the first drawn layer reads: after the embedded columns
+        widths = [
+            column.get("dim") or len(column["categories"]) for column in data.get("categorical", [])
+        ]
+        return Tensor((len(data["features"]) + sum(widths),))
     shape = tuple(data.get("input_shape", [1, 28, 28] if data["kind"] == "mnist" else [1]))
     return Tensor(shape, channels_first=len(shape) >= 2 and not data.get("sequence", False))
 

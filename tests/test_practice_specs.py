@@ -129,3 +129,72 @@ def test_checkpoint_segments_keep_batch_norm_and_dropout_outside() -> None:
     assert segments and all("bn1" not in s and "dropout1" not in s for s in segments)
     flat = [name for step in plan for name in ([step] if isinstance(step, str) else step)]
     assert flat == [row.layer.name for row in checked.rows]  # every layer, in order, once
+
+
+CSV = """\
+project: {{name: p}}
+data:
+  kind: csv
+  path: t.csv
+  target: price
+  features: [rooms]
+  categorical:
+    - {{column: district, categories: [a, b, c]{column}}}
+model:
+  layers: [{{op: linear, out_features: 1{layer}}}]
+loss: mse
+optimizer: adam
+"""
+
+
+@pytest.mark.parametrize(
+    ("column", "layer", "line", "words"),
+    [
+        (", encoding: embedding", "", 8, "encoding embedding needs dim"),
+        (", dim: 2", "", 8, "dim is for encoding: embedding; one-hot has 3 columns"),
+        (", encoding: embed, dim: 2", "", 8, "'one_hot' or 'embedding'"),
+        (
+            ", encoding: embedding, dim: 2",
+            ", name: categorical_embedding",
+            10,
+            "is taken by the layer dlgen inserts",
+        ),
+    ],
+)
+def test_bad_embedding_options_are_located(column, layer, line, words) -> None:
+    with pytest.raises(DlgenError) as error:
+        check(load_spec_text(CSV.format(column=column, layer=layer), "s.yaml"))
+    text = str(error.value)
+    assert words in text and text.startswith(f"s.yaml:{line}:"), text
+
+
+def test_embedded_columns_get_a_first_layer_that_every_input_reader_reads() -> None:
+    text = CSV.format(column=", encoding: embedding, dim: 2", layer="")
+    checked = check(load_spec_text(text, "s.yaml"))
+    first, dense = checked.rows
+    assert first.layer.op.name == "categorical_embedding"
+    assert checked.input.shape == (2,)  # rooms, then district's category code
+    assert first.output.shape == (1 + 2,) and dense.layer.inputs == ("categorical_embedding",)
+    assert checked.params_count == (3 + 1) * 2 + (3 * 1 + 1)  # the unknown value has a row
+    graph = text.replace(
+        "layers: [{op: linear, out_features: 1}]",
+        "graph:\n    - {op: linear, name: a, out_features: 2, inputs: [input]}\n"
+        "    - {op: linear, name: b, out_features: 2, inputs: [input]}\n"
+        "    - {op: add, name: c, inputs: [a, b]}\n"
+        "    - {op: linear, name: d, out_features: 1}",
+    )
+    rows = check(load_spec_text(graph, "s.yaml")).rows
+    assert [row.layer.inputs for row in rows[:3]] == [
+        ("input",),
+        ("categorical_embedding",),
+        ("categorical_embedding",),
+    ]
+
+
+def test_mixed_precision_must_count_the_category_codes_exactly() -> None:
+    many = ", ".join(f"v{i}" for i in range(300))
+    text = CSV.format(column=", encoding: embedding, dim: 2", layer="").replace("a, b, c", many)
+    check(load_spec_text(text + "train: {mixed_precision: fp16}\n", "s.yaml"))  # 2048 is exact
+    with pytest.raises(DlgenError, match="counts exactly only to 256") as error:
+        check(load_spec_text(text + "train: {mixed_precision: bf16}\n", "s.yaml"))
+    assert str(error.value).startswith("s.yaml:7:")

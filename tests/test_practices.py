@@ -1,6 +1,7 @@
 """Issue #8's practices in the generated projects of both frameworks: preprocessing (Z-score from
 the training split, image scaling and Normalize, one-hot columns) and exports that take raw
-inputs, training-only augmentation, gradient checkpointing, inspection and --debug."""
+inputs, embedded categorical columns, training-only augmentation, gradient checkpointing, inspection and --debug.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def test_standardize_statistics_come_from_the_training_split(projects, fw) -> No
     numeric = x_train[:, :3].astype(np.float64)
     np.testing.assert_allclose(stats["mean"][:3], numeric.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(stats["std"][:3], numeric.std(axis=0), rtol=1e-12)
-    assert stats["mean"][3:] == [0.0] * 4 and stats["std"][3:] == [1.0] * 4  # one-hot kept
+    # one-hot columns and the heating column's category codes are kept as they are
+    assert stats["mean"][3:] == [0.0] * 5 and stats["std"][3:] == [1.0] * 5
     everything = np.concatenate([x_train, x_val])[:, :3].mean(axis=0)
     assert not np.allclose(stats["mean"][:3], everything, rtol=1e-6), "validation leaked in"
     # The batches are standardized with those numbers, in both frameworks alike.
@@ -72,23 +74,45 @@ def test_standardize_statistics_come_from_the_training_split(projects, fw) -> No
     np.testing.assert_allclose(next(iter(dataset))[0].numpy(), batch, rtol=1e-6, atol=1e-6)
 
 
-def test_categorical_columns_are_one_hot(projects, tmp_path: Path) -> None:
+def test_categorical_columns_are_one_hot_or_category_codes(projects, tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     table.write_text(
-        "rooms,area,age,district,price\n1,2,3,east,1.0\n4,5,6,north,2.0\n7,8,9,harbour,3.0\n"
+        "rooms,area,age,district,heating,price\n1,2,3,east,oil,1.0\n"
+        "4,5,6,north,gas,2.0\n7,8,9,harbour,coal,3.0\n"
     )
     tp = load_project(projects["tabular_regression"] / "pytorch")
     tp.data.VALIDATION_SPLIT = 0.0
     x, y, _, _ = tp.data.load_arrays(str(table), 0)
-    # north, south, east, west after the three numeric columns; an unlisted value is all zeros
-    expected = [[1, 2, 3, 0, 0, 1, 0], [4, 5, 6, 1, 0, 0, 0], [7, 8, 9, 0, 0, 0, 0]]
+    # north, south, east, west after the three numeric columns (an unlisted value is all
+    # zeros), then heating's code: i + 1 for categories[i] (gas, electric, oil, ...), 0 unlisted
+    expected = [[1, 2, 3, 0, 0, 1, 0, 3], [4, 5, 6, 1, 0, 0, 0, 1], [7, 8, 9, 0, 0, 0, 0, 0]]
     np.testing.assert_array_equal(x, np.array(expected, dtype=np.float32))
     assert tp.data.feature_names()[3:] == [
         "district=north",
         "district=south",
         "district=east",
         "district=west",
+        "heating",
     ]
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_embedded_column_codes_look_up_their_rows(projects, fw, framework: str) -> None:
+    """Code i + 1 reads row i + 1; 0 and every code outside 1..size read the unknown row 0; a
+    code that preprocessing left a rounding error away from an integer still reads its row."""
+    project = load_project(projects["tabular_regression"] / framework)
+    codes = [2.0, 0.0, 7.0, -1.0, np.nextafter(np.float32(3), np.float32(0))]
+    x = np.array([[0.5 * i, -1.0, code] for i, code in enumerate(codes)], "f4")
+    layer = project.model.CategoricalEmbedding(2, sizes=[3], dims=[4])
+    if framework == "pytorch":
+        out = layer(fw.torch.from_numpy(x)).detach().numpy()
+        table = layer.embeddings[0].weight.detach().numpy()
+    else:
+        out = np.asarray(layer(x))
+        table = layer.embeddings[0].get_weights()[0]
+    assert table.shape == (4, 4) and np.ptp(table, axis=0).min() > 0  # distinct rows
+    np.testing.assert_array_equal(out[:, :2], x[:, :2])
+    np.testing.assert_array_equal(out[:, 2:], table[[2, 0, 0, 0, 3]])
 
 
 def test_images_are_scaled_and_normalized_per_channel(projects, fw) -> None:
@@ -284,7 +308,8 @@ def test_inspection_files_and_debug_mode(projects, framework: str, tmp_path: Pat
     intervals = json.loads((folder / "intervals.json").read_text())
     assert intervals["confidence"] == 0.9 and intervals["coverage"] >= 0.8
     weights = json.loads((folder / "weights.json").read_text())
-    assert len(weights["tensors"]) == 4  # two linear layers: weight and bias each
+    # heating's embedding table, and two linear layers' weight and bias each
+    assert len(weights["tensors"]) == 5
     try:
         import shap  # noqa: F401
     except ImportError:

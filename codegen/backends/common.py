@@ -20,6 +20,9 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
     data = checked.loaded.spec.data
     values = data.model_dump()
     values["input_shape"] = list(checked.input.shape)
+    if data.kind == "csv":
+        values["one_hot"] = [c.model_dump() for c in data.one_hot]
+        values["embedded"] = [c.model_dump() for c in data.embedded]
     values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
     values["default_path"] = getattr(data, "path", "")
     shape = checked.input.shape
@@ -28,6 +31,15 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
         checked.task
     ]
     return values
+
+
+# The class each templates/<framework>/defines/ snippet defines.
+CLASS_NAMES = {"categorical_embedding": "CategoricalEmbedding"}
+
+
+def definitions(checked: CheckedModel) -> list[str]:
+    """Classes model.py defines for the ops used (templates/<framework>/defines/<name>.py.j2)."""
+    return sorted({row.layer.op.defines for row in checked.rows if row.layer.op.defines})
 
 
 def layer_table(checked: CheckedModel) -> list[dict[str, Any]]:

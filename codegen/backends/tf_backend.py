@@ -9,7 +9,14 @@ from ..errors import DlgenError
 from ..ops import REGISTRY
 from ..ops.registry import KERAS_REGULARIZERS
 from ..render import PlannedFile
-from .common import common_context, export_context, project_files, shape_text
+from .common import (
+    CLASS_NAMES,
+    common_context,
+    definitions,
+    export_context,
+    project_files,
+    shape_text,
+)
 
 
 def _l2(checked: CheckedModel) -> float:
@@ -78,6 +85,8 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
             else:
                 plan.append(tuple(name for layer in step for name in keras_names[layer]))
     return {
+        "definitions": definitions(checked),
+        "definitions_classes": [CLASS_NAMES[name] for name in definitions(checked)],
         "checkpoint_plan": plan,
         "graph": graph,
         "keras_steps": steps,

@@ -7,7 +7,7 @@ from typing import Any
 from ..check import CheckedModel, checkpoint_segments
 from ..ops import REGISTRY
 from ..render import PlannedFile
-from .common import common_context, export_context, project_files, shape_text
+from .common import common_context, definitions, export_context, project_files, shape_text
 
 _IMPORTS = {
     "torch": "import torch",
@@ -63,6 +63,7 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
     if segments:
         imports.append("from torch.utils.checkpoint import checkpoint")
     return {
+        "definitions": definitions(checked),
         "imports": imports,
         "modules": modules,
         "forward": forward,

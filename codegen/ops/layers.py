@@ -774,6 +774,61 @@ REGISTRY.add_layer(
 )
 
 
+class CategoricalEmbeddingParams(Params):
+    passthrough: int = Field(ge=0, description="leading columns passed on unchanged")
+    sizes: list[PositiveInt] = Field(min_length=1, description="categories per embedded column")
+    dims: list[PositiveInt] = Field(min_length=1, description="vector width per embedded column")
+
+    @model_validator(mode="after")
+    def _paired(self) -> CategoricalEmbeddingParams:
+        if len(self.sizes) != len(self.dims):
+            raise ValueError("sizes and dims need one entry per embedded column")
+        return self
+
+
+def _categorical_embedding_infer(p: CategoricalEmbeddingParams, inputs: list[Tensor]) -> Tensor:
+    t = _single(inputs)
+    want = p.passthrough + len(p.sizes)
+    if t.integer or t.channels_first or t.shape != (want,):
+        raise ShapeError(
+            f"categorical_embedding reads ({want},) float columns (the last {len(p.sizes)} "
+            f"holding category codes), got {t}"
+        )
+    return Tensor((p.passthrough + sum(p.dims),))
+
+
+# Inserted by the loader in front of the model when data.categorical has `encoding: embedding`
+# columns. Both frameworks' model.py define the class (templates/*/defines/).
+REGISTRY.add_automatic_layer(
+    LayerOp(
+        name="categorical_embedding",
+        stem="categorical_embedding",
+        summary="learned vectors for category-code columns, after the passed-through columns",
+        params=CategoricalEmbeddingParams,
+        torch_name="CategoricalEmbedding (nn.Embedding per column)",
+        keras_name="CategoricalEmbedding (layers.Embedding per column)",
+        infer=_categorical_embedding_infer,
+        torch=lambda p, i: TorchCode(
+            module=f"CategoricalEmbedding({p.passthrough}, sizes={p.sizes!r}, dims={p.dims!r})",
+            forward=_module_forward(),
+        ),
+        keras=lambda p, i: KerasCode(
+            (
+                (
+                    "CategoricalEmbedding",
+                    (repr(p.passthrough), f"sizes={p.sizes!r}", f"dims={p.dims!r}"),
+                    "",
+                ),
+            )
+        ),
+        has_weights=True,
+        keras_sparse_gradient=True,
+        weights=weights.CATEGORICAL_EMBEDDING,
+        defines="categorical_embedding",
+    )
+)
+
+
 class RecurrentParams(Params):
     hidden_size: PositiveInt
     num_layers: PositiveInt = 1

@@ -98,6 +98,9 @@ class LayerOp:
     # Extra Keras argument giving PyTorch's default initialization (so both train alike from
     # scratch); added to each weighted Keras layer of the op.
     keras_init: Callable[[Any, list[Tensor]], str] | None = None
+    # A class the op's code uses that each generated model.py defines: the snippet
+    # templates/<framework>/defines/<defines>.py.j2 (empty: the op is a framework class).
+    defines: str = ""
 
     @property
     def name_stem(self) -> str:
@@ -160,9 +163,17 @@ class Registry:
     losses: dict[str, LossOp] = field(default_factory=dict)
     optimizers: dict[str, OptimizerOp] = field(default_factory=dict)
     schedules: dict[str, ScheduleOp] = field(default_factory=dict)
+    # Layers dlgen inserts itself (from the data section); a spec cannot name them.
+    automatic: dict[str, LayerOp] = field(default_factory=dict)
 
     def add_layer(self, op: LayerOp) -> LayerOp:
         _add(self.layers, op.name, op)
+        return op
+
+    def add_automatic_layer(self, op: LayerOp) -> LayerOp:
+        if op.name in self.layers:
+            raise ValueError(f"op {op.name!r} is registered twice")
+        _add(self.automatic, op.name, op)
         return op
 
     def add_loss(self, op: LossOp) -> LossOp:
@@ -204,6 +215,7 @@ KERAS_REGULARIZERS: dict[str, tuple[str, ...]] = {
     "layers.BatchNormalization": ("gamma_regularizer", "beta_regularizer"),
     "layers.LayerNormalization": ("gamma_regularizer", "beta_regularizer"),
     "layers.Embedding": ("embeddings_regularizer",),
+    "CategoricalEmbedding": ("embeddings_regularizer",),
     "layers.LSTM": ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"),
     "layers.GRU": ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"),
 }

@@ -140,6 +140,12 @@ EMBEDDING = WeightRule(
     lambda p, inputs, get: {"weight": get("")[0]},
 )
 
+# One nn.Embedding per column in a ModuleList ↔ the Keras layer's Embedding sublayers, in order.
+CATEGORICAL_EMBEDDING = WeightRule(
+    lambda p, inputs, state: {"": [state[f"embeddings.{i}.weight"] for i in range(len(p.sizes))]},
+    lambda p, inputs, get: {f"embeddings.{i}.weight": w for i, w in enumerate(get(""))},
+)
+
 
 # ---------------------------------------------------------------- recurrent layers
 

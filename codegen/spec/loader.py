@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -432,6 +433,49 @@ def _resolve_layers(spec: Spec, data: Any, errors: list) -> list[Layer]:
     return layers
 
 
+CATEGORICAL_EMBEDDING = "categorical_embedding"
+
+
+def _insert_automatic_layers(spec: Spec, layers: list[Layer], errors: list) -> list[Layer]:
+    """Embedded categorical columns: a `categorical_embedding` layer in front of the model,
+    which every layer that read the input now reads."""
+    data = spec.data
+    embedded = data.embedded if data.kind == "csv" else []
+    if not embedded:
+        return layers
+    for layer in layers:
+        if layer.name == CATEGORICAL_EMBEDDING:
+            errors.append(
+                (
+                    (*layer.path, "name"),
+                    f"layer name '{CATEGORICAL_EMBEDDING}' is taken by the layer dlgen inserts "
+                    "for data.categorical's embedded columns; rename this layer",
+                )
+            )
+            return layers
+    op = REGISTRY.automatic[CATEGORICAL_EMBEDDING]
+    params = op.params(
+        passthrough=len(data.features) + sum(len(c.categories) for c in data.one_hot),
+        sizes=[len(c.categories) for c in embedded],
+        dims=[c.dim for c in embedded],
+    )
+    first = Layer(
+        name=CATEGORICAL_EMBEDDING,
+        op=op,
+        params=params,
+        inputs=("input",),
+        path=("data", "categorical"),
+    )
+    rewired = [
+        dataclasses.replace(
+            layer,
+            inputs=tuple(CATEGORICAL_EMBEDDING if ref == "input" else ref for ref in layer.inputs),
+        )
+        for layer in layers
+    ]
+    return [first, *rewired]
+
+
 def apply_override(data: Any, override: str) -> None:
     """Apply one `--set dotted.key=yaml_value` to loaded spec data."""
     where = Location("--set")
@@ -480,6 +524,8 @@ def load_spec_text(text: str, file: str, overrides: list[str] | tuple[str, ...] 
         raise  # unreachable: ValidationError always has errors
     errors: list[tuple[PathKey, str]] = []
     layers = _resolve_layers(spec, data, errors)
+    if not errors:
+        layers = _insert_automatic_layers(spec, layers, errors)
     loss = _typed(REGISTRY.losses, "loss", spec.loss, ("loss",), data, errors)
     optimizer = _typed(
         REGISTRY.optimizers, "optimizer", spec.optimizer, ("optimizer",), data, errors

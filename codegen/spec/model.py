@@ -62,6 +62,8 @@ GENERATED_NAMES = frozenset(
         "MEAN",
         "STD",
         "CATEGORIES",
+        "EMBEDDED",
+        "CategoricalEmbedding",
         "INPUT_SHAPE",
         "PREPROCESSING",
     }
@@ -263,10 +265,15 @@ class Npz(DataBase):
 
 
 class Categorical(StrictModel):
-    """A text column with a fixed set of values, one-hot encoded (an unlisted value: all zeros)."""
+    """A text column with a fixed set of values: one-hot encoded, or looked up in a learned
+    embedding table (a value not listed: all zeros, or its own learned "unknown" vector)."""
 
     column: str
     categories: list[str] = Field(min_length=2)
+    encoding: Literal["one_hot", "embedding"] = "one_hot"
+    dim: PositiveInt | None = Field(
+        default=None, description="embedding width; required with encoding: embedding"
+    )
 
     @field_validator("categories")
     @classmethod
@@ -278,17 +285,32 @@ class Categorical(StrictModel):
             )
         return v
 
+    @model_validator(mode="after")
+    def _dim(self) -> Categorical:
+        if self.encoding == "embedding" and self.dim is None:
+            raise ValueError(
+                f"column {self.column!r}: encoding embedding needs dim (the vector width, e.g. 4)"
+            )
+        if self.encoding == "one_hot" and self.dim is not None:
+            raise ValueError(
+                f"column {self.column!r}: dim is for encoding: embedding; one-hot has "
+                f"{len(self.categories)} columns"
+            )
+        return self
+
 
 class Csv(DataBase):
-    """Numeric feature columns, one-hot categorical columns and one target column from a CSV
-    file with a header."""
+    """Numeric feature columns, categorical columns and one target column from a CSV file with
+    a header. Model inputs are the numeric columns, then the one-hot columns, then one
+    category-code column per embedded column (0 = not listed, i + 1 = categories[i])."""
 
     kind: Literal["csv"]
     path: str
     target: str
     features: list[str] = Field(default=[], description="numeric columns")
     categorical: list[Categorical] = Field(
-        default=[], description="text columns, one-hot encoded after the numeric ones"
+        default=[],
+        description="text columns: one-hot or embedded, after the numeric ones",
     )
     num_classes: int | None = Field(
         default=None, ge=2, description="set for classification; absent for regression"
@@ -308,8 +330,17 @@ class Csv(DataBase):
         return self
 
     @property
+    def one_hot(self) -> list[Categorical]:
+        return [c for c in self.categorical if c.encoding == "one_hot"]
+
+    @property
+    def embedded(self) -> list[Categorical]:
+        return [c for c in self.categorical if c.encoding == "embedding"]
+
+    @property
     def input_shape(self) -> list[int]:
-        return [len(self.features) + sum(len(c.categories) for c in self.categorical)]
+        width = len(self.features) + sum(len(c.categories) for c in self.one_hot)
+        return [width + len(self.embedded)]
 
 
 class Text(DataBase):

@@ -57,16 +57,8 @@ class Pair:
     device: str = "cpu"
 
 
-def _model_class(project: Any) -> Any:
-    module = project.model
-    nn = __import__("torch").nn
-    return next(
-        value
-        for value in vars(module).values()
-        if isinstance(value, type)
-        and issubclass(value, nn.Module)
-        and value.__module__ == module.__name__
-    )
+def _model_class(checked: CheckedModel, project: Any) -> Any:
+    return getattr(project.model, checked.loaded.model_class)
 
 
 def build_pair(
@@ -85,7 +77,7 @@ def build_pair(
         checked, fw, load_project(torch_dir), load_project(tf_dir, keep=True), device=device
     )
     fw.torch.manual_seed(seed)
-    pair.torch_model = _model_class(pair.torch_project)()
+    pair.torch_model = _model_class(checked, pair.torch_project)()
     fw.keras.utils.set_random_seed(seed)
     pair.keras_model = pair.tf_project.model.build_model()
     torch_to_keras(checked, pair.torch_model, pair.keras_model)
@@ -122,6 +114,9 @@ def synthetic_batches(
             x = rng.integers(0, getattr(data, "vocab_size", 100), size=shape).astype(np.int64)
         else:
             x = rng.standard_normal(shape).astype(np.float32)
+            embedded = data.embedded if data.kind == "csv" else []
+            for offset, column in enumerate(reversed(embedded), 1):  # codes 0 (unlisted) .. K
+                x[:, -offset] = rng.integers(0, len(column.categories) + 1, size=batch)
         if checked.task == "classification":
             y = rng.integers(0, data.num_classes, size=batch).astype(np.int64)
         elif checked.task == "binary":

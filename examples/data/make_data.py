@@ -15,9 +15,10 @@ the real data, which are committed to the repository:
 * ``tabular/housing.csv``: numeric features and a price that is a fixed
   linear function of them plus small noise.
 * ``npz/blobs.npz``: three separated Gaussian classes in 8 dimensions.
-* ``tabular/houses.csv``: ``housing.csv``'s kind of table with a categorical
-  ``district`` column (north/south/east/west) that shifts the price
-  (in units of 100k).
+* ``tabular/houses.csv``: ``housing.csv``'s kind of table with two categorical
+  columns that shift the price (in units of 100k): ``district``
+  (north/south/east/west, one-hot in the example) and ``heating``
+  (gas/electric/oil/heat_pump/wood, embedded in the example).
 * ``npz/shapes.npz``: 8-bit RGB 16x16 images (values 0-255) of four shape
   classes (horizontal bar, vertical bar, square, cross) at random positions
   and colours, for image preprocessing and augmentation.
@@ -296,10 +297,12 @@ def make_housing(path: Path) -> None:
 
 
 DISTRICT_PRICE = {"north": 30.0, "south": -10.0, "east": 0.0, "west": 15.0}
+HEATING_PRICE = {"gas": 0.0, "electric": -5.0, "oil": -15.0, "heat_pump": 20.0, "wood": -8.0}
 
 
 def make_houses(path: Path) -> None:
-    """Write ``houses.csv``: price is linear in the numeric features plus a district offset."""
+    """Write ``houses.csv``: price is linear in the numeric features plus a district and a
+    heating offset."""
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED + 4)
     count = N_HOUSES
@@ -310,14 +313,15 @@ def make_houses(path: Path) -> None:
     price = HOUSING_INTERCEPT + rng.normal(0.0, HOUSING_NOISE_STD, size=count)
     price += 20.0 * rooms + 1.5 * area - 0.4 * age
     price += np.array([DISTRICT_PRICE[str(d)] for d in districts])
+    heating = np.random.default_rng(SEED + 6).choice(list(HEATING_PRICE), size=count)
+    price += np.array([HEATING_PRICE[str(h)] for h in heating])
     price /= 100.0  # in units of 100k: a target of order 1 suits a small network
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["rooms", "area", "age", "district", "price"])
-        for row in zip(rooms, area, age, districts, price, strict=True):
-            writer.writerow(
-                [f"{row[0]:.3f}", f"{row[1]:.3f}", f"{row[2]:.3f}", row[3], f"{row[4]:.3f}"]
-            )
+        writer.writerow(["rooms", "area", "age", "district", "heating", "price"])
+        for row in zip(rooms, area, age, districts, heating, price, strict=True):
+            numbers = [f"{value:.3f}" for value in row[:3]]
+            writer.writerow([*numbers, row[3], row[4], f"{row[5]:.3f}"])
 
 
 def make_shapes(path: Path) -> None:

@@ -151,6 +151,9 @@ def move_weights(torch_model, keras_model) -> None:
         key: value.detach().cpu().numpy()
         for key, value in torch_model.state_dict().items()
     }
+    keras_model.get_layer("categorical_embedding").set_weights(
+        [state["categorical_embedding.embeddings.0.weight"]]
+    )
     keras_model.get_layer("hidden").set_weights(
         [state["hidden.weight"].T, state["hidden.bias"]]
     )

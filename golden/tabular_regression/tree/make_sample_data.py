@@ -23,7 +23,10 @@ def write_sample(path: Path, count: int = 96, seed: int = 0) -> None:
     labels = rng.standard_normal((count, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     features = ["rooms", "area", "age"]
-    categories = {"district": ["north", "south", "east", "west"]}
+    categories = {
+        "district": ["north", "south", "east", "west"],
+        "heating": ["gas", "electric", "oil", "heat_pump", "wood"],
+    }
     rows = [",".join([*features, *categories, "price"])]
     for label in labels:
         values = [f"{v:.4f}" for v in rng.standard_normal(len(features))]

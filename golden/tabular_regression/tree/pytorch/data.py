@@ -25,6 +25,11 @@ FEATURES = ["rooms", "area", "age"]
 CATEGORIES = {
     "district": ["north", "south", "east", "west"],
 }
+# Embedded columns come last, one category code each: 0 for a value not listed, i + 1 for
+# categories[i]. The model's CategoricalEmbedding layer looks the codes up.
+EMBEDDED = {
+    "heating": ["gas", "electric", "oil", "heat_pump", "wood"],
+}
 TARGET = "price"
 
 
@@ -38,16 +43,28 @@ def one_hot(values: list[str], categories: list[str]) -> np.ndarray:
     return encoded
 
 
+def category_codes(values: list[str], categories: list[str]) -> np.ndarray:
+    """(N, 1) float32 codes: i + 1 for categories[i], 0 for a value not listed."""
+    index = {category: position + 1 for position, category in enumerate(categories)}
+    return np.array([[index.get(value, 0)] for value in values], dtype=np.float32)
+
+
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
-    """Numeric and one-hot categorical feature columns and the target column of a CSV file with a header."""
+    """Numeric, one-hot and category-code feature columns and the target column of a CSV file with a header."""
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     numeric = np.array(
         [[float(row[name]) for name in FEATURES] for row in rows], dtype=np.float32
     )
     encoded = [
-        one_hot([row[name] for row in rows], values)
-        for name, values in CATEGORIES.items()
+        *(
+            one_hot([row[name] for row in rows], values)
+            for name, values in CATEGORIES.items()
+        ),
+        *(
+            category_codes([row[name] for row in rows], values)
+            for name, values in EMBEDDED.items()
+        ),
     ]
     x = np.concatenate([numeric.reshape(len(rows), -1), *encoded], axis=1)
     target = [float(row[TARGET]) for row in rows]
@@ -56,10 +73,11 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
 
 
 def feature_names() -> list[str]:
-    """The input columns' names; a one-hot column is `column=value`."""
+    """The input columns' names; a one-hot column is `column=value`; a category-code column is the column's name."""
     return [
         *FEATURES,
         *(f"{name}={value}" for name, values in CATEGORIES.items() for value in values),
+        *EMBEDDED,
     ]
 
 
@@ -74,7 +92,10 @@ def preprocessing_statistics(x_train: np.ndarray) -> dict:
     scaled = x_train.astype(np.float64) * SCALE
     axes = tuple(axis for axis in range(scaled.ndim) if axis != FEATURE_AXIS)
     mean, std = scaled.mean(axis=axes), np.maximum(scaled.std(axis=axes), 1e-7)
-    mean[len(FEATURES) :], std[len(FEATURES) :] = 0.0, 1.0  # one-hot columns stay 0/1
+    mean[len(FEATURES) :], std[len(FEATURES) :] = (
+        0.0,
+        1.0,
+    )  # category columns stay as they are
     return {"scale": SCALE, "mean": mean.tolist(), "std": std.tolist()}
 
 

@@ -2,7 +2,7 @@
 
     python predict.py INPUTS.npy [--format torchscript] [--runs runs] [--save OUT.npy]
 
-INPUTS.npy holds a batch in this project's layout: (N, 7).
+INPUTS.npy holds a batch in this project's layout: (N, 8).
 """
 
 import argparse

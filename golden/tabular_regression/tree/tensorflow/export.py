@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from data import INPUT_SHAPE, preprocessing_layers
+from model import CategoricalEmbedding
 
 FILES = {
     "keras": "model.keras",
@@ -58,8 +59,9 @@ def to_tflite(model: keras.Model) -> bytes:
 
 
 def load_keras(path: str | Path) -> keras.Model:
-    """Load the .keras file (safe mode: no arbitrary code is deserialized)."""
-    return keras.models.load_model(path)
+    """Load the .keras file (safe mode: no arbitrary code is deserialized; this model's own layer classes come from model.py)."""
+    custom = {"CategoricalEmbedding": CategoricalEmbedding}
+    return keras.models.load_model(path, custom_objects=custom)
 
 
 def load_saved_model(path: str | Path):

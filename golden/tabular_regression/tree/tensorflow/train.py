@@ -177,6 +177,9 @@ def make_loops(
                 per_example, global_batch_size=global_batch
             )
         gradients = tape.gradient(loss, model.trainable_variables)
+        # Embedding gradients arrive as IndexedSlices, which Keras optimizers apply lazily
+        # (rows absent from the batch keep their moments); PyTorch's default is dense.
+        gradients = [tf.convert_to_tensor(g) for g in gradients]
         optimizer.apply_gradients(
             zip(gradients, model.trainable_variables, strict=True)
         )

@@ -8,7 +8,7 @@ from model import TabularRegression
 def test_forward_shape_and_one_step() -> None:
     torch.manual_seed(0)
     model = TabularRegression()
-    inputs = torch.randn(4, 7)
+    inputs = torch.randn(4, 8)
     outputs = model(inputs)
     assert tuple(outputs.shape) == (4, 1)
     before = [p.detach().clone() for p in model.parameters()]

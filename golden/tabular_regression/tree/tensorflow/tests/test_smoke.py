@@ -11,7 +11,7 @@ def test_forward_shape_and_one_step() -> None:
 
     keras.utils.set_random_seed(0)
     model = build_model()
-    inputs = np.random.default_rng(0).standard_normal((4, 7)).astype("float32")
+    inputs = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
     outputs = model(inputs)
     assert tuple(outputs.shape) == (4, 1)
     before = [w.numpy().copy() for w in model.trainable_weights]
