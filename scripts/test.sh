@@ -6,7 +6,9 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/black --check --quiet .
 set +e
-.venv/bin/python -m pytest "$@"
+# Two workers, one test file each at a time (module fixtures stay in one process);
+# PYTEST_WORKERS=0 runs everything in this process.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -149,7 +149,7 @@ def _kill_at(trees: dict, pause_at: int, sig: signal.Signals, swap: str) -> tupl
         assert time.monotonic() < deadline, "the driver never reached the pause point"
         time.sleep(0.02)
     process.send_signal(sig)
-    _, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=300)
     assert "Traceback" not in err or sig == signal.SIGINT, err
     (work / "paused").unlink()
     return work, process.returncode
