@@ -102,7 +102,21 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
             return True
         if isinstance(node, ast.Compare) and any(isinstance(o, ast.IsNot) for o in node.ops):
             return True
+        if _super_init(node):  # a module class's gets `**kwargs` (transformer._Scope)
+            return True
     return False
+
+
+def _super_init(node: ast.AST) -> bool:
+    """`super().__init__(...)` or `super(Cls, self).__init__(...)`."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "__init__"
+        and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name)
+        and node.func.value.func.id == "super"
+    )
 
 
 def _scan(info: FileInfo, tree: ast.Module) -> tuple[list[ast.stmt], dict[str, ast.ClassDef]]:

@@ -30,7 +30,14 @@ from .analysis import COMPOUND, FileInfo, _needs_work, file_facts, header_tables
 from .context import Ctx
 from .imports import ROOTS
 from .report import Report
-from .transformer import DEFERRED, IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator, _Scope
+from .transformer import (
+    DEFERRED,
+    IMPORTS_PLACEHOLDER,
+    PRELUDE_PLACEHOLDER,
+    Translator,
+    _Scope,
+    adds_keras_kwargs,
+)
 
 _WORD = re.compile(r"\w+")
 _IN_PLACE = re.compile(r"\]\s*(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)")  # x[i] = v, x[i] += v
@@ -137,7 +144,7 @@ class Pieces:
         info = self.info
         self.all_attrs = attrs | info.renamed_attrs | info.training_attrs | info.training_methods
         self.simple_words = frozenset(
-            {*info.imports.names, *attrs, *info.renamed_attrs, *info.training_attrs, "not"}
+            {*info.imports.names, *attrs, *info.renamed_attrs, *info.training_attrs, "not", "super"}
         )
         self.words = (
             self.simple_words | self.all_attrs | info.module_classes | {"import", "forward"}
@@ -265,7 +272,7 @@ class Pieces:
                     if not self._quiet_tree(child, False):
                         return False
                 elif isinstance(child, _FUNCTIONS):
-                    if in_module and self._training_name(child.name):
+                    if in_module and (self._training_name(child.name) or child.name == "__init__"):
                         return False
                     if not self._quiet_tree(child, False):
                         return False
@@ -284,6 +291,16 @@ class Pieces:
     def _training_name(self, name: str) -> bool:
         return name == "forward" or name in self.info.training_methods
 
+    def _keras_kwargs(self, node: ast.stmt) -> bool:
+        """A module class's `__init__` that the translator gives `**kwargs`."""
+        args = node.args  # type: ignore[attr-defined]
+        names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        if args.vararg is not None:
+            names.add(args.vararg.arg)
+        return adds_keras_kwargs(
+            self.translator.in_module_class, node.name, args.kwarg is not None, names  # type: ignore[attr-defined]
+        )
+
     def _training(self, node: ast.stmt) -> bool:
         """A method the translator gives a `training` argument (in the current class)."""
         return self.translator.in_module_class and self._training_name(node.name)  # type: ignore[attr-defined]
@@ -292,7 +309,7 @@ class Pieces:
         """Nothing in the compound statement `node` for the translator."""
         if isinstance(node, ast.ClassDef) and node.name in self.info.module_classes:
             return False
-        if isinstance(node, _FUNCTIONS) and self._training(node):
+        if isinstance(node, _FUNCTIONS) and (self._training(node) or self._keras_kwargs(node)):
             return False
         in_module = self.translator.in_module_class and not isinstance(node, _SCOPES)
         return not self._words(node) & self.words or self._quiet_tree(node, in_module)
@@ -419,7 +436,8 @@ class Pieces:
         else:
             module = translator.in_module_class
             training = self._training(node)
-            translator.scopes.append(_Scope(node.name, module, training))  # type: ignore[attr-defined]
+            kwargs = self._keras_kwargs(node)
+            translator.scopes.append(_Scope(node.name, module, training, keras_kwargs=kwargs))  # type: ignore[attr-defined]
             translator.classes.append(False)
         body = self._block(node.body, depth + 1, colon + 1, own, top=False)  # type: ignore[attr-defined]
         translator.classes.pop()
@@ -429,7 +447,7 @@ class Pieces:
         return header + "".join(body)
 
     def _header_work(self, node: ast.stmt) -> bool:
-        if isinstance(node, _FUNCTIONS) and self._training(node):
+        if isinstance(node, _FUNCTIONS) and (self._training(node) or self._keras_kwargs(node)):
             return True
         return any(self._expr_work(part) for part in self._header_parts(node))
 

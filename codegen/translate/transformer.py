@@ -46,6 +46,26 @@ class _Scope:
     tensor_locals: set[str] = field(default_factory=set)  # locals assigned translated values
     in_place: dict[str, list[int]] = field(default_factory=dict)  # x[...] = v, with lines
     node: cst.FunctionDef | None = None  # the original function
+    # a module class's `__init__` without `**kwargs`: it gets one, passed on to
+    # `super().__init__`, so that Keras can rebuild the model from its config (`.keras` files)
+    keras_kwargs: bool = False
+
+
+def adds_keras_kwargs(in_module: bool, name: str, kwarg: bool, names: set[str]) -> bool:
+    """Whether the translator gives this function `**kwargs` (see `_Scope.keras_kwargs`)."""
+    return in_module and name == "__init__" and not kwarg and "kwargs" not in names
+
+
+def is_super_init(call: cst.Call) -> bool:
+    """`super().__init__(...)` or `super(Cls, self).__init__(...)`."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    )
 
 
 class Translator(cst.CSTTransformer):
@@ -442,7 +462,14 @@ class Translator(cst.CSTTransformer):
         name = node.name.value
         module = self.in_module_class
         training = module and (name == "forward" or name in self.info.training_methods)
-        self.scopes.append(_Scope(name, module, training, node=node))
+        params = node.params
+        names = {
+            p.name.value for p in (*params.params, *params.posonly_params, *params.kwonly_params)
+        }
+        if isinstance(params.star_arg, cst.Param):
+            names.add(params.star_arg.name.value)
+        kwargs = adds_keras_kwargs(module, name, params.star_kwarg is not None, names)
+        self.scopes.append(_Scope(name, module, training, node=node, keras_kwargs=kwargs))
         self.classes.append(False)  # a class inside a def is not the module's body
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
@@ -457,6 +484,9 @@ class Translator(cst.CSTTransformer):
                     self.report.add(
                         line, "in-place tensor write", True, f"{name}: tf.Variable.assign"
                     )
+        if scope.keras_kwargs:
+            kwargs = cst.Param(cst.Name("kwargs"), star="**")
+            updated = updated.with_changes(params=updated.params.with_changes(star_kwarg=kwargs))
         if not scope.training:
             return updated
         params = updated.params
@@ -555,6 +585,11 @@ class Translator(cst.CSTTransformer):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.skip:
             return updated
+        if self.scopes and self.scopes[-1].keras_kwargs and is_super_init(original):
+            if not any(arg.star == "**" for arg in updated.args):
+                return updated.with_changes(
+                    args=[*updated.args, cst.Arg(cst.Name("kwargs"), star="**")]
+                )
         name = self.info.imports.qualify(original.func)
         if name is not None and is_torch(name):
             rule = FUNCTIONS.get(name) or script.RULES.get(name)

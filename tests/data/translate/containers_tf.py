@@ -23,8 +23,8 @@ def make_stack(widths):
 
 
 class Tower(keras.Model):
-    def __init__(self, widths=(8, 16, 16), use_norm=True):
-        super().__init__()
+    def __init__(self, widths=(8, 16, 16), use_norm=True, **kwargs):
+        super().__init__(**kwargs)
         self.trunk = make_stack(widths)
         if use_norm:
             self.norm = keras.layers.LayerNormalization(epsilon=1e-05)

@@ -196,8 +196,8 @@ class Conv2d(ConvNd):
 
 
 class Block(keras.layers.Layer):
-    def __init__(self, channels):
-        super().__init__()
+    def __init__(self, channels, **kwargs):
+        super().__init__(**kwargs)
         self.conv = Conv2d(channels, channels, 3, padding=1)
         self.bn = keras.layers.BatchNormalization(axis=1, epsilon=1e-05, momentum=0.9)
         set_initializer(
@@ -213,8 +213,8 @@ class Block(keras.layers.Layer):
 
 
 class Net(keras.Model):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.block = Block(4)
         self.head = keras.layers.Dense(2, **torch_init(4))
 

@@ -24,8 +24,8 @@ def swapaxes(x, dim0, dim1):
 
 
 class Ops(keras.Model):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.fc = keras.layers.Dense(5, **torch_init(4 * 3 * 3))
         self.scale = keras.Variable(tf.ones(1))
 

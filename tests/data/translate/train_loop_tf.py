@@ -111,8 +111,8 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class Regressor(keras.Model):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.net = keras.Sequential(
             [
                 keras.layers.Dense(16, **torch_init(3)),

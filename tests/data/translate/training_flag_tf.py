@@ -22,8 +22,8 @@ def dropout_if(x, p=0.5, training=True):
 
 
 class Encoder(keras.Model):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.fc = keras.layers.Dense(4, **torch_init(6))
         self.drop = keras.layers.Dropout(0.2)
         # `output` is reserved by Keras

@@ -18,8 +18,8 @@ def torch_init(fan_in):
 
 
 class Odd(keras.Model):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         # dlgen: not translated: torch.nn.PReLU has no translation
         self.act = nn.PReLU()
         self.fc = keras.layers.Dense(3, **torch_init(3))

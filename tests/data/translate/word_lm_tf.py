@@ -96,8 +96,8 @@ class LSTM(RNNBase):
 
 
 class RNNModel(keras.Model):
-    def __init__(self, ntoken=50, ninp=16, nhid=24, nlayers=2, dropout=0.2):
-        super().__init__()
+    def __init__(self, ntoken=50, ninp=16, nhid=24, nlayers=2, dropout=0.2, **kwargs):
+        super().__init__(**kwargs)
         self.ntoken = ntoken
         self.drop = keras.layers.Dropout(dropout)
         self.encoder = keras.layers.Embedding(
