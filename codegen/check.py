@@ -196,11 +196,6 @@ def check(loaded: LoadedSpec) -> CheckedModel:
     return CheckedModel(loaded, first, tuple(rows), output, task, tuple(_warnings(loaded)))
 
 
-def feature_count(t: Tensor) -> int:
-    """Values per feature axis: channels of feature maps, else the last axis."""
-    return t.shape[0] if t.channels_first else t.shape[-1]
-
-
 def _check_data_options(loaded: LoadedSpec, first: Tensor) -> None:
     """Preprocessing needs float inputs with one statistic per feature; augmentation images."""
     data = loaded.spec.data
@@ -211,7 +206,7 @@ def _check_data_options(loaded: LoadedSpec, first: Tensor) -> None:
             "preprocessing scales float inputs; these are integer token ids (remove it)",
         )
     if pre is not None and pre.mean is not None:
-        want = feature_count(first)
+        want = first.feature_count
         what = "channels" if first.channels_first else "features"
         for key, values in (("mean", pre.mean), ("std", pre.std or [])):
             if len(values) != want:

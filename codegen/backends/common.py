@@ -25,8 +25,7 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
         values["embedded"] = [c.model_dump() for c in data.embedded]
     values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
     values["default_path"] = getattr(data, "path", "")
-    shape = checked.input.shape
-    values["feature_axis"] = 1 if checked.input.channels_first else len(shape)
+    values["feature_axis"] = checked.input.feature_axis
     values["label_kind"] = {"classification": "int64", "binary": "binary", "regression": "float32"}[
         checked.task
     ]

@@ -39,6 +39,16 @@ class Tensor:
             return (*self.shape[1:], self.shape[0])
         return self.shape
 
+    @property
+    def feature_axis(self) -> int:
+        """The axis (batch axis 0) whose entries are the features: one statistic each in
+        preprocessing. Channels for feature maps, else the last axis (PyTorch layout)."""
+        return 1 if self.channels_first else len(self.shape)
+
+    @property
+    def feature_count(self) -> int:
+        return self.shape[self.feature_axis - 1]
+
     def __str__(self) -> str:
         return str(self.shape)
 
