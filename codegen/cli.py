@@ -207,6 +207,11 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
             f"  pip install {pin} --index-url https://download.pytorch.org/whl/cpu"
             " && pip install -r requirements.txt"
         )
+        if "make_sample_data.py" in files:
+            console.print(
+                "  python make_sample_data.py                     "
+                "# a small random data file where the spec reads yours (never overwrites)"
+            )
         console.print(
             "  python compare.py --epochs 1 --max-steps 20   "
             "# train both, check they agree, fill in the README's table"

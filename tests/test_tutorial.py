@@ -264,6 +264,14 @@ def test_new_prints_a_tree_and_next_steps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "├── pytorch/" in result.stdout and "tutorial.ipynb" in result.stdout
     assert "python compare.py" in result.stdout and "next:" in result.stdout
+    assert "make_sample_data.py" not in result.stdout  # its data is made in the code
+
+
+def test_new_says_to_make_sample_data_where_the_spec_reads_a_file(tmp_path: Path) -> None:
+    result = run_dlgen("new", "tabular_regression", "-o", str(tmp_path / "tr"))
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout[result.stdout.index("next:") :]
+    assert steps.index("python make_sample_data.py") < steps.index("python compare.py")
 
 
 # ---------------------------------------------------------------- every tutorial, executed
