@@ -230,6 +230,17 @@ def _leaves(value):
     return [value]
 
 
+@pytest.mark.parametrize(("count", "shape"), [(1, (2, 3, 4, 5)), (3, (2, 3, 4, 5)), (3, (4, 3))])
+def test_prelu(lib, count: int, shape: tuple) -> None:
+    """One slope or one per channel (axis 1), with weights that are not the initial ones."""
+    import torch
+
+    torch_layer = torch.nn.PReLU(count, init=0.1)
+    with torch.no_grad():
+        torch_layer.weight.copy_(torch.linspace(-0.5, 0.7, count))
+    _move_and_compare(lib, torch_layer, lib.PReLU(count, init=0.1), _x(*shape))
+
+
 CONVS = [
     dict(kernel_size=3, stride=2, padding=1),
     dict(kernel_size=4, padding="same"),

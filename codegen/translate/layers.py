@@ -33,6 +33,7 @@ PRELUDE_LAYERS = {
     "AdaptiveMaxPool2d": "AdaptiveMaxPool2d",
     "Upsample": "Upsample",
     "PixelShuffle": "PixelShuffle",
+    "PReLU": "PReLU",
     "ReflectionPad2d": "ReflectionPad2d",
     "ReplicationPad2d": "ReplicationPad2d",
     "ZeroPad2d": "ZeroPad2d",

@@ -478,6 +478,29 @@ class Upsample(keras.layers.Layer):
         return interpolate(x, *self.options)
 
 
+class PReLU(keras.layers.Layer):
+    """nn.PReLU: max(0, x) + weight * min(0, x), one learned slope or one per channel (axis
+    1, NCHW); `weight` is PyTorch's tensor, initialized to `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25, **kwargs):
+        super().__init__(**kwargs)
+        self.num_parameters = num_parameters
+        self.init = init
+
+    def build(self, input_shape):
+        self.weight = self.add_weight(
+            shape=(self.num_parameters,),
+            initializer=keras.initializers.Constant(self.init),
+            name="weight",
+        )
+
+    def call(self, x):
+        weight = self.weight
+        if self.num_parameters > 1:  # per channel: broadcast over the axes after it
+            weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(x.shape) - 2))
+        return keras.ops.maximum(x, 0.0) + weight * keras.ops.minimum(x, 0.0)
+
+
 class PixelShuffle(keras.layers.Layer):
     """nn.PixelShuffle on NCHW tensors."""
 

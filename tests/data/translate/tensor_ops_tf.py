@@ -23,17 +23,42 @@ def swapaxes(x, dim0, dim1):
     return tf.transpose(x, perm)
 
 
+class PReLU(keras.layers.Layer):
+    """nn.PReLU: max(0, x) + weight * min(0, x), one learned slope or one per channel (axis
+    1, NCHW); `weight` is PyTorch's tensor, initialized to `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25, **kwargs):
+        super().__init__(**kwargs)
+        self.num_parameters = num_parameters
+        self.init = init
+
+    def build(self, input_shape):
+        self.weight = self.add_weight(
+            shape=(self.num_parameters,),
+            initializer=keras.initializers.Constant(self.init),
+            name="weight",
+        )
+
+    def call(self, x):
+        weight = self.weight
+        if self.num_parameters > 1:  # per channel: broadcast over the axes after it
+            weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(x.shape) - 2))
+        return keras.ops.maximum(x, 0.0) + weight * keras.ops.minimum(x, 0.0)
+
+
 class Ops(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.fc = keras.layers.Dense(5, **torch_init(4 * 3 * 3))
         self.scale = keras.Variable(tf.ones(1))
+        self.act = PReLU(4, init=0.1)  # one slope per channel
+        self.shared = PReLU()  # one slope for everything
 
     def call(self, x, training=False):
         batch = tf.shape(x)[0]
         z = tf.reshape(x, (tf.shape(x)[0], -1))  # flatten in C, H, W order
         z = self.fc(tf.reshape(z, (batch, -1)))
-        h = swapaxes(tf.transpose(x, (0, 2, 3, 1)), 1, 2)
+        h = swapaxes(tf.transpose(self.act(x), (0, 2, 3, 1)), 1, 2)
         both = tf.concat([h, h], axis=3)
         pair = tf.stack((z, z), axis=1)
         s = tf.squeeze(tf.expand_dims(both[:, 0, :, 1:-1], 1), axis=1)
@@ -43,7 +68,7 @@ class Ops(keras.Model):
         )
         label = tf.argmax(pair, axis=-1)
         return (
-            z,
+            self.shared(z),
             tf.cast(pair, tf.float32),
             tf.stop_gradient(m),
             tf.cast(label, tf.float32),
