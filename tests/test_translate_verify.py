@@ -338,15 +338,15 @@ def test_losses_match_pytorch(lib, reduction: str) -> None:
     t = torch.from_numpy
     pairs = [
         (
-            lib.cross_entropy(logits, labels, reduction),
+            lib.cross_entropy(logits, labels, reduction=reduction),
             F.cross_entropy(t(logits), t(labels), reduction=reduction),
         ),
         (
-            lib.cross_entropy(logits, labels, reduction, label_smoothing=0.1),
+            lib.cross_entropy(logits, labels, reduction=reduction, label_smoothing=0.1),
             F.cross_entropy(t(logits), t(labels), reduction=reduction, label_smoothing=0.1),
         ),
         (
-            lib.nll_loss(logits, labels, reduction),
+            lib.nll_loss(logits, labels, reduction=reduction),
             F.nll_loss(t(logits), t(labels), reduction=reduction),
         ),
         (lib.mse_loss(pred, real, reduction), F.mse_loss(t(pred), t(real), reduction=reduction)),
@@ -364,8 +364,36 @@ def test_losses_match_pytorch(lib, reduction: str) -> None:
             F.binary_cross_entropy_with_logits(t(pred), t(target), reduction=reduction),
         ),
     ]
+    # class weights and an ignored label (the mean divides by the kept targets' weights)
+    weight = np.array([0.5, 2.0, 1.0, 3.0, 0.25], dtype="float32")
+    held = labels.copy()
+    held[[1, 4]] = -100
+    for smoothing in (0.0, 0.2):
+        pairs.append(
+            (
+                lib.cross_entropy(
+                    logits, held, weight, reduction=reduction, label_smoothing=smoothing
+                ),
+                F.cross_entropy(
+                    t(logits), t(held), t(weight), reduction=reduction, label_smoothing=smoothing
+                ),
+            )
+        )
+    pairs.append(
+        (
+            lib.nll_loss(logits, labels, weight, ignore_index=2, reduction=reduction),
+            F.nll_loss(t(logits), t(labels), t(weight), ignore_index=2, reduction=reduction),
+        )
+    )
     for ours, theirs in pairs:
         _close(ours, theirs.numpy())
+    module = lib.CrossEntropyLoss(weight=weight, ignore_index=2, reduction=reduction)
+    _close(
+        module(logits, labels),
+        torch.nn.CrossEntropyLoss(weight=t(weight), ignore_index=2, reduction=reduction)(
+            t(logits), t(labels)
+        ).numpy(),
+    )
     module = lib.CrossEntropyLoss(reduction=reduction)
     _close(
         module(logits, labels),

@@ -261,6 +261,10 @@ for _name, _params in (
 F = "torch.nn.functional."
 
 
+# Class-label losses: class `weight` and `ignore_index` have PyTorch's meaning in the prelude.
+CLASS_LOSSES = ("cross_entropy", "nll_loss", "CrossEntropyLoss", "NLLLoss")
+
+
 def _loss_function(name: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         params = (
@@ -276,8 +280,10 @@ def _loss_function(name: str):
             "pos_weight",
         )
         a = Args(call, params, f"F.{name}")
-        a.refuse("weight", "size_average", "reduce", "pos_weight", unless=None)
-        a.refuse("ignore_index", unless=-100)
+        a.refuse("size_average", "reduce", "pos_weight", unless=None)
+        if name not in CLASS_LOSSES:
+            a.refuse("weight", unless=None)
+            a.refuse("ignore_index", unless=-100)
         return call.with_changes(func=cst.Name(ctx.use(name)))
 
     return rule
@@ -320,8 +326,10 @@ def _loss_module(name: str):
             "pos_weight",
         )
         a = Args(call, params, f"nn.{name}")
-        a.refuse("weight", "size_average", "reduce", "pos_weight", unless=None)
-        a.refuse("ignore_index", unless=-100)
+        a.refuse("size_average", "reduce", "pos_weight", unless=None)
+        if name not in CLASS_LOSSES:
+            a.refuse("weight", unless=None)
+            a.refuse("ignore_index", unless=-100)
         if any(arg.keyword is None for arg in call.args):
             raise Untranslatable(f"nn.{name} with positional arguments")
         return call.with_changes(func=cst.Name(ctx.use(name)))

@@ -44,14 +44,51 @@ def reduce_loss(values, reduction):
     return values
 
 
-def cross_entropy(input, target, reduction="mean", label_smoothing=0.0):
+def class_nll(
+    log_probs,
+    target,
+    weight=None,
+    ignore_index=-100,
+    reduction="mean",
+    smoothing=0.0,
+):
+    """PyTorch's NLL on (N, C) log-probabilities: class weights (the mean divides by the
+    targets' summed weight), targets equal to `ignore_index` left out, and label smoothing
+    (ε/C of the weighted sum over classes)."""
+    target = tf.cast(target, tf.int32)
+    keep = tf.not_equal(target, ignore_index)
+    safe = tf.where(keep, target, tf.zeros_like(target))
+    mask = tf.cast(keep, log_probs.dtype)
+    if weight is None:
+        weight = tf.ones(tf.shape(log_probs)[1:2], log_probs.dtype)
+    weight = tf.cast(weight, log_probs.dtype)
+    picked_weight = tf.gather(weight, safe) * mask
+    loss = -tf.gather(log_probs, safe, axis=1, batch_dims=1) * picked_weight
+    smooth = -tf.reduce_sum(log_probs * weight, axis=1) * mask
+    if reduction == "mean":
+        total = tf.reduce_sum(picked_weight)
+        loss, smooth = tf.reduce_sum(loss) / total, tf.reduce_sum(smooth) / total
+    elif reduction == "sum":
+        loss, smooth = tf.reduce_sum(loss), tf.reduce_sum(smooth)
+    if not smoothing:
+        return loss
+    classes = tf.cast(tf.shape(log_probs)[1], log_probs.dtype)
+    return (1 - smoothing) * loss + smoothing / classes * smooth
+
+
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     """F.cross_entropy on logits and integer class labels."""
-    log_probs = tf.nn.log_softmax(input, axis=1)
-    loss = -tf.gather(log_probs, tf.cast(target, tf.int32), axis=1, batch_dims=1)
-    if label_smoothing:
-        smooth = -tf.reduce_mean(log_probs, axis=1)
-        loss = (1 - label_smoothing) * loss + label_smoothing * smooth
-    return reduce_loss(loss, reduction)
+    logp = tf.nn.log_softmax(input, axis=1)
+    return class_nll(logp, target, weight, ignore_index, reduction, label_smoothing)
 
 
 def mse_loss(input, target, reduction="mean"):
