@@ -66,6 +66,7 @@ CASE_MODELS = [
     ("tensor_ops.py", "Ops", "2x4x3x3"),
     ("training_flag.py", "Encoder", "2x6"),
     ("word_lm.py", "RNNModel", "5x3:int:50"),
+    ("in_place.py", "Residual", "4x6"),
 ]
 
 

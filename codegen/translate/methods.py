@@ -12,6 +12,16 @@ import libcst as cst
 from .context import Args, Ctx, Untranslatable, code, method, simple
 from .functions import DTYPES, argmax_text, clamp_text, flatten_expr, reduction_text
 
+# In-place methods (`x.add_(y)`), translated out of place: TensorFlow tensors are immutable. As
+# a statement of their own, `x.clamp_(min=0)` becomes `x = tf.clip_by_value(...)`
+# (transformer.py); used as a value, they are the out-of-place result.
+IN_PLACE: set[str] = set()
+
+
+def _with_in_place(*names: str) -> tuple[str, ...]:
+    IN_PLACE.update(f"{name}_" for name in names)
+    return (*names, *(f"{name}_" for name in names))
+
 
 def _receiver(call: cst.Call) -> cst.BaseExpression:
     assert isinstance(call.func, cst.Attribute)
@@ -271,7 +281,7 @@ for _name, _tf in {
     "relu": "tf.nn.relu",
     "log1p": "tf.math.log1p",
 }.items():
-    method(_name)(_unary(_tf, f"Tensor.{_name}"))
+    method(*_with_in_place(_name))(_unary(_tf, f"Tensor.{_name}"))
 
 
 def _binary(tf_name: str, what: str):
@@ -294,7 +304,49 @@ for _name, _tf in {
     "bmm": "tf.matmul",
     "pow": "tf.pow",
 }.items():
-    method(_name)(_binary(_tf, f"Tensor.{_name}"))
+    method(*((_name,) if _name != "pow" else _with_in_place(_name)))(
+        _binary(_tf, f"Tensor.{_name}")
+    )
+
+
+def _arithmetic(tf_name: str, what: str, alpha: bool):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(
+            call, ("other", "alpha", "rounding_mode") if alpha else ("other", "rounding_mode"), what
+        )
+        a.refuse("rounding_mode", unless=None)
+        other = a.code("other")
+        if alpha and a.has("alpha"):
+            other = f"{a.code('alpha')} * {other}"
+        return ctx.expr(f"{tf_name}({code(_receiver(call))}, {other})")
+
+    return rule
+
+
+# `seen.add(x)` (a set) and `pattern.sub(...)` (a compiled regex) share these names: plain `add`
+# and `sub` are translated only where the receiver is surely a tensor (transformer.py); their
+# in-place forms are unambiguous.
+AMBIGUOUS = frozenset({"add", "sub"})
+for _names, _tf, _alpha in (
+    (("add", "add_"), "tf.add", True),
+    (("sub", "sub_", "subtract", "subtract_"), "tf.subtract", True),
+    (("mul", "multiply", "mul_", "multiply_"), "tf.multiply", False),
+    (("div", "divide", "true_divide", "div_", "divide_", "true_divide_"), "tf.divide", False),
+):
+    IN_PLACE.update(name for name in _names if name.endswith("_"))
+    method(*_names)(_arithmetic(_tf, f"Tensor.{_names[0].rstrip('_')}", _alpha))
+
+
+@method(*_with_in_place("fill"))
+def fill(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("value",), "Tensor.fill_")
+    return ctx.expr(f"tf.zeros_like({code(_receiver(call))}) + {a.code('value')}")
+
+
+@method(*_with_in_place("zero"))
+def zero(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "Tensor.zero_")
+    return ctx.expr(f"tf.zeros_like({code(_receiver(call))})")
 
 
 @method("softmax", "log_softmax")
@@ -304,7 +356,7 @@ def softmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(f"tf.nn.{name}({code(_receiver(call))}, axis={a.code('dim', '-1')})")
 
 
-@method("clamp", "clip")
+@method(*_with_in_place("clamp", "clip"))
 def clamp(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("min", "max"), "Tensor.clamp")
     return ctx.expr(clamp_text(code(_receiver(call)), a))

@@ -15,8 +15,9 @@ import libcst as cst
 
 from . import formatting, loop, script
 from .analysis import FileInfo
-from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code
+from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code, simple
 from .imports import is_torch
+from .methods import AMBIGUOUS, IN_PLACE
 from .names import keras_attr
 from .report import MARK, Construct, Report
 
@@ -273,7 +274,12 @@ class Translator(cst.CSTTransformer):
                 scope.in_place.setdefault(target, []).append(self._line(original))
         if not (self.statements and self.statements[-1].changed):
             return updated
-        updated = updated.with_changes(body=[_setattr_to_assign(s) for s in updated.body])
+        updated = updated.with_changes(
+            body=[
+                _in_place_to_assign(_setattr_to_assign(s), before)
+                for s, before in zip(updated.body, original.body, strict=True)
+            ]
+        )
         body = [s for s in updated.body if not _no_op(s, original)]
         if len(body) < len(updated.body):
             if not body:
@@ -611,11 +617,25 @@ class Translator(cst.CSTTransformer):
                 return self._apply(original, updated, f"Module.{attr}", script.MODULE_METHODS[attr])
             if attr in script.METHODS and not self._is_module(receiver):
                 return self._apply(original, updated, f"{attr}()", script.METHODS[attr])
+            if attr in AMBIGUOUS and not self._surely_tensor(receiver, original):
+                return updated
             if attr in METHODS and not self._is_module(receiver):
                 if attr == "train" and isinstance(receiver, cst.Name) and self.scopes:
                     self.scopes[-1].train_models.add(receiver.value)
                 return self._apply(original, updated, f"Tensor.{attr}", METHODS[attr])
         return updated
+
+    def _surely_tensor(self, receiver: cst.BaseExpression, call: cst.Call) -> bool:
+        """`x.add(y)` is a tensor's (not a set's): an `alpha=` argument, a module's forward,
+        or a local assigned a translated (tensor) value."""
+        if any(arg.keyword is not None and arg.keyword.value == "alpha" for arg in call.args):
+            return True
+        if not self.scopes:
+            return False
+        scope = self.scopes[-1]
+        if scope.module_class and scope.training:
+            return True
+        return isinstance(receiver, cst.Name) and receiver.value in scope.tensor_locals
 
     def _is_module(self, receiver: cst.BaseExpression) -> bool:
         """True for `np.sum(...)`-style calls on an imported module, not on a tensor."""
@@ -680,6 +700,32 @@ def _no_op(statement: cst.BaseSmallStatement, original: cst.SimpleStatementLine)
     was_call = any(isinstance(s, cst.Expr) and isinstance(s.value, cst.Call) for s in original.body)
     value = statement.value
     return was_call and (isinstance(value, cst.Name) or (isinstance(value, cst.Attribute)))
+
+
+def _in_place_to_assign(
+    statement: cst.BaseSmallStatement, original: cst.BaseSmallStatement
+) -> cst.BaseSmallStatement:
+    """`x.clamp_(min=0)` alone, translated out of place, is `x = <that>` (methods.IN_PLACE);
+    so is a chain of them, `x.mul_(2).add_(y)`."""
+    if not (
+        isinstance(original, cst.Expr)
+        and isinstance(original.value, cst.Call)
+        and isinstance(original.value.func, cst.Attribute)
+        and original.value.func.attr.value in IN_PLACE
+        and isinstance(statement, cst.Expr)
+        and code(statement.value) != code(original.value)
+    ):
+        return statement
+    receiver = original.value.func.value
+    while (
+        isinstance(receiver, cst.Call)
+        and isinstance(receiver.func, cst.Attribute)
+        and receiver.func.attr.value in IN_PLACE
+    ):
+        receiver = receiver.func.value
+    if not simple(receiver):
+        return statement
+    return cst.Assign(targets=[cst.AssignTarget(target=receiver)], value=statement.value)
 
 
 def _setattr_to_assign(statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement:

@@ -16,6 +16,9 @@ class Ops(nn.Module):
         batch = x.size(0)
         z = x.view(x.size(0), -1)  # flatten in C, H, W order
         z = self.fc(z.reshape(batch, -1))
+        w = z.mul(0.5).exp_()  # in-place methods: out of place in TensorFlow
+        w.clamp_(max=2.0)  # alone on its line: w = ...
+        z = z.add(w, alpha=0.5).sub_(1.0).div(2.0)
         h = self.act(x).permute(0, 2, 3, 1).transpose(1, 2)
         both = torch.cat([h, h], dim=3)
         pair = torch.stack((z, z), dim=1)

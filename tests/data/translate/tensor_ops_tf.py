@@ -58,6 +58,9 @@ class Ops(keras.Model):
         batch = tf.shape(x)[0]
         z = tf.reshape(x, (tf.shape(x)[0], -1))  # flatten in C, H, W order
         z = self.fc(tf.reshape(z, (batch, -1)))
+        w = tf.exp(tf.multiply(z, 0.5))  # in-place methods: out of place in TensorFlow
+        w = tf.minimum(w, 2.0)  # alone on its line: w = ...
+        z = tf.divide(tf.subtract(tf.add(z, 0.5 * w), 1.0), 2.0)
         h = swapaxes(tf.transpose(self.act(x), (0, 2, 3, 1)), 1, 2)
         both = tf.concat([h, h], axis=3)
         pair = tf.stack((z, z), axis=1)
