@@ -251,3 +251,24 @@ def test_a_file_without_pytorch_comes_out_unchanged(text: str) -> None:
     result = translate_source(text, "plain.py")
     assert result.code == text
     assert result.report.total == 0 and result.report.rate == 1.0
+
+
+def test_recurrent_options_the_prelude_lacks_are_refused_at_translation() -> None:
+    source = (
+        "import torch.nn as nn\n\n\n"
+        "class R(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.a = nn.LSTM(3, 4, bias=False)\n"
+        "        self.b = nn.GRU(3, 4, 1, False)\n"
+        "        self.c = nn.LSTM(3, 4, proj_size=2)\n"
+        "        self.d = nn.LSTM(3, 4, 2, True, batch_first=True)\n"
+        "        self.e = nn.GRUCell(3, 4, bias=False)\n"
+    )
+    report = translate_source(source, "r.py").report
+    assert [(c.line, c.detail) for c in report.left] == [
+        (7, "nn.LSTM bias=False has no translation"),
+        (8, "nn.GRU bias=False has no translation"),
+        (9, "nn.LSTM proj_size=2 has no translation"),
+        (11, "nn.GRUCell bias=False has no translation"),
+    ]

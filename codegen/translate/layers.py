@@ -68,8 +68,63 @@ def _prelude_rule(name: str):
     return rule
 
 
+# Recurrent layers: PyTorch's parameters in order, and what the prelude cannot take.
+_RECURRENT_PARAMS = {
+    "LSTM": (
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "proj_size",
+        "device",
+        "dtype",
+    ),
+    "GRU": (
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "device",
+        "dtype",
+    ),
+    "RNN": (
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "nonlinearity",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "device",
+        "dtype",
+    ),
+    "LSTMCell": ("input_size", "hidden_size", "bias", "device", "dtype"),
+    "GRUCell": ("input_size", "hidden_size", "bias", "device", "dtype"),
+}
+
+
+def _recurrent_rule(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, _RECURRENT_PARAMS[name], f"nn.{name}")
+        a.refuse("bias", unless=True)  # the prelude's weight transfer needs both biases
+        a.refuse("proj_size", unless=0)
+        return call.with_changes(func=cst.Name(ctx.use(name)))
+
+    return rule
+
+
 for _torch, _prelude in PRELUDE_LAYERS.items():
-    function(NN + _torch)(_prelude_rule(_prelude))
+    if _torch in _RECURRENT_PARAMS:
+        function(NN + _torch)(_recurrent_rule(_torch))
+    else:
+        function(NN + _torch)(_prelude_rule(_prelude))
     ISINSTANCE[NN + _torch] = _prelude
 
 
