@@ -37,9 +37,13 @@ optimizer: sgd
 NEW_SPEC = OLD_SPEC.replace("name: old", "name: new").replace("[3]", "[5]")
 
 DRIVER = textwrap.dedent("""
-    import builtins, os, shutil, sys, time
+    import builtins, os, shutil, signal, sys, time
     import codegen.render as render
     from codegen.cli import app
+
+    # Ctrl-C as in a terminal, even where this process was started with SIGINT ignored (a
+    # background job of a shell without job control passes SIG_IGN on to its children)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     pause_at, marker, swap = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     if swap == "renames":  # as on systems without an atomic exchange
