@@ -214,9 +214,8 @@ def _check_data_options(loaded: LoadedSpec, first: Tensor) -> None:
                     ("data", "preprocessing", key),
                     f"{key} has {len(values)} values, the input {first} has {want} {what}",
                 )
-    embedded = data.embedded if data.kind == "csv" else []
     exact = {"bf16": 256, "fp16": 2048}.get(loaded.spec.train.mixed_precision)
-    for column in embedded:
+    for column in data.embedded:
         if exact is not None and len(column.categories) > exact:
             raise loaded.error(
                 ("data", "categorical"),

@@ -32,12 +32,9 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
     return values
 
 
-# The class each templates/<framework>/defines/ snippet defines.
-CLASS_NAMES = {"categorical_embedding": "CategoricalEmbedding"}
-
-
 def definitions(checked: CheckedModel) -> list[str]:
-    """Classes model.py defines for the ops used (templates/<framework>/defines/<name>.py.j2)."""
+    """Classes model.py defines for the ops used (templates/<framework>/defines/<name>.py.j2
+    defines the class `class_name(name)`: categorical_embedding → CategoricalEmbedding)."""
     return sorted({row.layer.op.defines for row in checked.rows if row.layer.op.defines})
 
 

@@ -9,14 +9,8 @@ from ..errors import DlgenError
 from ..ops import REGISTRY
 from ..ops.registry import KERAS_REGULARIZERS
 from ..render import PlannedFile
-from .common import (
-    CLASS_NAMES,
-    common_context,
-    definitions,
-    export_context,
-    project_files,
-    shape_text,
-)
+from ..spec.names import class_name
+from .common import common_context, definitions, export_context, project_files, shape_text
 
 
 def _l2(checked: CheckedModel) -> float:
@@ -84,9 +78,10 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
                 plan.extend(keras_names[step])
             else:
                 plan.append(tuple(name for layer in step for name in keras_names[layer]))
+    defined = definitions(checked)
     return {
-        "definitions": definitions(checked),
-        "definitions_classes": [CLASS_NAMES[name] for name in definitions(checked)],
+        "definitions": defined,
+        "definitions_classes": [class_name(name) for name in defined],
         "checkpoint_plan": plan,
         "graph": graph,
         "keras_steps": steps,

@@ -440,7 +440,7 @@ def _insert_automatic_layers(spec: Spec, layers: list[Layer], errors: list) -> l
     """Embedded categorical columns: a `categorical_embedding` layer in front of the model,
     which every layer that read the input now reads."""
     data = spec.data
-    embedded = data.embedded if data.kind == "csv" else []
+    embedded = data.embedded
     if not embedded:
         return layers
     for layer in layers:
@@ -455,7 +455,7 @@ def _insert_automatic_layers(spec: Spec, layers: list[Layer], errors: list) -> l
             return layers
     op = REGISTRY.automatic[CATEGORICAL_EMBEDDING]
     params = op.params(
-        passthrough=len(data.features) + sum(len(c.categories) for c in data.one_hot),
+        passthrough=data.passthrough,
         sizes=[len(c.categories) for c in embedded],
         dims=[c.dim for c in embedded],
     )

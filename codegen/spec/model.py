@@ -206,6 +206,11 @@ class DataBase(StrictModel):
     preprocessing: Preprocessing | None = None
     augmentation: Augmentation | None = None
 
+    @property
+    def embedded(self) -> list[Categorical]:
+        """Categorical columns looked up in learned tables (only CSV data has them)."""
+        return []
+
 
 class SyntheticRegression(DataBase):
     """y = weight · sum(x) + bias + noise · N(0, 1), made by code (the seeds' y = 2x + 1)."""
@@ -338,9 +343,13 @@ class Csv(DataBase):
         return [c for c in self.categorical if c.encoding == "embedding"]
 
     @property
+    def passthrough(self) -> int:
+        """The numeric and one-hot columns: those before the category codes."""
+        return len(self.features) + sum(len(c.categories) for c in self.one_hot)
+
+    @property
     def input_shape(self) -> list[int]:
-        width = len(self.features) + sum(len(c.categories) for c in self.one_hot)
-        return [width + len(self.embedded)]
+        return [self.passthrough + len(self.embedded)]
 
 
 class Text(DataBase):

@@ -302,11 +302,9 @@ for _name, _tf in {
     "matmul": "tf.matmul",
     "mm": "tf.matmul",
     "bmm": "tf.matmul",
-    "pow": "tf.pow",
 }.items():
-    method(*((_name,) if _name != "pow" else _with_in_place(_name)))(
-        _binary(_tf, f"Tensor.{_name}")
-    )
+    method(_name)(_binary(_tf, f"Tensor.{_name}"))
+method(*_with_in_place("pow"))(_binary("tf.pow", "Tensor.pow"))
 
 
 def _arithmetic(tf_name: str, what: str, alpha: bool):
@@ -328,13 +326,12 @@ def _arithmetic(tf_name: str, what: str, alpha: bool):
 # in-place forms are unambiguous.
 AMBIGUOUS = frozenset({"add", "sub"})
 for _names, _tf, _alpha in (
-    (("add", "add_"), "tf.add", True),
-    (("sub", "sub_", "subtract", "subtract_"), "tf.subtract", True),
-    (("mul", "multiply", "mul_", "multiply_"), "tf.multiply", False),
-    (("div", "divide", "true_divide", "div_", "divide_", "true_divide_"), "tf.divide", False),
+    (("add",), "tf.add", True),
+    (("sub", "subtract"), "tf.subtract", True),
+    (("mul", "multiply"), "tf.multiply", False),
+    (("div", "divide", "true_divide"), "tf.divide", False),
 ):
-    IN_PLACE.update(name for name in _names if name.endswith("_"))
-    method(*_names)(_arithmetic(_tf, f"Tensor.{_names[0].rstrip('_')}", _alpha))
+    method(*_with_in_place(*_names))(_arithmetic(_tf, f"Tensor.{_names[0]}", _alpha))
 
 
 @method(*_with_in_place("fill"))

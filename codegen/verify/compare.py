@@ -114,8 +114,7 @@ def synthetic_batches(
             x = rng.integers(0, getattr(data, "vocab_size", 100), size=shape).astype(np.int64)
         else:
             x = rng.standard_normal(shape).astype(np.float32)
-            embedded = data.embedded if data.kind == "csv" else []
-            for offset, column in enumerate(reversed(embedded), 1):  # codes 0 (unlisted) .. K
+            for offset, column in enumerate(reversed(data.embedded), 1):  # codes 0 (unlisted)..K
                 x[:, -offset] = rng.integers(0, len(column.categories) + 1, size=batch)
         if checked.task == "classification":
             y = rng.integers(0, data.num_classes, size=batch).astype(np.int64)
