@@ -4,7 +4,7 @@
                                                       [--segments 4] [--steps 3] [--runs 3]
 
 Generates a deep MLP (depth × Linear+ReLU) twice from one spec, with `train.gradient_checkpointing`
-off and on, and runs the generated training step (PyTorch `train.train_step`, TensorFlow the
+off and on, and runs the generated training step (PyTorch `train.train`, TensorFlow the
 model's `call_checkpointed` under GradientTape) on one in-memory batch, each configuration in a
 fresh process. Prints the growth of the process's peak resident memory during training (what
 the activations kept for backward cost) and the median time of a step; medians over --runs.
@@ -31,12 +31,12 @@ torch.manual_seed(0)
 model = Deep().train()
 model.gradient_checkpointing = sys.argv[1] == "on"
 x, y = torch.randn({batch}, {width}), torch.randint(0, 10, ({batch},))
-loss, optimizer = train.build_loss(), train.build_optimizer(model)
+loss, optimizer = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.01)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 times = []
 for _ in range({steps}):
     start = time.perf_counter()
-    train.train_step(model, x, y, loss, optimizer)
+    train.train(model, [(x, y)], loss, optimizer, torch.device("cpu"))  # the project's step
     times.append(time.perf_counter() - start)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"extra_mb": after - before, "step_s": sorted(times)[len(times) // 2]}}))

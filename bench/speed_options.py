@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/speed_options.py [--samples 2048] [--epochs 2] [--runs 1]
 
-For the MNIST CNN example: samples/s and peak memory of `train.py` with mixed precision (bf16), compilation (torch.compile / XLA) and,
-for PyTorch, DataLoader workers, each on its own; beside them the time of one training step on
-a batch already in memory, so data loading can be told apart from compute.
+For the MNIST CNN example: samples/s and peak memory of `train.py` with mixed precision (bf16)
+and compilation (torch.compile / XLA), each on its own; beside them the time of one training
+step on a batch already in memory, so data loading can be told apart from compute.
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ import sys, time, torch, train, data
 from model import {cls}
 x, y, _, _ = data.load_arrays(sys.argv[1], 0)
 x, y = torch.from_numpy(x[:64]), torch.from_numpy(y[:64])
-model = {cls}(); loss = train.build_loss(); opt = train.build_optimizer(model)
-for _ in range(5): train.train_step(model, x, y, loss, opt)
+model = {cls}(); loss = torch.nn.CrossEntropyLoss()
+opt = torch.optim.Adam(model.parameters(), lr=0.001)
+device = torch.device("cpu")
+train.train(model, [(x, y)] * 5, loss, opt, device)
 start = time.perf_counter()
-for _ in range(50): train.train_step(model, x, y, loss, opt)
+train.train(model, [(x, y)] * 50, loss, opt, device)
 print((time.perf_counter() - start) / 50 * 1e3)
 """,
     "tensorflow": """
@@ -75,15 +77,10 @@ def main() -> None:
                 f"| {framework} | {option} | {median([r[0] for r in rows]):,.0f} | "
                 f"{median([r[1] for r in rows]):,.0f} | {step:.2f} |"
             )
-        if option == "baseline":
-            rows = [_run(project / "pytorch", data, args, "--workers", "2")]
-            print(f"| pytorch | DataLoader, 2 workers | {rows[0][0]:,.0f} | {rows[0][1]:,.0f} | |")
 
 
 def _run(project: Path, data: Path, args: argparse.Namespace, *flags: str) -> tuple[float, float]:
-    metrics = run_generated(
-        project, "--epochs", str(args.epochs), "--data", str(data), "--no-export", *flags
-    )
+    metrics = run_generated(project, "--epochs", str(args.epochs), "--data", str(data), *flags)
     return args.samples * args.epochs / metrics["wall_time_s"], metrics["peak_memory_mb"]
 
 

@@ -219,9 +219,10 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
         console.print("  python -m pytest -q                            # the tutorial's tests")
         console.print("  (cd pytorch && jupyter lab tutorial.ipynb)     # or tensorflow/")
         return
-    console.print(
-        f"  cd {target} && pip install -r requirements.txt && python train.py --epochs 1 --max-steps 20"
-    )
+    script = target / "train.py"
+    full_batch = script.exists() and "--max-steps" not in script.read_text(encoding="utf-8")
+    quick = "--epochs 1" if full_batch else "--epochs 1 --max-steps 20"
+    console.print(f"  cd {target} && pip install -r requirements.txt && python train.py {quick}")
 
 
 @app.command(name="check")

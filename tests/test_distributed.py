@@ -27,7 +27,8 @@ from conftest import READ_KERAS, READ_TORCH, data_for, run_dlgen
 pytestmark = pytest.mark.slow
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-ARGS = ["--epochs", "2", "--max-steps", "3", "--log-every", "1", "--data", data_for("mnist_cnn")]
+TORCH_ARGS = ["--epochs", "2", "--max-steps", "3", "--data", data_for("mnist_cnn")]
+ARGS = [*TORCH_ARGS, "--log-every", "1"]
 TOLERANCE = 1e-4
 
 
@@ -35,7 +36,8 @@ TOLERANCE = 1e-4
 def project(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("distributed") / "mnist_cnn"
     formats = "export.formats=[state_dict,keras]"  # the other exports are tested in test_e2e
-    result = run_dlgen("new", "mnist_cnn", "-o", str(out), "--set", formats)
+    flags = ["--set", formats, "--set", "train.distributed=true"]
+    result = run_dlgen("new", "mnist_cnn", "-o", str(out), *flags)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -83,9 +85,9 @@ def _same(single: dict, parallel: dict, what: str) -> None:
 def test_ddp_two_processes_match_one(project: Path, tmp_path: Path) -> None:
     folder = project / "pytorch"
     one, two = tmp_path / "one", tmp_path / "two"
-    _finish(_run(folder, [sys.executable, "train.py", "--out", str(one), *ARGS]))
+    _finish(_run(folder, [sys.executable, "train.py", "--out", str(one), *TORCH_ARGS]))
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"]
-    torchrun += ["--master_port", str(_free_port()), "train.py", "--out", str(two), *ARGS]
+    torchrun += ["--master_port", str(_free_port()), "train.py", "--out", str(two), *TORCH_ARGS]
     _finish(_run(folder, torchrun))
     assert json.loads((two / "metrics.json").read_text())["processes"] == 2
     np.testing.assert_allclose(_losses(one), _losses(two), rtol=1e-5)

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 # Long enough that the kill lands mid-run; stop_at_loss off so every run trains all epochs.
 EPOCHS = 12
-ARGS = ["--max-steps", "4", "--log-every", "1", "--data", data_for("mlp")]
+ARGS = ["--max-steps", "4", "--data", data_for("mlp")]
+TF_ARGS = ["--log-every", "1"]  # the TensorFlow loop prints every N epochs; PyTorch's every one
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,14 @@ def project(tmp_path_factory) -> Path:
     return out
 
 
+def _args(folder: Path) -> list[str]:
+    return ARGS + (TF_ARGS if folder.name == "tensorflow" else [])
+
+
 def _train(folder: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "train.py", "--epochs", str(EPOCHS), "--out", str(out), *ARGS, *extra],
+        [sys.executable, "train.py", "--epochs", str(EPOCHS), "--out", str(out), *_args(folder)]
+        + list(extra),
         cwd=folder,
         capture_output=True,
         text=True,
@@ -51,7 +57,7 @@ def _kill_during_epoch(folder: Path, out: Path, epoch: int) -> str:
     """Start training and SIGKILL it as soon as it reports `epoch` (the next one is running
     or its checkpoint is being written)."""
     process = subprocess.Popen(
-        [sys.executable, "train.py", "--epochs", str(EPOCHS), "--out", str(out), *ARGS],
+        [sys.executable, "train.py", "--epochs", str(EPOCHS), "--out", str(out), *_args(folder)],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -61,7 +67,7 @@ def _kill_during_epoch(folder: Path, out: Path, epoch: int) -> str:
     seen = []
     for line in process.stdout:
         seen.append(line)
-        if line.startswith(f"epoch: {epoch} "):
+        if line.startswith((f"epoch: {epoch} ", f"epoch: {epoch},")):
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
@@ -96,7 +102,7 @@ def test_kill_and_resume_gives_the_weights_of_an_uninterrupted_run(
     resumed = _train(folder, tmp_path / "killed", "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumed from" in resumed.stdout
-    first = int(resumed.stdout.split("epoch: ")[1].split()[0])
+    first = int(resumed.stdout.split("epoch: ")[1].split()[0].rstrip(","))
     assert 5 <= first <= 7, resumed.stdout  # picked up after the last complete checkpoint
 
     a = _weights(folder, tmp_path / "whole", framework, tmp_path)
@@ -137,16 +143,23 @@ def test_loss_threshold_stops_training_and_tensorboard_logs(framework: str, tmp_
 
 
 AMP_TORCH = """
+import contextlib
 import torch, train
 from model import {cls}
 x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
 losses = []
-for dtype in (None, torch.bfloat16):
+autocast = torch.autocast
+for mixed in (False, True):
+    torch.autocast = autocast if mixed else (lambda *a, **k: contextlib.nullcontext())
     torch.manual_seed(0)
     model = {cls}()
-    train.AUTOCAST_DTYPE = dtype
-    loss, _ = train.train_step(model, x, y, train.build_loss(), train.build_optimizer(model))
-    losses.append(float(loss))
+    seen = []
+    def criterion(outputs, targets):
+        seen.append(float(torch.nn.functional.cross_entropy(outputs, targets)))
+        return torch.nn.functional.cross_entropy(outputs, targets)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    train.train(model, [(x, y)], criterion, optimizer, torch.device("cpu"))
+    losses.append(seen[0])
 print(losses[0], losses[1])
 """
 AMP_KERAS = """
@@ -185,29 +198,6 @@ def test_mixed_precision_is_really_on(tmp_path: Path) -> None:
     assert runs["tensorflow"] == ["bfloat16", "float32"]
 
 
-def test_dataloader_workers_give_the_same_training(project: Path, tmp_path: Path) -> None:
-    """--workers 2 swaps the in-memory batches for a DataLoader with two processes: same
-    batches, same random state, so the same losses."""
-    folder = project / "pytorch"
-    losses = []
-    for workers in ("0", "2"):
-        out = tmp_path / f"workers{workers}"
-        run = subprocess.run(
-            [sys.executable, "train.py", "--epochs", "2", "--out", str(out), *ARGS]
-            + ["--workers", workers, "--no-export"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            env=ENV,
-            timeout=600,
-        )
-        assert run.returncode == 0, run.stderr[-3000:]
-        history = json.loads((out / "metrics.json").read_text())
-        assert history["exports"] == {}
-        losses.append([r["loss"] for r in history["epochs"]])
-    assert losses[0] == losses[1]
-
-
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
 def test_float16_mixed_precision_trains(framework: str, tmp_path: Path) -> None:
     """fp16: GradScaler / LossScaleOptimizer around the float16 forward pass (on CPU here)."""
@@ -217,7 +207,10 @@ def test_float16_mixed_precision_trains(framework: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     code = (out / framework / "train.py").read_text()
     assert ("GradScaler" if framework == "pytorch" else "LossScaleOptimizer") in code
-    run = _train(out / framework, tmp_path / "runs", "--no-export")
+    # mlp exports only the basic save: PyTorch then has no export step to skip
+    run = _train(
+        out / framework, tmp_path / "runs", *(["--no-export"] if framework == "tensorflow" else [])
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     losses = [
         r["loss"] for r in json.loads((tmp_path / "runs" / "metrics.json").read_text())["epochs"]

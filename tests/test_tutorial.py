@@ -87,7 +87,9 @@ def test_readme_excerpts_are_the_generated_code(name: str) -> None:
         quoted = match["code"].splitlines()
         indent = len(lines[0]) - len(lines[0].lstrip())
         assert [line[indent:] for line in lines] == quoted, f"{match['path']}:{match['name']}"
-        pattern = rf"^((async def|def|class) {match['name']}\b|{match['name']} = )"
+        pattern = (
+            rf"^((async def|def|class) {match['name']}\b|{match['name']} = |# {match['name']}\b)"
+        )
         assert re.search(pattern, match["code"], re.MULTILINE), match["name"]
     glance = readme.split("## ", 3)[3]
     for anchor in re.findall(r"\]\(((?:pytorch|tensorflow)/[^)#]+)#L", glance):

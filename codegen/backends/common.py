@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import __version__
@@ -87,7 +88,49 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "optimizer_name": spec.optimizer.type,
         "schedule_name": spec.optimizer.schedule.type if spec.optimizer.schedule else None,
         "monitor_mode": _monitor_mode(checked),
+        "distributed": train.distributed,
+        "debug": train.debug,
+        "has_validation": spec.data.validation_split > 0,
+        "full_batch": full_batch(checked),
+        "train_samples": train_samples(checked),
+        "print_every": print_every(checked),
     }
+
+
+def train_samples(checked: CheckedModel) -> int | None:
+    """How many samples the training split holds, where the spec says (synthetic data)."""
+    data = checked.loaded.spec.data
+    samples = getattr(data, "samples", None)
+    if data.kind not in ("synthetic_regression", "synthetic_classification") or samples is None:
+        return None
+    return samples - int(samples * data.validation_split)
+
+
+def full_batch(checked: CheckedModel) -> bool:
+    """The whole training set is one batch (the seeds' linear regression): train.py then
+    trains on the tensors themselves, one step per epoch, with no loader."""
+    spec = checked.loaded.spec
+    data, train = spec.data, spec.train
+    samples = train_samples(checked)
+    return (
+        samples is not None
+        and data.batch_size >= samples
+        and data.validation_split == 0
+        and data.preprocessing is None
+        and data.augmentation is None
+        and train.grad_accumulation == 1
+        and train.mixed_precision == "off"
+        and not train.distributed
+    )
+
+
+def print_every(checked: CheckedModel) -> int:
+    """Epochs between two printed lines: every epoch, or about 20 lines for long runs of
+    one-step epochs (a divisor of the epoch count)."""
+    epochs = checked.loaded.spec.train.epochs
+    if not full_batch(checked) or epochs <= 50:
+        return 1
+    return math.gcd(epochs, max(1, epochs // 20))
 
 
 def _monitor_mode(checked: CheckedModel) -> str:
@@ -95,6 +138,7 @@ def _monitor_mode(checked: CheckedModel) -> str:
     return "max" if stopping and stopping.monitor.endswith("accuracy") else "min"
 
 
+BASIC_SAVE = {"torch": "state_dict", "tf": "keras"}
 EXPORT_FILES = {
     "state_dict": "model.pt",
     "torchscript": "model.torchscript.pt",
@@ -115,15 +159,18 @@ def export_context(checked: CheckedModel, framework: str) -> dict[str, Any]:
     keras = framework == "tf"
     return {
         "exports": [{"format": f, "file": EXPORT_FILES[f]} for f in formats],
+        # Only the basic save (state_dict / .keras) needs no export.py, predict.py or --no-export.
+        "exports_beyond_save": formats != [BASIC_SAVE[framework]],
         "predict_shape": list(checked.input.keras_shape if keras else checked.input.shape),
         "predict_channels_last": keras and checked.input.keras_shape != checked.input.shape,
         "predict_dtype": ("int32" if keras else "int64") if integer else "float32",
     }
 
 
-def project_files(folder: str, inspect: bool = False) -> list[PlannedFile]:
+def project_files(folder: str, inspect: bool = False, exports: bool = True) -> list[PlannedFile]:
     """The files every generated project has, from templates/<folder>/ (and common/);
-    inspection.py when the spec asks for inspection."""
+    inspection.py when the spec asks for inspection, export.py and predict.py when it asks
+    for more than the basic save."""
     return [
         PlannedFile("README.md", f"{folder}/README.md.j2"),
         PlannedFile("pyproject.toml", "common/pyproject.toml.j2"),
@@ -131,8 +178,14 @@ def project_files(folder: str, inspect: bool = False) -> list[PlannedFile]:
         PlannedFile("data.py", f"{folder}/data.py.j2"),
         PlannedFile("model.py", f"{folder}/model.py.j2"),
         PlannedFile("train.py", f"{folder}/train.py.j2"),
-        PlannedFile("export.py", f"{folder}/export.py.j2"),
-        PlannedFile("predict.py", "common/predict.py.j2"),
+        *(
+            [
+                PlannedFile("export.py", f"{folder}/export.py.j2"),
+                PlannedFile("predict.py", "common/predict.py.j2"),
+            ]
+            if exports
+            else []
+        ),
         *([PlannedFile("inspection.py", "common/inspection.py.j2")] if inspect else []),
         PlannedFile("tests/test_smoke.py", f"{folder}/test_smoke.py.j2"),
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import re
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -91,6 +92,33 @@ def _index(text: str, path: str) -> dict[str, Excerpt]:
         last = node.end_lineno or first
         code = textwrap.dedent("\n".join(lines[first - 1 : last]))
         out[name] = Excerpt(path, name, first, last, code)
+    out.update(_step_sections(tree, lines, path))
+    return out
+
+
+_STEP_COMMENT = re.compile(r"^(\s*)# (Step \d+)\b")
+
+
+def _step_sections(tree: ast.Module, lines: list[str], path: str) -> dict[str, Excerpt]:
+    """`Step N`: the lines from a `# Step N...` comment to the next step comment at the same
+    indentation, or to the end of the function around it (trailing blank lines left out)."""
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    marks = [
+        (number, match.group(2), match.group(1))
+        for number, line in enumerate(lines, 1)
+        if (match := _STEP_COMMENT.match(line))
+    ]
+    out: dict[str, Excerpt] = {}
+    for index, (first, name, indent) in enumerate(marks):
+        around = [f for f in functions if f.lineno < first <= (f.end_lineno or 0)]
+        last = min((f.end_lineno or first for f in around), default=len(lines))
+        later = [line for line, _, ind in marks[index + 1 :] if ind == indent]
+        if later:
+            last = min(last, later[0] - 1)
+        while last > first and not lines[last - 1].strip():
+            last -= 1
+        code = textwrap.dedent("\n".join(lines[first - 1 : last]))
+        out.setdefault(name, Excerpt(path, name, first, last, code))
     return out
 
 

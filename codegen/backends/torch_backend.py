@@ -87,6 +87,39 @@ def training_context(checked: CheckedModel) -> dict[str, Any]:
     }
 
 
+def metric_sums(checked: CheckedModel) -> dict[str, str]:
+    """Each spec metric as a tensor expression: its sum over the batch's samples."""
+    loaded = checked.loaded
+    threshold = "0.0" if loaded.spec.loss.type == "bce_with_logits" else "0.5"
+    sums = {}
+    for metric in loaded.spec.train.metrics:
+        if metric == "accuracy" and checked.task == "classification":
+            sums[metric] = "(outputs.argmax(dim=1) == targets).sum()"
+        elif metric == "accuracy":
+            sums[metric] = f"((outputs > {threshold}).float() == targets).float().mean(dim=1).sum()"
+        elif metric == "mae":
+            sums[metric] = "(outputs - targets).abs().mean(dim=1).sum()"
+        else:
+            sums[metric] = "(outputs - targets).pow(2).mean(dim=1).sum()"
+    return sums
+
+
+def loop_context(checked: CheckedModel) -> dict[str, Any]:
+    """The running sums of the training and evaluation loops."""
+    sums = metric_sums(checked)
+    names = ["loss", *sums]
+    return {
+        "totals_init": "{" + ", ".join(f'"{name}": 0.0' for name in names) + "}",
+        "metric_updates": [
+            'totals["loss"] += loss.item() * len(inputs)',
+            *(f"totals[{name!r}] += {expr}.item()" for name, expr in sums.items()),
+        ],
+        "full_batch_metrics": [
+            (name, f"{expr}.item() / len(inputs)") for name, expr in sums.items()
+        ],
+    }
+
+
 def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict[str, Any]]:
     """The PyTorch project's files and their shared context."""
     context = {
@@ -94,6 +127,10 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **export_context(checked, "torch"),
         **model_context(checked),
         **training_context(checked),
+        **loop_context(checked),
         "framework": "pytorch",
     }
-    return project_files("torch", inspect=bool(context["inspect"])), context
+    files = project_files(
+        "torch", inspect=bool(context["inspect"]), exports=context["exports_beyond_save"]
+    )
+    return files, context

@@ -31,11 +31,11 @@ _BLOCK = re.compile(re.escape(COMPARE_BEGIN) + r"[^\n]*-->\n.*?" + re.escape(COM
 # with `%name` naming a cell of glue code from templates/tutorial/notebook_<framework>.py.j2.
 README_STEPS: dict[str, dict[int, list[str]]] = {
     TORCH: {
-        1: ["make_loaders"],
+        1: ["make_loaders?", "Step 1"],
         2: ["{model_class}"],
-        3: ["build_loss", "build_optimizer", "build_scheduler?"],
-        4: ["train_step"],
-        5: ["export_model"],
+        3: ["Step 3"],
+        4: ["train?", "evaluate?", "Step 4"],
+        5: ["export_model?", "Step 5"],
     },
     TF: {
         1: ["make_datasets"],
@@ -48,11 +48,11 @@ README_STEPS: dict[str, dict[int, list[str]]] = {
 }
 NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
     TORCH: {
-        1: ["make_loaders", "%step1"],
+        1: ["make_loaders?", "%step1"],
         2: ["{model_class}", "%step2"],
-        3: ["build_loss", "build_optimizer", "build_scheduler?", "%step3"],
-        4: ["train_step", "run_epoch", "%step4"],
-        5: ["export_model", "%step5"],
+        3: ["criterion", "optimizer", "scheduler?", "%step3"],
+        4: ["train?", "evaluate?", "%step4"],
+        5: ["export_model?", "%step5"],
     },
     TF: {
         1: ["make_datasets", "%step1"],
@@ -63,7 +63,7 @@ NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
         6: ["make_strategy", "%step6"],
     },
 }
-SHARED_STEP_1 = "epoch_order"  # the same function in both data.py files, shown once
+SHARED_STEP_1 = "load_arrays"  # the same function in both data.py files, shown once
 # Data read from a file the reader brings: the tutorial can write a random one of its format.
 SAMPLE_KINDS = ("npz", "csv", "text")
 SAMPLE_SCRIPT = "make_sample_data.py"
@@ -225,7 +225,7 @@ def steps(
             step.shared = [extract(files, f"{TORCH}/data.py", SHARED_STEP_1)]
             other = extract(files, f"{TF}/data.py", SHARED_STEP_1)
             if other.code != step.shared[0].code:
-                raise RuntimeError("epoch_order differs between the two data.py files")
+                raise RuntimeError("load_arrays differs between the two data.py files")
         if number == 6:
             step.note = text["s6_torch"]
         out.append(step)
@@ -357,6 +357,7 @@ def tutorial_files(
         "keras_channels_last": checked.input.channels_first and not checked.input.integer,
         "output_channels_first": checked.output.channels_first,
         "has_scheduler": torch_ctx["scheduler_expr"] is not None,
+        "torch": torch_ctx,
         "torch_pin": _torch_pin(files),
         "sample_script": SAMPLE_SCRIPT if data["kind"] in SAMPLE_KINDS else "",
         "compare_begin": f"{COMPARE_BEGIN} lang={lang} -->",

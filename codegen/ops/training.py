@@ -166,8 +166,8 @@ class RmspropParams(Params):
 
 
 def _torch_optimizer(cls: str, arguments: str) -> str:
-    """The PyTorch spelling; `foreach` is build_optimizer's argument (see templates/torch)."""
-    return f"torch.optim.{cls}(model.parameters(), {arguments}, foreach=foreach)"
+    """The PyTorch spelling, every hyperparameter spelled out (the defaults differ from Keras's)."""
+    return f"torch.optim.{cls}(model.parameters(), {arguments})"
 
 
 def _sgd_torch(p: SgdParams) -> str:

@@ -531,6 +531,17 @@ class Train(StrictModel):
     inspect: Inspection | None = Field(
         default=None, description="weight histograms, loss curves, intervals, SHAP"
     )
+    distributed: bool = Field(
+        default=False,
+        description=(
+            "data-parallel training: PyTorch DDP under torchrun; TensorFlow MirroredStrategy "
+            "(--strategy mirrored, model.fit) and MultiWorkerMirroredStrategy (train_multiworker.py)"
+        ),
+    )
+    debug: bool = Field(
+        default=False,
+        description="train.py --debug: autograd anomaly detection / eager tf.function and tf.data",
+    )
 
     @field_validator("mixed_precision", mode="before")
     @classmethod
@@ -549,7 +560,7 @@ FRAMEWORK_FORMATS = {
 
 class Export(StrictModel):
     formats: list[ExportFormat] = Field(
-        default=["state_dict", "torchscript", "keras", "savedmodel"],
+        default=["state_dict", "keras"],
         description=(
             "PyTorch: state_dict, torchscript, torch_export (.pt2), onnx; "
             "TensorFlow: keras, savedmodel, tflite. At least one of each framework."

@@ -25,14 +25,40 @@ class BenchRow:
     losses: list[float]
 
 
+# Runs train.py as `python train.py ARGS` would, then prints the process's peak memory: the
+# measurement lives here, not in the user's script. VmHWM on Linux (ru_maxrss can carry over
+# the peak of the process that started this one), ru_maxrss elsewhere; the GPU's own peak
+# where PyTorch trained on one.
+PEAK_MARK = "dlgen-peak-memory-mb"
+MEASURED_RUN = f"""
+import resource, runpy, sys
+sys.argv = ["train.py", *sys.argv[1:]]
+sys.path.insert(0, "")
+runpy.run_path("train.py", run_name="__main__")
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) / 1024 for l in status if l.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
+torch = sys.modules.get("torch")
+if torch is not None and torch.cuda.is_available() and torch.cuda.max_memory_allocated():
+    peak = torch.cuda.max_memory_allocated() / 2**20
+print("{PEAK_MARK}", peak)
+"""
+
+
 def run_project(
     folder: Path, args: list[str], out: Path, on_epoch: Any = None
 ) -> tuple[dict[str, Any], float]:
     """Run a generated train.py in its folder; returns its metrics.json and the process time."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+    if "--max-steps" in args and "--max-steps" not in (folder / "train.py").read_text():
+        at = args.index("--max-steps")  # a full-batch project: every epoch is one step anyway
+        args = args[:at] + args[at + 2 :]
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "train.py", *args, "--out", str(out)],
+        [sys.executable, "-c", MEASURED_RUN, *args, "--out", str(out)],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -41,7 +67,11 @@ def run_project(
     )
     lines = []
     assert process.stdout is not None
+    peak = None
     for line in process.stdout:
+        if line.startswith(PEAK_MARK):
+            peak = float(line.split()[1])
+            continue
         lines.append(line)
         if line.startswith("epoch:") and on_epoch is not None:
             on_epoch()
@@ -49,7 +79,9 @@ def run_project(
         tail = "".join(lines[-20:])
         raise RuntimeError(f"{folder / 'train.py'} failed:\n{tail}")
     elapsed = time.perf_counter() - start
-    return json.loads((out / "metrics.json").read_text()), elapsed
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics.setdefault("peak_memory_mb", peak)
+    return metrics, elapsed
 
 
 def summarize(

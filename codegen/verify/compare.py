@@ -7,14 +7,17 @@ by the CLI and recorded as golden numbers.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..check import CheckedModel
 from ..errors import DlgenError, Location
-from .projects import frameworks, load_project
+from .projects import frameworks, load_project, statement_value
 from .transfer import keras_name, torch_state_in_keras_layout, torch_to_keras
 
 DEFAULT_STEPS = 10
@@ -126,38 +129,74 @@ def synthetic_batches(
     return out
 
 
+def _from_keras_layout(array: Any, channels_first: bool) -> Any:
+    np = __import__("numpy")
+    return np.moveaxis(array, -1, 1) if channels_first and array.ndim >= 3 else array
+
+
+def _prepared_arrays(pair: Pair, data_path: str, seed: int) -> tuple[list, list]:
+    """Each project's (x_train, y_train, x_val, y_val) as its model sees them: loaded by its
+    own data.py, then through its own preprocessing (PyTorch `Preprocess`, Keras layers)."""
+    np = pair.fw.np
+    spec = pair.checked.loaded.spec
+    tdata, kdata = pair.torch_project.data, pair.tf_project.data
+    torch_arrays = list(tdata.load_arrays(data_path, seed))
+    keras_arrays = list(kdata.load_arrays(data_path, seed))
+    keras_arrays[0::2] = [kdata.to_channels_last(x) for x in keras_arrays[0::2]]
+    if spec.data.preprocessing is not None:
+        statistics = tdata.preprocessing_statistics(torch_arrays[0])
+        with pair.fw.torch.no_grad():
+            preprocess = tdata.Preprocess(statistics)
+            torch_arrays[0::2] = [
+                preprocess(pair.fw.torch.from_numpy(x)).numpy() for x in torch_arrays[0::2]
+            ]
+        layers = kdata.preprocessing_layers(kdata.preprocessing_statistics(keras_arrays[0]))
+        keras_arrays[0::2] = [
+            np.asarray(layers(x)) if len(x) else x.astype(np.float32) for x in keras_arrays[0::2]
+        ]
+    return torch_arrays, keras_arrays
+
+
 def pipeline_batches(
     pair: Pair, data_path: str, count: int, seed: int
 ) -> tuple[list, list, int, Check]:
-    """The first `count` training batches from each generated pipeline, and a check that
-    they are identical (after moving channels last)."""
+    """The first `count` batches of the TensorFlow pipeline (its order is a seeded function
+    of the epoch), the same batches in PyTorch's layout, the batches per epoch, and a check
+    that the two projects load and preprocess the same data.
+
+    The user's PyTorch DataLoader reshuffles with torch's own generator, so its order is not
+    compared: verify feeds both models the same batches itself.
+    """
     np = pair.fw.np
     spec = pair.checked.loaded.spec
     batch = spec.data.batch_size
-    epochs = 1 + count
-    loader, steps, _ = pair.torch_project.data.make_loaders(data_path, batch, seed, epochs)
-    torch_batches = [(x.numpy(), y.numpy()) for x, y in itertools.islice(loader, count)]
-    dataset, tf_steps, _, _ = pair.tf_project.data.make_datasets(data_path, batch, seed, epochs)
+    channels_first = pair.checked.input.channels_first and not pair.checked.input.integer
+    dataset, steps, _, _ = pair.tf_project.data.make_datasets(data_path, batch, seed, 1 + count)
     tf_batches = [(x.numpy(), y.numpy()) for x, y in itertools.islice(dataset, count)]
-    check = Check("identical batches", ["step", "batch size", "inputs equal", "targets equal"])
+    torch_batches = [
+        (np.ascontiguousarray(_from_keras_layout(x, channels_first)), y) for x, y in tf_batches
+    ]
+    check = Check("identical data", ["split", "samples", "inputs equal", "targets equal"])
+    torch_arrays, keras_arrays = _prepared_arrays(pair, data_path, seed)
     # Preprocessing is computed by each framework (a torch module, Keras Normalization): the
     # inputs then agree to float32 rounding rather than bit for bit.
     preprocessed = spec.data.preprocessing is not None
-    for step, ((tx, ty), (kx, ky)) in enumerate(zip(torch_batches, tf_batches, strict=True), 1):
+    for split, offset in (("train", 0), ("validation", 2)):
+        tx, ty = torch_arrays[offset : offset + 2]
+        kx, ky = keras_arrays[offset : offset + 2]
         tx_keras = keras_input(pair.checked, tx)
-        same_x = (
+        same_x = tx_keras.shape == kx.shape and (
             np.allclose(tx_keras, kx, rtol=1e-6, atol=1e-6)
             if preprocessed
             else np.array_equal(tx_keras, kx)
         )
         same_y = np.array_equal(ty, ky)
-        check.rows.append([step, len(tx), same_x, same_y])
-        check.ok &= same_x and same_y
-    check.ok &= steps == tf_steps
+        check.rows.append([split, len(tx), same_x, same_y])
+        check.ok &= bool(same_x and same_y)
     check.summary = (
-        f"both pipelines give the same {count} batches ({steps} per epoch)"
+        f"both projects load the same data; both models train on the same {count} batches"
         if check.ok
-        else "the PyTorch and TensorFlow pipelines give different batches"
+        else "the PyTorch and TensorFlow projects load different data"
     )
     return torch_batches, tf_batches, steps, check
 
@@ -267,6 +306,13 @@ def _comparable_steps(pair: Pair, steps: int, per_epoch: int) -> tuple[int, str 
             "schedule the two drift once the rate changes, so only the first epoch "
             f"({per_epoch} steps) is compared"
         )
+    accumulate = spec.train.grad_accumulation
+    if accumulate > 1 and per_epoch % accumulate and steps > per_epoch:
+        return per_epoch, (
+            f"train.py accumulates gradients over {accumulate} batches within an epoch, Keras "
+            f"over {accumulate} optimizer iterations across epochs; with {per_epoch} batches "
+            "per epoch the groups differ after the first epoch, so only it is compared"
+        )
     return steps, None
 
 
@@ -288,7 +334,6 @@ def compare_training(
             "different random flips, rotations and shifts"
         )
     if train.mixed_precision != "off":
-        pair.torch_project.train.AUTOCAST_DTYPE = None
         notes.append(
             f"mixed precision ({train.mixed_precision}) is off while comparing: both frameworks "
             "round the same math to 8 (bf16) or 11 (fp16) bits differently, so the float32 "
@@ -305,53 +350,54 @@ def compare_training(
     tp, kp = pair.torch_project.train, pair.tf_project.train
     tmodel = pair.torch_model.train()
     initial = torch_state_in_keras_layout(pair.checked, pair.torch_model)
-    criterion = tp.build_loss()
-    optimizer = tp.build_optimizer(tmodel)
-    scheduler = tp.build_scheduler(optimizer) if hasattr(tp, "build_scheduler") else None
+    criterion = statement_value(tp, "criterion", model=tmodel)
+    optimizer = statement_value(tp, "optimizer", model=tmodel)
+    scheduler = statement_value(tp, "scheduler", optional=True, optimizer=optimizer)
     strategy = tf.distribute.get_strategy()
     loss_fn, keras_optimizer, metrics = kp.build_training(pair.keras_model)
     note, eps_schedule = _epsilon(pair, optimizer, keras_optimizer)
     if note:
         notes.append(note)
+    if eps_schedule is not None:
+        updates = itertools.count(1)
+
+        def set_eps(opt: Any, *_: Any) -> None:
+            eps = eps_schedule(next(updates))
+            for group in opt.param_groups:
+                group["eps"] = eps
+
+        optimizer.register_step_pre_hook(set_eps)
     train_loop, _ = kp.make_loops(pair.keras_model, loss_fn, keras_optimizer, metrics, strategy)
-    accumulate = getattr(tp, "ACCUMULATE", 1)  # Keras: the optimizer's gradient_accumulation_steps
     spec = tf.nest.map_structure(
         lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)), tf_batches[0]
     )
     dataset = tf.data.Dataset.from_generator(lambda: iter(tf_batches), output_signature=spec)
     iterator = iter(dataset)
+    device = torch.device(pair.device)
+    torch_losses: list[float] = []
+    with _float32(torch):
+        for first in range(0, steps, per_epoch):  # PyTorch: one call of train() per epoch
+            if first and scheduler is not None:
+                scheduler.step()
+            batches = [
+                (torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
+                for x, y in torch_batches[first : min(first + per_epoch, steps)]
+            ]
+            torch_losses += _torch_epoch(pair, tmodel, batches, criterion, optimizer, device)
     losses = Check("training loss per step", ["step", "pytorch", "tensorflow", "rel diff", "ok"])
-    torch_losses, tf_losses = [], []
+    tf_losses = []
     one = tf.constant(1)
     for step in range(steps):
-        if step and step % per_epoch == 0:
-            epoch = step // per_epoch
-            if scheduler is not None:
-                scheduler.step()
-            if hasattr(kp, "learning_rate"):
-                keras_optimizer.learning_rate = kp.learning_rate(
-                    epoch, float(keras_optimizer.learning_rate)
-                )
-        if eps_schedule is not None:
-            for group in optimizer.param_groups:
-                group["eps"] = eps_schedule(step + 1)
-        x, y = torch_batches[step]
-        t_loss = float(
-            tp.train_step(
-                tmodel,
-                torch.from_numpy(x).to(pair.device),
-                torch.from_numpy(y).to(pair.device),
-                criterion,
-                optimizer,
-                (step + 1) % accumulate == 0,
-            )[0]
-        )
+        if step and step % per_epoch == 0 and hasattr(kp, "learning_rate"):
+            keras_optimizer.learning_rate = kp.learning_rate(
+                step // per_epoch, float(keras_optimizer.learning_rate)
+            )
         total, count, _ = train_loop(iterator, one)
         k_loss = float(total) / int(count)
+        t_loss = torch_losses[step]
         rel = abs(t_loss - k_loss) / max(abs(t_loss), abs(k_loss), 1e-12)
         good = rel <= rtol or abs(t_loss - k_loss) <= 1e-7
         losses.rows.append([step + 1, t_loss, k_loss, rel, good])
-        torch_losses.append(t_loss)
         tf_losses.append(k_loss)
         if not good and losses.ok:
             losses.ok = False
@@ -362,6 +408,49 @@ def compare_training(
     losses.notes = notes
     weights = _compare_weights(pair, initial, wtol)
     return [losses, weights], torch_losses, tf_losses
+
+
+@contextlib.contextmanager
+def _float32(torch: Any) -> Iterator[None]:
+    """Mixed precision off while comparing: train.py's `torch.autocast(...)` does nothing."""
+    autocast = torch.autocast
+    torch.autocast = lambda *args, **kwargs: contextlib.nullcontext()
+    try:
+        yield
+    finally:
+        torch.autocast = autocast
+
+
+def _torch_epoch(
+    pair: Pair, model: Any, batches: list, criterion: Any, optimizer: Any, device: Any
+) -> list[float]:
+    """Train the PyTorch model on `batches` with the project's own `train()` (one epoch);
+    the loss of every batch, read from a criterion that records them."""
+    torch = pair.fw.torch
+    losses: list[float] = []
+
+    def recording(outputs: Any, targets: Any) -> Any:
+        loss = criterion(outputs, targets)
+        losses.append(float(loss))
+        return loss
+
+    train = getattr(pair.torch_project.train, "train", None)
+    if train is not None:
+        extra = {}
+        if "scaler" in inspect.signature(train).parameters:
+            extra["scaler"] = torch.amp.GradScaler(device.type, enabled=False)
+        train(model, batches, recording, optimizer, device, **extra)
+        return losses
+    # Full-batch projects train in main(): the same step, one per batch.
+    clip = pair.checked.loaded.spec.train.clip_grad_norm
+    for inputs, targets in batches:
+        model.train()
+        optimizer.zero_grad()
+        recording(model(inputs), targets).backward()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
+        optimizer.step()
+    return losses
 
 
 def _epsilon(pair: Pair, optimizer: Any, keras_optimizer: Any) -> tuple[str | None, Any]:

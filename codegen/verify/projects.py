@@ -6,12 +6,13 @@ and `sys.path`, and the loaded modules are returned in a namespace.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 PROJECT_MODULES = ("data", "model", "export", "inspection", "train")
 
@@ -58,3 +59,24 @@ def load_project(folder: Path, keep: bool = False) -> SimpleNamespace:
             if (folder / f"{name}.py").exists()  # inspection.py only when the spec asks
         }
     return SimpleNamespace(**modules, folder=folder)
+
+
+def statement_value(
+    module: ModuleType, name: str, optional: bool = False, **bound: object
+) -> object:
+    """The value `main()` of a generated module assigns to `name` (`criterion = nn.MSELoss()`),
+    evaluated in the module's namespace with `bound` names (`model=...`) defined: the very
+    expression the user's script runs. None where `main` assigns no `name` and `optional`."""
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    main = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "main"
+    )
+    for node in ast.walk(main):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            code = compile(ast.Expression(node.value), module.__file__, "eval")
+            return eval(code, {**vars(module), **bound})  # noqa: S307 - dlgen's own output
+    if optional:
+        return None
+    raise RuntimeError(f"{module.__file__}: main() assigns no {name!r}")

@@ -107,25 +107,48 @@ def data_path(given: str | None) -> str:
     return str(ROOT / DEFAULT_DATA) if DEFAULT_DATA else ""
 
 
+# `python train.py ARGS`, then the process's peak memory (VmHWM where Linux has it).
+MEASURED_RUN = """
+import resource, runpy, sys
+sys.argv = ["train.py", *sys.argv[1:]]
+sys.path.insert(0, "")
+runpy.run_path("train.py", run_name="__main__")
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
+print("peak_memory_mb", peak)
+"""
+
+
 def train(framework: str, args: argparse.Namespace, data: str) -> dict:
     """Run one project's train.py as a user would; returns its metrics.json."""
     out = Path(args.out).resolve() / framework
-    command = [
-        sys.executable,
-        "train.py",
-        "--epochs",
-        str(args.epochs),
-        "--seed",
-        str(args.seed),
-    ]
+    command = ["train.py", "--epochs", str(args.epochs), "--seed", str(args.seed)]
     command += ["--device", "cpu", "--data", data, "--out", str(out)]
     if args.max_steps:
         command += ["--max-steps", str(args.max_steps)]
-    print(f"$ cd {framework} && python {' '.join(command[1:])}", flush=True)
+    print(f"$ cd {framework} && python {' '.join(command)}", flush=True)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT / framework, env=env, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", MEASURED_RUN, *command[1:]],
+        cwd=ROOT / framework,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    peak = None
+    for line in run.stdout.splitlines():
+        if line.startswith("peak_memory_mb "):
+            peak = float(line.split()[1])
+        else:
+            print(line)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    metrics.setdefault("peak_memory_mb", peak)
     metrics["process_time_s"] = time.perf_counter() - start
     metrics["out"] = str(out)
     return metrics

@@ -1,7 +1,6 @@
 """Step 1 — the tf.data pipeline: arrays → per-epoch index batches → gather → prefetch.
 
-The loading code and the per-epoch sample order are shared word for word with the PyTorch
-project, so both frameworks train on identical batches."""
+The loading code is shared word for word with the PyTorch project."""
 
 import numpy as np
 import tensorflow as tf
@@ -20,22 +19,14 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return split(x, y, seed)
 
 
-def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
-    """The order of the training samples in one epoch, the same in both frameworks."""
-    return np.arange(count)
-
-
-def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded train/validation index split (0.0 held out)."""
-    order = np.random.default_rng(seed + 1).permutation(count)
-    held_out = int(count * VALIDATION_SPLIT)
-    return np.sort(order[held_out:]), np.sort(order[:held_out])
-
-
 def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_val, y_val."""
-    train_idx, val_idx = split_indices(len(x), seed)
-    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+    """x_train, y_train, x_val, y_val: no validation split, every sample trains."""
+    return x, y, x[:0], y[:0]
+
+
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of the training samples in one epoch."""
+    return np.arange(count)
 
 
 def to_channels_last(x: np.ndarray) -> np.ndarray:

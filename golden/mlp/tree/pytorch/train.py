@@ -1,35 +1,77 @@
-"""Steps 3 and 4 — loss and optimizer, then the training loop.
+"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model.
 
-Run `python train.py --help` for the options. Writes metrics.json, a checkpoint and the
-exported model (step 5, export.py) into --out.
+Run `python train.py --help` for the options.
 """
 
 import argparse
-import itertools
 import json
 import os
-import random
-import resource
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.distributed as dist
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
 from data import DEFAULT_DATA, make_loaders
-from export import export_model
 from model import SimpleModel
 
-ACCUMULATE = 2  # one optimizer step every N batches, on averaged gradients
-CLIP_GRAD_NORM = 1.0  # the global gradient norm is clipped to this
-STOP_AT_LOSS = 0.05  # stop once an epoch's training loss is below this
+ACCUMULATE = 2  # one optimizer step every N batches, on their mean gradient
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def train(
+    model: nn.Module,
+    loader: torch.utils.data.DataLoader,
+    criterion: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    max_steps: int | None = None,
+) -> dict[str, float]:
+    """One epoch of training; returns the mean loss and accuracy per sample."""
+    model.train()
+    totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
+    optimizer.zero_grad()
+    for step, (inputs, targets) in enumerate(loader):
+        if step == max_steps:
+            break
+        inputs, targets = inputs.to(device), targets.to(device)
+        outputs = model(inputs)
+        loss = criterion(outputs, targets)
+        (loss / ACCUMULATE).backward()
+        if (step + 1) % ACCUMULATE == 0:
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+            optimizer.step()
+            optimizer.zero_grad()
+        totals["loss"] += loss.item() * len(inputs)
+        totals["accuracy"] += (outputs.argmax(dim=1) == targets).sum().item()
+        count += len(inputs)
+    return {name: total / count for name, total in totals.items()}
+
+
+def evaluate(
+    model: nn.Module,
+    loader: torch.utils.data.DataLoader,
+    criterion: nn.Module,
+    device: torch.device,
+    max_steps: int | None = None,
+) -> dict[str, float]:
+    """The mean loss and accuracy per sample over the validation batches."""
+    model.eval()
+    totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
+    with torch.no_grad():
+        for step, (inputs, targets) in enumerate(loader):
+            if step == max_steps:
+                break
+            inputs, targets = inputs.to(device), targets.to(device)
+            outputs = model(inputs)
+            loss = criterion(outputs, targets)
+            totals["loss"] += loss.item() * len(inputs)
+            totals["accuracy"] += (outputs.argmax(dim=1) == targets).sum().item()
+            count += len(inputs)
+    return {name: total / count for name, total in totals.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train mlp with PyTorch.")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -39,317 +81,89 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="stop each epoch after this many batches",
     )
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument(
+        "--device", default="cuda" if torch.cuda.is_available() else "cpu"
+    )
     parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
     parser.add_argument(
-        "--out", default="runs", help="folder for metrics, checkpoints, exports"
+        "--out", default="runs", help="folder for the metrics and the model"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue from the checkpoint in --out, if any",
+        "--resume", action="store_true", help="go on from --out/checkpoint.pt"
     )
-    parser.add_argument(
-        "--no-export",
-        action="store_true",
-        help="skip step 5 (quick runs and comparisons)",
-    )
-    parser.add_argument(
-        "--log-every",
-        type=int,
-        default=None,
-        help="print every N epochs (default: ~20 lines)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="DataLoader worker processes (0: batch in memory)",
-    )
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        help="autograd anomaly detection: a NaN in backward names the forward op (slow)",
-    )
-    return parser.parse_args(argv)
-
-
-def seed_everything(seed: int) -> None:
-    """Same seed, same run: Python, numpy and torch generators, deterministic kernels."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.backends.cudnn.benchmark = False
-    torch.backends.cudnn.deterministic = True
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and "LOCAL_RANK" in os.environ:  # torchrun: one GPU per process
-        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-    return torch.device(name)
-
-
-def setup_distributed(device: torch.device) -> tuple[int, int]:
-    """Step 4 on several processes: under `torchrun` (it sets WORLD_SIZE) join the process
-    group — gloo on CPUs, NCCL on GPUs. Returns this process's rank and the process count.
-    """
-    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
-        return 0, 1
-    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return dist.get_rank(), dist.get_world_size()
-
-
-def batch_metrics(
-    outputs: torch.Tensor, targets: torch.Tensor
-) -> dict[str, torch.Tensor]:
-    """Sums over the batch of each metric in the spec (divided by the count later)."""
-    sums: dict[str, torch.Tensor] = {}
-    sums["accuracy"] = (outputs.argmax(dim=1) == targets).sum()
-    return sums
-
-
-def build_loss() -> nn.Module:
-    """Step 3: the loss."""
-    return nn.CrossEntropyLoss()
-
-
-def build_optimizer(
-    model: nn.Module, foreach: bool | None = None
-) -> torch.optim.Optimizer:
-    """Step 3: the optimizer, with PyTorch's hyperparameters spelled out.
-
-    `foreach` (multi-tensor kernels) pays off on GPUs; None lets PyTorch choose at every step.
-    """
-    return torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, foreach=foreach)
-
-
-def train_step(
-    model: nn.Module,
-    inputs: torch.Tensor,
-    targets: torch.Tensor,
-    criterion: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    update: bool = True,
-) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Step 4: forward and backward, and with `update` an optimizer step; returns the batch
-    loss (detached) and the batch's metric sums."""
-    outputs = model(inputs)
-    loss = criterion(outputs, targets)
-    (
-        loss / ACCUMULATE
-    ).backward()  # gradients add up over ACCUMULATE batches: their mean
-    if update:
-        nn.utils.clip_grad_norm_(model.parameters(), max_norm=CLIP_GRAD_NORM)
-        optimizer.step()
-        model.zero_grad()
-    return loss.detach(), batch_metrics(outputs.detach().float(), targets)
-
-
-def run_epoch(
-    model: nn.Module,
-    batches: Iterable,
-    criterion: nn.Module,
-    optimizer: torch.optim.Optimizer | None = None,
-    steps: int | None = None,
-    done: int = 0,
-) -> dict[str, float]:
-    """Train on (with an optimizer) or evaluate `steps` batches; returns means per sample.
-    `done` counts the batches trained before (they set the gradient-accumulation rhythm).
-
-    Batch results stay tensors until the epoch ends: reading a number from a GPU tensor waits
-    for the GPU, so it is done once per epoch, not once per step.
-    """
-    training = optimizer is not None
-    if model.training != training:
-        model.train(training)
-    results: list[tuple[int, torch.Tensor, dict[str, torch.Tensor]]] = []
-    for index, (inputs, targets) in enumerate(itertools.islice(batches, steps), done):
-        if optimizer is not None:
-            update = (index + 1) % ACCUMULATE == 0
-            loss, sums = train_step(
-                model, inputs, targets, criterion, optimizer, update
-            )
-        else:
-            with torch.no_grad():
-                outputs = model(inputs)
-                loss, sums = criterion(outputs, targets), batch_metrics(
-                    outputs, targets
-                )
-        results.append((inputs.shape[0], loss, sums))
-    count, totals = 0, {"loss": 0.0}
-    for size, loss, sums in results:
-        count += size
-        totals["loss"] += float(loss) * size
-        for name, value in sums.items():
-            totals[name] = totals.get(name, 0.0) + float(value)
-    if (
-        training and dist.is_initialized()
-    ):  # each rank trained on its share: add them up
-        device = next(model.parameters()).device
-        summed = torch.tensor(
-            [count, *totals.values()], dtype=torch.float64, device=device
-        )
-        dist.all_reduce(summed)
-        summed = summed.cpu()
-        count, totals = int(summed[0]), dict(
-            zip(totals, summed[1:].tolist(), strict=True)
-        )
-    return {name: value / max(count, 1) for name, value in totals.items()}
-
-
-def save_checkpoint(path: Path, **state: object) -> None:
-    """Write atomically: a crash mid-write never leaves a broken checkpoint."""
-    partial = path.with_suffix(".tmp")
-    torch.save(state, partial)
-    os.replace(partial, path)
-
-
-def read_checkpoint(path: Path, epochs: int) -> dict | None:
-    """The state saved after the last finished epoch, or None when there is none yet."""
-    if not path.exists():
-        return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if state["epoch"] >= epochs:
-        raise SystemExit(
-            f"{path} holds {state['epoch']} epochs already; raise --epochs to go on"
-        )
-    return state
-
-
-def process_peak_mb() -> float:
-    """Peak resident memory of this process: VmHWM on Linux (ru_maxrss can carry over the
-    peak of the process that started this one), ru_maxrss elsewhere."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def peak_memory_mb(device: torch.device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return process_peak_mb()
-
-
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    if args.debug:
-        # Record each forward op's stack trace; raise where backward makes a NaN or inf.
-        torch.autograd.set_detect_anomaly(True)
-    seed_everything(args.seed)
-    device = pick_device(args.device)
-    rank, world = setup_distributed(device)
-    chief = rank == 0  # the one process that prints and writes files
+    args = parser.parse_args(argv)
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    checkpoint = out / "checkpoint.pt"
-    resumed = read_checkpoint(checkpoint, args.epochs) if args.resume else None
-    first_epoch = resumed["epoch"] if resumed else 0
-
     # Step 1: data.
-    train_loader, steps_per_epoch, val_loader = make_loaders(
-        args.data,
-        args.batch_size,
-        args.seed,
-        args.epochs,
-        args.max_steps,
-        device,
-        args.workers,
-        first_epoch,
-        rank,
-        world,
-    )
+    train_loader, val_loader = make_loaders(args.data, args.batch_size, args.seed)
 
     # Step 2: model.
     model = SimpleModel().to(device)
 
     # Step 3: loss and optimizer.
-    criterion = build_loss()
-    optimizer = build_optimizer(model, foreach=device.type == "cuda")
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 
     # Step 4: the training loop.
-    history: list[dict] = []
-    if resumed:
-        model.load_state_dict(resumed["model"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        history = resumed["history"]
-        torch.set_rng_state(resumed["rng"])
-        if chief:
-            print(f"resumed from {checkpoint} after epoch {first_epoch}")
-    # Under torchrun, DDP averages the gradients of all processes in backward().
-    trained = nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    writer = SummaryWriter(str(out / "tensorboard")) if chief else None
-    log_every = args.log_every or max(1, args.epochs // 20)
+    history = []
+    checkpoint = out / "checkpoint.pt"
+    first_epoch = 1
+    if args.resume and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=True)
+        if state["epoch"] >= args.epochs:
+            raise SystemExit(
+                f"{checkpoint} holds {state['epoch']} epochs already; raise --epochs to go on"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        # The same shuffles and dropout masks as an uninterrupted run.
+        torch.set_rng_state(state["rng"])
+        history, first_epoch = state["history"], state["epoch"] + 1
+        print(f"resumed from {checkpoint} after epoch {state['epoch']}")
+    writer = SummaryWriter(str(out / "tensorboard"))
     start = time.perf_counter()
-    batches = iter(train_loader)
-    for epoch in range(first_epoch + 1, args.epochs + 1):
-        record = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        done = (epoch - 1) * steps_per_epoch
+    for epoch in range(first_epoch, args.epochs + 1):
+        record = {"epoch": epoch}
         record.update(
-            run_epoch(trained, batches, criterion, optimizer, steps_per_epoch, done)
+            train(model, train_loader, criterion, optimizer, device, args.max_steps)
         )
         if val_loader is not None:
-            val = run_epoch(model, val_loader, criterion, steps=args.max_steps)
+            val = evaluate(model, val_loader, criterion, device, args.max_steps)
             record.update({f"val_{name}": value for name, value in val.items()})
         history.append(record)
-        if chief and (
-            record["epoch"] % log_every == 0 or record["epoch"] in (1, args.epochs)
-        ):
-            print(
-                " - ".join(
-                    f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
-                    for k, v in record.items()
-                )
-            )
+        print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
         for name, value in record.items():
-            if writer and name != "epoch":
-                writer.add_scalar(name, value, epoch)
-        if chief:
-            save_checkpoint(
-                checkpoint,
-                epoch=epoch,
-                model=model.state_dict(),
-                optimizer=optimizer.state_dict(),
-                history=history,
-                rng=torch.get_rng_state(),
-            )
-        if record["loss"] < STOP_AT_LOSS:
-            if chief:
-                print(
-                    f"stopping: training loss {record['loss']:.4g} is below {STOP_AT_LOSS}"
-                )
+            writer.add_scalar(name, value, epoch)
+        state = {
+            "epoch": epoch,
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "history": history,
+            "rng": torch.get_rng_state(),
+        }
+        # Written next to the old one, then renamed: a crash never leaves half a checkpoint.
+        torch.save(state, checkpoint.with_suffix(".tmp"))
+        os.replace(checkpoint.with_suffix(".tmp"), checkpoint)
+        if record["loss"] < 0.05:
+            print(f"stopping: training loss {record['loss']:.4g} is below 0.05")
             break
     wall_time = time.perf_counter() - start
-    if writer:
-        writer.close()
-    if world > 1:
-        dist.destroy_process_group()
+    print(f"trained in {wall_time:.1f} s")
+    writer.close()
 
-    # Step 5: save and deploy (one process writes).
-    example = next(iter(train_loader))[0][:2]
-    exports = export_model(model, example, out) if chief and not args.no_export else {}
-
+    # Step 5: save.
+    torch.save(model.state_dict(), out / "model.pt")
     metrics = {
         "framework": "pytorch",
         "epochs": history,
-        "final": history[-1] if history else {},
+        "final": history[-1],
         "wall_time_s": wall_time,
-        "peak_memory_mb": peak_memory_mb(device),
-        "device": str(device),
-        "exports": exports,
-        "processes": world,
     }
-    if chief:
-        (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return metrics
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 if __name__ == "__main__":

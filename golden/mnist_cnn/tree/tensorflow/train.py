@@ -74,11 +74,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help="split the CPU into N logical devices (to run --strategy mirrored without GPUs)",
     )
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        help="run tf.functions and tf.data eagerly: breakpoints and print() work (slow)",
-    )
     return parser.parse_args(argv)
 
 
@@ -272,10 +267,6 @@ def peak_memory_mb() -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    if args.debug:
-        # Eager execution everywhere: Python debuggers and print() see real values.
-        tf.config.run_functions_eagerly(True)
-        tf.data.experimental.enable_debug_mode()
     configure_devices(args.device, args.cpu_replicas)
     # Step 6 comes first: MultiWorkerMirroredStrategy must exist before any other TF work.
     strategy = make_strategy(args.strategy)

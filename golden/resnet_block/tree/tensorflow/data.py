@@ -1,7 +1,6 @@
 """Step 1 — the tf.data pipeline: arrays → per-epoch index batches → gather → prefetch.
 
-The loading code and the per-epoch sample order are shared word for word with the PyTorch
-project, so both frameworks train on identical batches. Feature maps move to
+The loading code is shared word for word with the PyTorch project. Feature maps move to
 TensorFlow's channels-last layout once, here: TF's CPU convolutions only run channels-last.
 """
 
@@ -26,11 +25,6 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return split(x.astype(np.float32), y, seed)
 
 
-def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
-    """The order of the training samples in one epoch, the same in both frameworks."""
-    return np.random.default_rng([seed, epoch]).permutation(count)
-
-
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Seeded train/validation index split (0.1 held out)."""
     order = np.random.default_rng(seed + 1).permutation(count)
@@ -42,6 +36,11 @@ def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
     """x_train, y_train, x_val, y_val."""
     train_idx, val_idx = split_indices(len(x), seed)
     return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of the training samples in one epoch."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
 
 
 def to_channels_last(x: np.ndarray) -> np.ndarray:

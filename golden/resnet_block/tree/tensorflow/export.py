@@ -14,7 +14,6 @@ import tensorflow as tf
 
 FILES = {
     "keras": "model.keras",
-    "savedmodel": "saved_model",
 }
 
 
@@ -23,8 +22,6 @@ def export_model(model: keras.Model, out: Path) -> dict[str, str]:
     exports = {}
     model.save(out / FILES["keras"])
     exports["keras"] = FILES["keras"]
-    model.export(str(out / FILES["savedmodel"]), verbose=False)
-    exports["savedmodel"] = FILES["savedmodel"]
     return exports
 
 
@@ -44,9 +41,6 @@ def load_predictor(fmt: str, folder: str | Path) -> Callable[[np.ndarray], np.nd
     if fmt == "keras":
         model = load_keras(path)
         return lambda inputs: np.asarray(model(inputs, training=False))
-    if fmt == "savedmodel":
-        loaded = load_saved_model(path)
-        return lambda inputs: loaded.serve(inputs).numpy()
     raise ValueError(
         f"unknown export format {fmt!r}; this project writes {sorted(FILES)}"
     )

@@ -1,6 +1,6 @@
 """Predict with an exported model: the deployment end of step 5.
 
-    python predict.py INPUTS.npy [--format savedmodel] [--runs runs] [--save OUT.npy]
+    python predict.py INPUTS.npy [--format keras] [--runs runs] [--save OUT.npy]
 
 INPUTS.npy holds a batch in this project's layout: (N, 32, 32, 3), channels last.
 """
@@ -15,7 +15,7 @@ from export import FILES, load_predictor
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("inputs", help=".npy file with a batch of inputs")
-    parser.add_argument("--format", choices=sorted(FILES), default="savedmodel")
+    parser.add_argument("--format", choices=sorted(FILES), default="keras")
     parser.add_argument("--runs", default="runs", help="the --out folder of train.py")
     parser.add_argument(
         "--save", default=None, help="write the outputs to this .npy file"
