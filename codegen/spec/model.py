@@ -37,6 +37,8 @@ GENERATED_NAMES = frozenset(
         "Sampler",
         "SequentialSampler",
         "TensorDataset",
+        "Dataset",
+        "DistributedSampler",
         "SummaryWriter",
         "EpochBatches",
         "InMemoryBatches",
