@@ -43,16 +43,19 @@ train.train(model, [(x, y)] * 50, loss, opt, device)
 print((time.perf_counter() - start) / 50 * 1e3)
 """,
     "tensorflow": """
-import sys, time, tensorflow as tf, train, data
+import sys, time, keras, numpy as np, tensorflow as tf, data, train
+from codegen.verify.projects import call_keywords
 from model import build_model
+if "mixed_bfloat16" in open("train.py").read():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
 x, y, _, _ = data.load_arrays(sys.argv[1], 0)
-batch = (tf.constant(data.to_channels_last(x[:64])), tf.constant(y[:64]))
-model = build_model(); loss_fn, opt, metrics = train.build_training(model)
-loop, _ = train.make_loops(model, loss_fn, opt, metrics, tf.distribute.get_strategy())
-batches = iter(tf.data.Dataset.from_tensors(batch).repeat())
-loop(batches, tf.constant(5))
+batch = (np.moveaxis(x[:64], 1, -1), y[:64])
+model = build_model()
+model.compile(**call_keywords(train, "compile"))  # train.py's own compile arguments
+batches = tf.data.Dataset.from_tensors(batch).repeat()
+model.fit(batches, steps_per_epoch=5, epochs=1, verbose=0)
 start = time.perf_counter()
-loop(batches, tf.constant(50))
+model.fit(batches, steps_per_epoch=50, epochs=1, verbose=0)
 print((time.perf_counter() - start) / 50 * 1e3)
 """,
 }

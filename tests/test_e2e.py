@@ -76,6 +76,16 @@ net.load_state_dict(torch.load(sys.argv[1] + "/model.pt", weights_only=True))
 print(tuple(net.eval()(torch.from_numpy(np.load(sys.argv[2]))).shape))
 """
 
+# A Keras project without export.py saves model.keras alone: keras.saving loads it back.
+LOAD_KERAS = """
+import sys
+import numpy as np
+import keras
+import model, train  # register the project's custom layers and optimizer
+net = keras.saving.load_model(sys.argv[1] + "/model.keras")
+print(tuple(net.predict(np.load(sys.argv[2]), verbose=0).shape))
+"""
+
 
 def _train(project_dir: Path, name: str, out: Path) -> dict:
     args = ["--epochs", "2", "--data", data_for(name), "--out", str(out)]
@@ -115,9 +125,10 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     sample = tmp_path / "sample.npy"
     np.save(sample, _sample(shape, integer, framework))
     if not (project_dir / "export.py").exists():
-        assert [f for f in formats if f in own] == ["state_dict"] and "exports" not in metrics
+        assert [f for f in formats if f in own] == [own[0]] and "exports" not in metrics
+        loader = LOAD_STATE_DICT if framework == "pytorch" else LOAD_KERAS
         result = subprocess.run(
-            [sys.executable, "-c", LOAD_STATE_DICT, str(runs), str(sample)],
+            [sys.executable, "-c", loader, str(runs), str(sample)],
             cwd=project_dir,
             capture_output=True,
             text=True,

@@ -70,7 +70,7 @@ def test_standardize_statistics_come_from_the_training_split(projects, fw) -> No
     np.testing.assert_allclose(batch[:, :3].mean(axis=0), 0.0, atol=1e-5)
     np.testing.assert_allclose(batch[:, :3].std(axis=0), 1.0, atol=1e-5)
     kp = load_project(projects["tabular_regression"] / "tensorflow")
-    dataset, _, _, _ = kp.data.make_datasets(HOUSES, 10_000, 0, 1)
+    dataset, _ = kp.data.make_datasets(HOUSES, 10_000, 0)
     keras_batch = next(iter(dataset))[0].numpy()
     # the whole training split in one batch, each framework in its own order
     np.testing.assert_allclose(
@@ -128,7 +128,7 @@ def test_images_are_scaled_and_normalized_per_channel(projects, fw) -> None:
     expected = (x_val[:32] * np.float32(1 / 255) - 0.5) / 0.25
     np.testing.assert_allclose(_first_batch(val_loader), expected, rtol=1e-6, atol=1e-6)
     kp = load_project(projects["augmented_cnn"] / "tensorflow")
-    _, _, val_dataset, _ = kp.data.make_datasets(SHAPES, 32, 0, 1)
+    _, val_dataset = kp.data.make_datasets(SHAPES, 32, 0)
     keras_batch = next(iter(val_dataset))[0].numpy()
     np.testing.assert_allclose(keras_batch, np.moveaxis(expected, 1, -1), rtol=1e-5, atol=1e-5)
 

@@ -101,7 +101,8 @@ _STEP_COMMENT = re.compile(r"^(\s*)# (Step \d+)\b")
 
 def _step_sections(tree: ast.Module, lines: list[str], path: str) -> dict[str, Excerpt]:
     """`Step N`: the lines from a `# Step N...` comment to the next step comment at the same
-    indentation, or to the end of the function around it (trailing blank lines left out)."""
+    or a shallower indentation, or to the end of the function around it (trailing blank lines
+    left out)."""
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
     marks = [
         (number, match.group(2), match.group(1))
@@ -112,7 +113,7 @@ def _step_sections(tree: ast.Module, lines: list[str], path: str) -> dict[str, E
     for index, (first, name, indent) in enumerate(marks):
         around = [f for f in functions if f.lineno < first <= (f.end_lineno or 0)]
         last = min((f.end_lineno or first for f in around), default=len(lines))
-        later = [line for line, _, ind in marks[index + 1 :] if ind == indent]
+        later = [line for line, _, ind in marks[index + 1 :] if len(ind) <= len(indent)]
         if later:
             last = min(last, later[0] - 1)
         while last > first and not lines[last - 1].strip():

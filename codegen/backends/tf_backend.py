@@ -49,8 +49,6 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
                         "here; use optimizer adamw (decoupled decay)",
                     )
                 arguments += [f"{kw}=l2_penalty" for kw in KERAS_REGULARIZERS.get(cls, ())]
-            if layer.op.keras_init is not None and cls in KERAS_REGULARIZERS:
-                arguments.append(layer.op.keras_init(layer.params, list(row.inputs)))
             arguments.append(f"name={name!r}")
             first = index == 0
             steps.append(
@@ -70,7 +68,6 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
                     ),
                 }
             )
-    expressions = " ".join(step["expr"] for step in steps)
     plan: list[tuple[str, ...] | str] = []
     if checked.loaded.spec.train.gradient_checkpointing:
         for step in checkpoint_segments(checked):
@@ -85,8 +82,6 @@ def model_context(checked: CheckedModel) -> dict[str, Any]:
         "checkpoint_plan": plan,
         "graph": graph,
         "keras_steps": steps,
-        "uses_torch_init": "torch_init(" in expressions,
-        "uses_rnn_init": "torch_rnn_init(" in expressions,
         "keras_input_shape": tuple(checked.input.keras_shape),
         "transpose_input": checked.input.keras_shape != checked.input.shape,
         "input_dtype": "int32" if checked.input.integer else "float32",
@@ -130,13 +125,25 @@ def training_context(checked: CheckedModel) -> dict[str, Any]:
             metrics.append("keras.metrics.MeanSquaredError(name='mse')")
         else:  # pragma: no cover - the Spec's Literal forbids it
             raise DlgenError(f"unknown metric {metric}")
+    optimizer_expr = _with_training_options(
+        optimizer.keras(loaded.optimizer_params), loaded.spec.train
+    )
+    dense = None
+    if any(row.layer.op.keras_sparse_gradient for row in checked.rows):
+        # Keras squares an embedding's sparse gradient per occurrence of a token (PyTorch:
+        # per row of the summed gradient): train.py's optimizer takes dense gradients.
+        dense = optimizer_expr[len("keras.optimizers.") : optimizer_expr.index("(")]
     return {
+        "dense_optimizer": dense,
+        "keras_fit_optimizer_expr": (
+            f"DenseGradient{dense}{optimizer_expr[optimizer_expr.index('('):]}"
+            if dense
+            else optimizer_expr
+        ),
         "keras_loss_expr": loss.keras(loaded.loss_params),
         "keras_per_example_loss": _per_example(loss.keras(loaded.loss_params)),
         "keras_loss_helper": loss.keras_helper(loaded.loss_params),
-        "keras_optimizer_expr": _with_training_options(
-            optimizer.keras(loaded.optimizer_params), loaded.spec.train
-        ),
+        "keras_optimizer_expr": optimizer_expr,
         "keras_metrics": metrics,
         "lr_expr": (
             REGISTRY.schedules[schedule.type].keras_lr(loaded.schedule_params) if schedule else None
@@ -165,4 +172,14 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **training_context(checked),
         "framework": "tensorflow",
     }
-    return project_files("tf", inspect=bool(context["inspect"])), context
+    if context["dense_optimizer"]:  # model.py defines it: model.keras saves the optimizer
+        context["definitions_classes"] = [
+            *context["definitions_classes"],
+            f"DenseGradient{context['dense_optimizer']}",
+        ]
+    files = project_files(
+        "tf", inspect=bool(context["inspect"]), exports=context["exports_beyond_save"]
+    )
+    if context["distributed"]:  # Keras 3's fit cannot run under MultiWorkerMirroredStrategy
+        files.insert(-1, PlannedFile("train_multiworker.py", "tf/train_multiworker.py.j2"))
+    return files, context

@@ -38,12 +38,12 @@ README_STEPS: dict[str, dict[int, list[str]]] = {
         5: ["export_model?", "Step 5"],
     },
     TF: {
-        1: ["make_datasets"],
-        2: ["torch_init?", "torch_rnn_init?", "build_model"],
-        3: ["build_training", "learning_rate?"],
-        4: ["train_replica", "callbacks"],
-        5: ["export_model"],
-        6: ["make_strategy"],
+        1: ["make_datasets?", "Step 1"],
+        2: ["build_model"],
+        3: ["learning_rate?", "Step 3"],
+        4: ["StopAtLoss?", "Step 4"],
+        5: ["export_model?", "Step 5"],
+        6: ["make_strategy?", "Step 6?"],
     },
 }
 NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
@@ -55,12 +55,12 @@ NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
         5: ["export_model?", "%step5"],
     },
     TF: {
-        1: ["make_datasets", "%step1"],
-        2: ["torch_init?", "torch_rnn_init?", "build_model", "%step2"],
-        3: ["build_training", "learning_rate?", "%step3"],
-        4: ["make_loops", "run_epoch", "%step4", "callbacks", "%step4_loop"],
-        5: ["export_model", "%step5"],
-        6: ["make_strategy", "%step6"],
+        1: ["%args", "make_datasets?", "Step 1", "%step1"],
+        2: ["build_model", "Step 2", "%step2"],
+        3: ["learning_rate?", "Step 3"],
+        4: ["StopAtLoss?", "Step 4"],
+        5: ["export_model?", "Step 5"],
+        6: ["make_strategy?", "%step6", "Step 6?"],
     },
 }
 SHARED_STEP_1 = "load_arrays"  # the same function in both data.py files, shown once
@@ -148,7 +148,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         # which differences apply
         "channels": tf_ctx["transpose_input"],
         "graph": tf_ctx["graph"],
-        "torch_init": tf_ctx["uses_torch_init"] or tf_ctx["uses_rnn_init"],
+        "torch_init": any(row.layer.op.has_weights for row in checked.rows),
         "weights": any(row.layer.op.weights is not None for row in checked.rows),
         "flatten": any(
             row.output.flat_from and len(row.output.flat_from) >= 2 for row in checked.rows
@@ -212,8 +212,9 @@ def steps(
         sides = []
         for folder in (TORCH, TF):
             names = README_STEPS[folder].get(number)
-            if names:
-                sides.append(Side(folder, _excerpts(files, folder, names, model_class)))
+            excerpts = _excerpts(files, folder, names, model_class) if names else []
+            if excerpts:
+                sides.append(Side(folder, excerpts))
         step = Step(
             number,
             text[f"s{number}_title"],
@@ -295,7 +296,8 @@ def notebook(
                 if pending:
                     body.append(("code", _code("\n\n\n".join(pending), folder), ()))
                     pending = []
-                body.append(("code", _code(glue[raw[1:]], raw), ()))
+                if glue[raw[1:]].strip():  # a glue cell may be empty for this spec
+                    body.append(("code", _code(glue[raw[1:]], raw), ()))
             else:
                 pending += [x.code for x in _excerpts(files, folder, [raw], model_class)]
         if pending:

@@ -143,7 +143,6 @@ REGISTRY.add_layer(
         ),
         keras=lambda p, i: KerasCode((_layer("layers.Dense", p.out_features, use_bias=p.bias),)),
         has_weights=True,
-        keras_init=lambda p, i: f"**torch_init({i[0].shape[-1]})",
         weights=weights.LINEAR,
         aliases=("dense", "fc"),
     )
@@ -255,7 +254,6 @@ for _rank in (1, 2):
             torch=_conv_torch(_rank),
             keras=_conv_keras(_rank),
             has_weights=True,
-            keras_init=lambda p, i: f"**torch_init({i[0].shape[0] * p.kernel_size ** (len(i[0].shape) - 1)})",
             weights=weights.conv_rule(_rank),
         )
     )
@@ -352,7 +350,6 @@ REGISTRY.add_layer(
         ),
         keras=_convt_keras,
         has_weights=True,
-        keras_init=lambda p, i: f"**torch_init({p.out_channels * p.kernel_size ** 2})",
         weights=weights.CONV_TRANSPOSE,
     )
 )
@@ -767,7 +764,6 @@ REGISTRY.add_layer(
             (_layer("layers.Embedding", p.num_embeddings, p.embedding_dim),)
         ),
         has_weights=True,
-        keras_init=lambda p, i: "embeddings_initializer=keras.initializers.RandomNormal(0.0, 1.0)",
         keras_sparse_gradient=True,
         weights=weights.EMBEDDING,
     )
@@ -936,7 +932,6 @@ for _name, _cls in (("lstm", "LSTM"), ("gru", "GRU")):
             torch=_rnn_torch(_cls),
             keras=_rnn_keras(_cls),
             has_weights=True,
-            keras_init=lambda p, i: f"**torch_rnn_init({p.hidden_size})",
             weights=weights.rnn_rule(_name),
         )
     )

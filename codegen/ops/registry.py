@@ -105,9 +105,6 @@ class LayerOp:
     stem: str = ""  # prefix of automatic layer names (conv1, fc2, ...); the op name when empty
     weights: Any = None  # a weights.WeightRule for ops with parameters
     keras_sparse_gradient: bool = False  # TF gives IndexedSlices; PyTorch's default is dense
-    # Extra Keras argument giving PyTorch's default initialization (so both train alike from
-    # scratch); added to each weighted Keras layer of the op.
-    keras_init: Callable[[Any, list[Tensor]], str] | None = None
     # A class the op's code uses that each generated model.py defines: the snippet
     # templates/<framework>/defines/<defines>.py.j2 (empty: the op is a framework class).
     defines: str = ""

@@ -40,9 +40,6 @@ GENERATED_NAMES = frozenset(
         "Dataset",
         "DistributedSampler",
         "SummaryWriter",
-        "EpochBatches",
-        "InMemoryBatches",
-        "DeviceLoader",
         "StopAtLoss",
         "DEFAULT_DATA",
         "VALIDATION_SPLIT",
@@ -504,7 +501,11 @@ class Train(StrictModel):
     metrics: list[Literal["accuracy", "mae", "mse"]] = []
     early_stopping: EarlyStopping | None = None
     checkpoint: Checkpoint | None = Field(
-        default=None, description="a checkpoint every epoch; train.py --resume continues from it"
+        default=None,
+        description=(
+            "a checkpoint every epoch: PyTorch's train.py --resume continues from it; Keras's "
+            "BackupAndRestore resumes an interrupted run when it is started again"
+        ),
     )
     grad_accumulation: PositiveInt = Field(
         default=1, description="one optimizer step every N batches, on the averaged gradients"

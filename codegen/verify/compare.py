@@ -17,7 +17,7 @@ from typing import Any
 
 from ..check import CheckedModel
 from ..errors import DlgenError, Location
-from .projects import frameworks, load_project, statement_value
+from .projects import call_keywords, frameworks, load_project, statement_value
 from .transfer import keras_name, torch_state_in_keras_layout, torch_to_keras
 
 DEFAULT_STEPS = 10
@@ -136,13 +136,13 @@ def _from_keras_layout(array: Any, channels_first: bool) -> Any:
 
 def _prepared_arrays(pair: Pair, data_path: str, seed: int) -> tuple[list, list]:
     """Each project's (x_train, y_train, x_val, y_val) as its model sees them: loaded by its
-    own data.py, then through its own preprocessing (PyTorch `Preprocess`, Keras layers)."""
+    own data.py, then through its own preprocessing (PyTorch `Preprocess`, Keras layers), the
+    Keras inputs channels-last."""
     np = pair.fw.np
     spec = pair.checked.loaded.spec
     tdata, kdata = pair.torch_project.data, pair.tf_project.data
     torch_arrays = list(tdata.load_arrays(data_path, seed))
     keras_arrays = list(kdata.load_arrays(data_path, seed))
-    keras_arrays[0::2] = [kdata.to_channels_last(x) for x in keras_arrays[0::2]]
     if spec.data.preprocessing is not None:
         statistics = tdata.preprocessing_statistics(torch_arrays[0])
         with pair.fw.torch.no_grad():
@@ -151,33 +151,29 @@ def _prepared_arrays(pair: Pair, data_path: str, seed: int) -> tuple[list, list]
                 preprocess(pair.fw.torch.from_numpy(x)).numpy() for x in torch_arrays[0::2]
             ]
         layers = kdata.preprocessing_layers(kdata.preprocessing_statistics(keras_arrays[0]))
+        keras_arrays[0::2] = [keras_input(pair.checked, x) for x in keras_arrays[0::2]]
         keras_arrays[0::2] = [
             np.asarray(layers(x)) if len(x) else x.astype(np.float32) for x in keras_arrays[0::2]
         ]
+    else:
+        keras_arrays[0::2] = [keras_input(pair.checked, x) for x in keras_arrays[0::2]]
     return torch_arrays, keras_arrays
 
 
-def pipeline_batches(
+def data_batches(
     pair: Pair, data_path: str, count: int, seed: int
 ) -> tuple[list, list, int, Check]:
-    """The first `count` batches of the TensorFlow pipeline (its order is a seeded function
-    of the epoch), the same batches in PyTorch's layout, the batches per epoch, and a check
+    """The first `count` training batches for each model, the batches per epoch, and a check
     that the two projects load and preprocess the same data.
 
-    The user's PyTorch DataLoader reshuffles with torch's own generator, so its order is not
-    compared: verify feeds both models the same batches itself.
+    Each framework shuffles with its own generator (DataLoader, tf.data), so verify draws the
+    order itself (a seeded permutation per epoch, where the spec shuffles) and feeds both
+    models the same samples: each project's own arrays, in its own layout.
     """
     np = pair.fw.np
     spec = pair.checked.loaded.spec
-    batch = spec.data.batch_size
-    channels_first = pair.checked.input.channels_first and not pair.checked.input.integer
-    dataset, steps, _, _ = pair.tf_project.data.make_datasets(data_path, batch, seed, 1 + count)
-    tf_batches = [(x.numpy(), y.numpy()) for x, y in itertools.islice(dataset, count)]
-    torch_batches = [
-        (np.ascontiguousarray(_from_keras_layout(x, channels_first)), y) for x, y in tf_batches
-    ]
-    check = Check("identical data", ["split", "samples", "inputs equal", "targets equal"])
     torch_arrays, keras_arrays = _prepared_arrays(pair, data_path, seed)
+    check = Check("identical data", ["split", "samples", "inputs equal", "targets equal"])
     # Preprocessing is computed by each framework (a torch module, Keras Normalization): the
     # inputs then agree to float32 rounding rather than bit for bit.
     preprocessed = spec.data.preprocessing is not None
@@ -198,7 +194,21 @@ def pipeline_batches(
         if check.ok
         else "the PyTorch and TensorFlow projects load different data"
     )
-    return torch_batches, tf_batches, steps, check
+    batch = spec.data.batch_size
+    samples = len(torch_arrays[0])
+    per_epoch = -(-samples // batch)
+    rng = np.random.default_rng(seed)
+    torch_batches: list[tuple[Any, Any]] = []
+    tf_batches: list[tuple[Any, Any]] = []
+    while len(torch_batches) < count:
+        order = rng.permutation(samples) if spec.data.shuffle else np.arange(samples)
+        for first in range(0, samples, batch):
+            if len(torch_batches) == count:
+                break
+            index = order[first : first + batch]
+            torch_batches.append(tuple(np.ascontiguousarray(a[index]) for a in torch_arrays[:2]))
+            tf_batches.append(tuple(np.ascontiguousarray(a[index]) for a in keras_arrays[:2]))
+    return torch_batches, tf_batches, per_epoch, check
 
 
 # ---------------------------------------------------------------- forward
@@ -320,8 +330,7 @@ def compare_training(
     pair: Pair, torch_batches: list, tf_batches: list, per_epoch: int, rtol: float, wtol: float
 ) -> tuple[list[Check], list[float], list[float]]:
     """Train both models on the same batches; compare the loss at every step and final weights."""
-    fw = pair.fw
-    torch, tf = fw.torch, fw.tf
+    torch = pair.fw.torch
     notes = []
     if _disable_dropout(pair):
         notes.append(
@@ -353,8 +362,12 @@ def compare_training(
     criterion = statement_value(tp, "criterion", model=tmodel)
     optimizer = statement_value(tp, "optimizer", model=tmodel)
     scheduler = statement_value(tp, "scheduler", optional=True, optimizer=optimizer)
-    strategy = tf.distribute.get_strategy()
-    loss_fn, keras_optimizer, metrics = kp.build_training(pair.keras_model)
+    kmodel = pair.keras_model
+    # The project's own model.compile(...) arguments; XLA and multi-step execution are speed
+    # settings (compile has a note), mixed precision is off (no policy is set here).
+    options = call_keywords(kp, "compile", skip=("steps_per_execution", "jit_compile"))
+    kmodel.compile(**options, jit_compile=False)
+    keras_optimizer = kmodel.optimizer
     note, eps_schedule = _epsilon(pair, optimizer, keras_optimizer)
     if note:
         notes.append(note)
@@ -367,12 +380,6 @@ def compare_training(
                 group["eps"] = eps
 
         optimizer.register_step_pre_hook(set_eps)
-    train_loop, _ = kp.make_loops(pair.keras_model, loss_fn, keras_optimizer, metrics, strategy)
-    spec = tf.nest.map_structure(
-        lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)), tf_batches[0]
-    )
-    dataset = tf.data.Dataset.from_generator(lambda: iter(tf_batches), output_signature=spec)
-    iterator = iter(dataset)
     device = torch.device(pair.device)
     torch_losses: list[float] = []
     with _float32(torch):
@@ -386,14 +393,16 @@ def compare_training(
             torch_losses += _torch_epoch(pair, tmodel, batches, criterion, optimizer, device)
     losses = Check("training loss per step", ["step", "pytorch", "tensorflow", "rel diff", "ok"])
     tf_losses = []
-    one = tf.constant(1)
     for step in range(steps):
         if step and step % per_epoch == 0 and hasattr(kp, "learning_rate"):
             keras_optimizer.learning_rate = kp.learning_rate(
                 step // per_epoch, float(keras_optimizer.learning_rate)
             )
-        total, count, _ = train_loop(iterator, one)
-        k_loss = float(total) / int(count)
+        # fit's loss adds the L2 terms (PyTorch's weight decay), the criterion's does not.
+        penalty = float(sum(float(loss) for loss in kmodel.losses))
+        inputs, targets = tf_batches[step]
+        logs = kmodel.train_on_batch(inputs, targets, return_dict=True)
+        k_loss = float(logs["loss"]) - penalty
         t_loss = torch_losses[step]
         rel = abs(t_loss - k_loss) / max(abs(t_loss), abs(k_loss), 1e-12)
         good = rel <= rtol or abs(t_loss - k_loss) <= 1e-7

@@ -80,3 +80,30 @@ def statement_value(
     if optional:
         return None
     raise RuntimeError(f"{module.__file__}: main() assigns no {name!r}")
+
+
+def call_keywords(
+    module: ModuleType, method: str, skip: tuple[str, ...] = (), **bound: object
+) -> dict[str, object]:
+    """The keyword arguments of the `<object>.<method>(...)` call in `main()` of a generated
+    module (`model.compile(optimizer=..., loss=...)`) but those named in `skip`, each
+    evaluated as `statement_value` evaluates an assignment."""
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    main = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "main"
+    )
+    for node in ast.walk(main):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == method
+        ):
+            namespace = {**vars(module), **bound}
+            return {
+                keyword.arg: eval(  # noqa: S307 - dlgen's own output
+                    compile(ast.Expression(keyword.value), module.__file__, "eval"), namespace
+                )
+                for keyword in node.keywords
+                if keyword.arg is not None and keyword.arg not in skip
+            }
+    raise RuntimeError(f"{module.__file__}: main() calls no .{method}(...)")

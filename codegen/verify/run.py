@@ -12,8 +12,8 @@ from .compare import (
     build_pair,
     compare_forward,
     compare_training,
+    data_batches,
     keras_input,
-    pipeline_batches,
     synthetic_batches,
 )
 
@@ -43,7 +43,7 @@ def verify_projects(
         per_epoch = steps
         note = f"random inputs and labels: pass --data to compare on the {kind} data through both pipelines"
     else:
-        torch_batches, tf_batches, per_epoch, batches_check = pipeline_batches(
+        torch_batches, tf_batches, per_epoch, batches_check = data_batches(
             pair, data_path or "unused", steps, seed
         )
         checks.append(batches_check)

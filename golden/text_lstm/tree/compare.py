@@ -127,11 +127,17 @@ def train(framework: str, args: argparse.Namespace, data: str) -> dict:
     """Run one project's train.py as a user would; returns its metrics.json."""
     out = Path(args.out).resolve() / framework
     command = ["train.py", "--epochs", str(args.epochs), "--seed", str(args.seed)]
-    command += ["--device", "cpu", "--data", data, "--out", str(out)]
+    command += ["--data", data, "--out", str(out)]
     if args.max_steps:
         command += ["--max-steps", str(args.max_steps)]
     print(f"$ cd {framework} && python {' '.join(command)}", flush=True)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+    # Both on the CPU: the comparison's numbers are then the same on every machine.
+    env = {
+        **os.environ,
+        "CUDA_VISIBLE_DEVICES": "",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
     start = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-c", MEASURED_RUN, *command[1:]],

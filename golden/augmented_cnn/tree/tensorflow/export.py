@@ -46,8 +46,9 @@ def export_model(model: keras.Model, out: Path, statistics: dict) -> dict[str, s
 
 
 def load_keras(path: str | Path) -> keras.Model:
-    """Load the .keras file (safe mode: no arbitrary code is deserialized)."""
-    return keras.models.load_model(path)
+    """Load the .keras file for inference, without its optimizer (safe mode: no arbitrary code is
+    deserialized)."""
+    return keras.models.load_model(path, compile=False)
 
 
 def load_saved_model(path: str | Path):

@@ -1,27 +1,8 @@
-"""Step 2 — model: a Keras Sequential stack.
-
-Each Keras layer is spelled so that, with the PyTorch weights moved across, it computes what
-the PyTorch layer computes: PyTorch's epsilon and momentum on normalization, PyTorch's
-padding made explicit, PyTorch's activation slopes. Shapes in comments are channels-last.
-"""
-
-import math
+"""Step 2 — model: a Keras Sequential stack (shapes in comments are channels-last)."""
 
 import keras
 import tensorflow as tf
 from keras import layers
-
-
-def torch_init(fan_in: int) -> dict:
-    """PyTorch's default Linear/Conv initialization, U(±1/√fan_in) for weights and biases,
-    so this model starts (and trains) like the PyTorch one rather than from Glorot."""
-    bound = 1 / math.sqrt(fan_in)
-    return {
-        "kernel_initializer": keras.initializers.VarianceScaling(
-            1 / 3, "fan_in", "uniform"
-        ),
-        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
-    }
 
 
 def build_model() -> keras.Model:
@@ -29,20 +10,18 @@ def build_model() -> keras.Model:
     return keras.Sequential(
         [
             keras.Input(shape=(16, 16, 3), dtype="float32"),
-            layers.Conv2D(
-                16, 3, padding="same", use_bias=False, **torch_init(27), name="conv1"
-            ),
+            layers.Conv2D(16, 3, padding="same", use_bias=False, name="conv1"),
             layers.BatchNormalization(epsilon=1e-05, momentum=0.9, name="bn1"),
             layers.ReLU(name="relu1"),  # (N, 16, 16, 16)
-            layers.Conv2D(16, 3, padding="same", **torch_init(144), name="conv2"),
+            layers.Conv2D(16, 3, padding="same", name="conv2"),  # (N, 16, 16, 16)
             layers.ReLU(name="relu2"),  # (N, 16, 16, 16)
             layers.MaxPooling2D(pool_size=2, name="pool1"),  # (N, 8, 8, 16)
-            layers.Conv2D(32, 3, padding="same", **torch_init(144), name="conv3"),
+            layers.Conv2D(32, 3, padding="same", name="conv3"),  # (N, 8, 8, 32)
             layers.ReLU(name="relu3"),  # (N, 8, 8, 32)
             layers.MaxPooling2D(pool_size=2, name="pool2"),  # (N, 4, 4, 32)
             layers.Flatten(name="flatten1"),  # (N, 512)
             layers.Dropout(0.25, name="dropout1"),  # (N, 512)
-            layers.Dense(4, **torch_init(512), name="fc"),  # (N, 4)
+            layers.Dense(4, name="fc"),  # (N, 4)
         ],
         name="augmented_cnn",
     )
@@ -80,3 +59,15 @@ def call_checkpointed(
 
         x = tf.recompute_grad(run)(x) if training else run(x)
     return x
+
+
+class Checkpointed(keras.Model):
+    """The model, trained with gradient checkpointing: train.py compiles and fits this
+    wrapper and saves the model inside it."""
+
+    def __init__(self, model: keras.Model) -> None:
+        super().__init__(name=f"{model.name}_checkpointed")
+        self.inner = model
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return call_checkpointed(self.inner, inputs, training=training)

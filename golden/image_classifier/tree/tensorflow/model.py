@@ -1,27 +1,7 @@
-"""Step 2 — model: a Keras Sequential stack.
-
-Each Keras layer is spelled so that, with the PyTorch weights moved across, it computes what
-the PyTorch layer computes: PyTorch's epsilon and momentum on normalization, PyTorch's
-padding made explicit, PyTorch's activation slopes. Shapes in comments are channels-last.
-"""
-
-import math
+"""Step 2 — model: a Keras Sequential stack (shapes in comments are channels-last)."""
 
 import keras
 from keras import layers
-
-
-def torch_init(fan_in: int) -> dict:
-    """PyTorch's default Linear/Conv initialization, U(±1/√fan_in) for weights and biases,
-    so this model starts (and trains) like the PyTorch one rather than from Glorot."""
-    bound = 1 / math.sqrt(fan_in)
-    return {
-        "kernel_initializer": keras.initializers.VarianceScaling(
-            1 / 3, "fan_in", "uniform"
-        ),
-        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
-    }
-
 
 # PyTorch's optimizer weight_decay is an L2 term on every parameter; Keras spells it as
 # regularizers (the decay of the optimizer itself is decoupled, which is a different rule).
@@ -40,8 +20,7 @@ def build_model() -> keras.Model:
                 use_bias=False,
                 kernel_regularizer=l2_penalty,
                 bias_regularizer=l2_penalty,
-                **torch_init(27),
-                name="conv1"
+                name="conv1",
             ),
             layers.BatchNormalization(
                 epsilon=1e-05,
@@ -59,8 +38,7 @@ def build_model() -> keras.Model:
                 use_bias=False,
                 kernel_regularizer=l2_penalty,
                 bias_regularizer=l2_penalty,
-                **torch_init(576),
-                name="conv2"
+                name="conv2",
             ),
             layers.BatchNormalization(
                 epsilon=1e-05,
@@ -76,8 +54,7 @@ def build_model() -> keras.Model:
                 512,
                 kernel_regularizer=l2_penalty,
                 bias_regularizer=l2_penalty,
-                **torch_init(32768),
-                name="fc1"
+                name="fc1",
             ),
             layers.ReLU(name="relu3"),  # (N, 512)
             layers.Dropout(0.5, name="dropout1"),  # (N, 512)
@@ -85,8 +62,7 @@ def build_model() -> keras.Model:
                 10,
                 kernel_regularizer=l2_penalty,
                 bias_regularizer=l2_penalty,
-                **torch_init(512),
-                name="fc2"
+                name="fc2",
             ),
         ],
         name="image_classifier",

@@ -1,26 +1,7 @@
-"""Step 2 — model: a Keras Sequential stack.
-
-Each Keras layer is spelled so that, with the PyTorch weights moved across, it computes what
-the PyTorch layer computes: PyTorch's epsilon and momentum on normalization, PyTorch's
-padding made explicit, PyTorch's activation slopes. Shapes in comments are channels-last.
-"""
-
-import math
+"""Step 2 — model: a Keras Sequential stack (shapes in comments are channels-last)."""
 
 import keras
 from keras import layers
-
-
-def torch_init(fan_in: int) -> dict:
-    """PyTorch's default Linear/Conv initialization, U(±1/√fan_in) for weights and biases,
-    so this model starts (and trains) like the PyTorch one rather than from Glorot."""
-    bound = 1 / math.sqrt(fan_in)
-    return {
-        "kernel_initializer": keras.initializers.VarianceScaling(
-            1 / 3, "fan_in", "uniform"
-        ),
-        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
-    }
 
 
 def build_model() -> keras.Model:
@@ -28,13 +9,13 @@ def build_model() -> keras.Model:
     return keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1), dtype="float32"),
-            layers.Conv2D(32, 3, **torch_init(9), name="conv1"),  # (N, 26, 26, 32)
+            layers.Conv2D(32, 3, name="conv1"),  # (N, 26, 26, 32)
             layers.ReLU(name="relu1"),  # (N, 26, 26, 32)
             layers.MaxPooling2D(pool_size=2, name="pool1"),  # (N, 13, 13, 32)
             layers.Flatten(name="flatten1"),  # (N, 5408)
-            layers.Dense(128, **torch_init(5408), name="fc1"),  # (N, 128)
+            layers.Dense(128, name="fc1"),  # (N, 128)
             layers.ReLU(name="relu2"),  # (N, 128)
-            layers.Dense(10, **torch_init(128), name="fc2"),  # (N, 10)
+            layers.Dense(10, name="fc2"),  # (N, 10)
         ],
         name="mnist_cnn",
     )

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from data import INPUT_SHAPE, preprocessing_layers
-from model import CategoricalEmbedding
+from model import CategoricalEmbedding, DenseGradientAdam
 
 FILES = {
     "keras": "model.keras",
@@ -59,9 +59,13 @@ def to_tflite(model: keras.Model) -> bytes:
 
 
 def load_keras(path: str | Path) -> keras.Model:
-    """Load the .keras file (safe mode: no arbitrary code is deserialized; this model's own layer classes come from model.py)."""
-    custom = {"CategoricalEmbedding": CategoricalEmbedding}
-    return keras.models.load_model(path, custom_objects=custom)
+    """Load the .keras file for inference, without its optimizer (safe mode: no arbitrary code is
+    deserialized; this model's own classes come from model.py)."""
+    custom = {
+        "CategoricalEmbedding": CategoricalEmbedding,
+        "DenseGradientAdam": DenseGradientAdam,
+    }
+    return keras.models.load_model(path, custom_objects=custom, compile=False)
 
 
 def load_saved_model(path: str | Path):

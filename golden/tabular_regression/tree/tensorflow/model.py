@@ -1,26 +1,8 @@
-"""Step 2 — model: a Keras Sequential stack.
-
-Each Keras layer is spelled so that, with the PyTorch weights moved across, it computes what
-the PyTorch layer computes: PyTorch's epsilon and momentum on normalization, PyTorch's
-padding made explicit, PyTorch's activation slopes. Shapes in comments are channels-last.
-"""
-
-import math
+"""Step 2 — model: a Keras Sequential stack (shapes in comments are channels-last)."""
 
 import keras
+import tensorflow as tf
 from keras import layers
-
-
-def torch_init(fan_in: int) -> dict:
-    """PyTorch's default Linear/Conv initialization, U(±1/√fan_in) for weights and biases,
-    so this model starts (and trains) like the PyTorch one rather than from Glorot."""
-    bound = 1 / math.sqrt(fan_in)
-    return {
-        "kernel_initializer": keras.initializers.VarianceScaling(
-            1 / 3, "fan_in", "uniform"
-        ),
-        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
-    }
 
 
 @keras.saving.register_keras_serializable(package="tabular_regression")
@@ -86,15 +68,27 @@ class CategoricalEmbedding(layers.Layer):
         }
 
 
+@keras.saving.register_keras_serializable(package="tabular_regression")
+class DenseGradientAdam(keras.optimizers.Adam):
+    """Keras's Adam on dense gradients. An embedding's gradient is sparse, one row per token
+    of the batch, and Keras would square those rows one by one: a token seen twice in a batch
+    would then update unlike PyTorch, which squares the summed row. It is defined beside the
+    model because model.keras saves the optimizer: importing model.py registers it for loading.
+    """
+
+    def apply(self, grads: list, trainable_variables: list | None = None) -> None:
+        super().apply([tf.convert_to_tensor(g) for g in grads], trainable_variables)
+
+
 def build_model() -> keras.Model:
     """tabular_regression: 189 trainable parameters."""
     return keras.Sequential(
         [
             keras.Input(shape=(8,), dtype="float32"),
             CategoricalEmbedding(7, sizes=[5], dims=[2], name="categorical_embedding"),
-            layers.Dense(16, **torch_init(9), name="hidden"),  # (N, 16)
+            layers.Dense(16, name="hidden"),  # (N, 16)
             layers.ReLU(name="relu1"),  # (N, 16)
-            layers.Dense(1, **torch_init(16), name="output"),  # (N, 1)
+            layers.Dense(1, name="output"),  # (N, 1)
         ],
         name="tabular_regression",
     )

@@ -14,6 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from model import DenseGradientAdam
+
 FILES = {
     "keras": "model.keras",
     "tflite": "model.tflite",
@@ -41,8 +43,10 @@ def to_tflite(model: keras.Model) -> bytes:
 
 
 def load_keras(path: str | Path) -> keras.Model:
-    """Load the .keras file (safe mode: no arbitrary code is deserialized)."""
-    return keras.models.load_model(path)
+    """Load the .keras file for inference, without its optimizer (safe mode: no arbitrary code is
+    deserialized; this model's own classes come from model.py)."""
+    custom = {"DenseGradientAdam": DenseGradientAdam}
+    return keras.models.load_model(path, custom_objects=custom, compile=False)
 
 
 def load_saved_model(path: str | Path):
