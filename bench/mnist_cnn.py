@@ -22,10 +22,11 @@ def write_data(folder: Path, samples: int) -> Path:
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(samples, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, size=samples, dtype=np.uint8)
-    with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb") as handle:
-        handle.write(struct.pack(">IIII", 0x803, samples, 28, 28) + images.tobytes())
-    with gzip.open(folder / "train-labels-idx1-ubyte.gz", "wb") as handle:
-        handle.write(struct.pack(">II", 0x801, samples) + labels.tobytes())
+    for part, count in (("train", samples), ("t10k", max(1, samples // 6))):  # MNIST's ratio
+        with gzip.open(folder / f"{part}-images-idx3-ubyte.gz", "wb") as handle:
+            handle.write(struct.pack(">IIII", 0x803, count, 28, 28) + images[:count].tobytes())
+        with gzip.open(folder / f"{part}-labels-idx1-ubyte.gz", "wb") as handle:
+            handle.write(struct.pack(">II", 0x801, count) + labels[:count].tobytes())
     x = ((images.astype(np.float32) / 255 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
     np.savez(folder / "mnist.npz", x=x, y=labels.astype(np.int64))
     return folder

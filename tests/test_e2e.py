@@ -103,12 +103,17 @@ def _train(project_dir: Path, name: str, out: Path) -> dict:
     return json.loads((out / "metrics.json").read_text())
 
 
-def _check_metrics(metrics: dict, framework: str) -> None:
+def _check_metrics(metrics: dict, framework: str, name: str) -> None:
     assert metrics["framework"] == framework
     assert len(metrics["epochs"]) == 2
     for record in metrics["epochs"]:
         assert math.isfinite(record["loss"])
     assert metrics["wall_time_s"] > 0
+    # MNIST has a test split of its own (the t10k files): both frameworks evaluate on it.
+    if load_spec(EXAMPLES / f"{name}.yaml").spec.data.kind == "mnist":
+        assert math.isfinite(metrics["test"]["loss"]) and 0 <= metrics["test"]["accuracy"] <= 1
+    else:
+        assert "test" not in metrics
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
@@ -117,7 +122,7 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     project_dir = project / framework
     runs = tmp_path / "runs"
     metrics = _train(project_dir, name, runs)
-    _check_metrics(metrics, framework)
+    _check_metrics(metrics, framework, name)
     torch_shape, keras_shape, integer = _shapes(name)
     formats = load_spec(EXAMPLES / f"{name}.yaml").spec.export.formats
     own = FRAMEWORK_FORMATS["torch" if framework == "pytorch" else "tf"]

@@ -91,6 +91,7 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "distributed": train.distributed,
         "debug": train.debug,
         "has_validation": spec.data.validation_split > 0,
+        "has_test": spec.data.kind == "mnist",  # a test split of its own (MNIST's t10k files)
         "full_batch": full_batch(checked),
         "train_samples": train_samples(checked),
         "print_every": print_every(checked),

@@ -57,12 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="stop each epoch after this many batches",
-    )
+    parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
@@ -105,12 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     wall_time = time.perf_counter() - start
 
-    # Step 5: evaluate, save and export.
-    scores = trained.evaluate(val_ds, verbose=0, return_dict=True)
-    print(
-        "validation:",
-        ", ".join(f"{name}: {value:.4g}" for name, value in scores.items()),
-    )
+    # Step 5: save and export.
     statistics = fit_preprocessing(args.data, args.seed)  # the training split's numbers
     exports = {} if args.no_export else export_model(model, out, statistics)
     epochs = [

@@ -1,6 +1,6 @@
 """Step 1 — the tf.data pipeline: shuffle, batch, prefetch.
-Images move to TensorFlow's channels-last layout (N, H, W, C) once, here: TF's CPU
-convolutions only run channels-last."""
+Images move to Keras's channels-last layout (N, H, W, C) once, here: the layout Keras's
+layers default to and TensorFlow's CPU kernels are written for."""
 
 import numpy as np
 import tensorflow as tf
@@ -42,9 +42,8 @@ def make_datasets(
     """Training batches, reshuffled every epoch, and validation batches (None
     without a validation split)."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
-    x_train, x_val = np.moveaxis(x_train, 1, -1), np.moveaxis(
-        x_val, 1, -1
-    )  # channels last
+    # channels last
+    x_train, x_val = np.moveaxis(x_train, 1, -1), np.moveaxis(x_val, 1, -1)
     train = tf.data.Dataset.from_tensor_slices((x_train, y_train))
     train = train.shuffle(len(x_train), seed=seed)
     train = train.batch(batch_size)

@@ -12,9 +12,9 @@ from torch.utils.data import DataLoader, TensorDataset
 DEFAULT_DATA = "data/mnist"
 VALIDATION_SPLIT = 0.1
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-MNIST_FILES = {
-    "train_images": "train-images-idx3-ubyte.gz",
-    "train_labels": "train-labels-idx1-ubyte.gz",
+MNIST_FILES = {  # images and labels of each part
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 
 
@@ -30,22 +30,25 @@ def read_idx(path: Path) -> np.ndarray:
 def download_mnist(folder: Path) -> None:
     """Fetch the MNIST files that are missing from `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in MNIST_FILES.values():
+    for name in (name for names in MNIST_FILES.values() for name in names):
         if not (folder / name).exists():
             print(f"downloading {name} ...")
             urllib.request.urlretrieve(MNIST_URL + name, folder / name)
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
-    """MNIST images scaled to [-1, 1] as (N, 1, 28, 28) float32 and int64 labels."""
+def read_mnist(path: str, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's "train" or "test" files: (N, 1, 28, 28) float32 images in [-1, 1], int64 labels."""
     folder = Path(path)
-    if not all((folder / name).exists() for name in MNIST_FILES.values()):
+    if not all((folder / name).exists() for name in MNIST_FILES[part]):
         download_mnist(folder)
-    images = read_idx(folder / MNIST_FILES["train_images"])
-    labels = read_idx(folder / MNIST_FILES["train_labels"])
+    images, labels = (read_idx(folder / name) for name in MNIST_FILES[part])
     x = ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
-    y = labels.astype(np.int64)
-    return split(x, y, seed)
+    return x, labels.astype(np.int64)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The training files, split into x_train, y_train, x_val, y_val."""
+    return split(*read_mnist(path, "train"), seed)
 
 
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,3 +75,10 @@ def make_loaders(
         return train_loader, None
     val_set = TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val))
     return train_loader, DataLoader(val_set, batch_size=batch_size)
+
+
+def make_test_loader(path: str, batch_size: int) -> DataLoader:
+    """Batches of the test split."""
+    x_test, y_test = read_mnist(path, "test")  # the t10k files
+    test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
+    return DataLoader(test_set, batch_size=batch_size)

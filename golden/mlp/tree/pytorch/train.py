@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
-from data import DEFAULT_DATA, make_loaders
+from data import DEFAULT_DATA, make_loaders, make_test_loader
 from model import SimpleModel
 
 ACCUMULATE = 2  # one optimizer step every N batches, on their mean gradient
@@ -55,7 +55,7 @@ def evaluate(
     device: torch.device,
     max_steps: int | None = None,
 ) -> dict[str, float]:
-    """The mean loss and accuracy per sample over the validation batches."""
+    """The mean loss and accuracy per sample over `loader`'s batches."""
     model.eval()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     with torch.no_grad():
@@ -75,12 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train mlp with PyTorch.")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="stop each epoch after this many batches",
-    )
+    parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
@@ -155,12 +150,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"trained in {wall_time:.1f} s")
     writer.close()
 
+    # The test split: data that neither training nor the choice of epoch has seen.
+    test_loader = make_test_loader(args.data, args.batch_size)
+    test = evaluate(model, test_loader, criterion, device, args.max_steps)
+    print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
+
     # Step 5: save.
     torch.save(model.state_dict(), out / "model.pt")
     metrics = {
         "framework": "pytorch",
         "epochs": history,
         "final": history[-1],
+        "test": test,
         "wall_time_s": wall_time,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

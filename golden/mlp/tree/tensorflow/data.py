@@ -1,6 +1,6 @@
 """Step 1 — the tf.data pipeline: shuffle, batch, prefetch.
-Images move to TensorFlow's channels-last layout (N, H, W, C) once, here: TF's CPU
-convolutions only run channels-last."""
+Images move to Keras's channels-last layout (N, H, W, C) once, here: the layout Keras's
+layers default to and TensorFlow's CPU kernels are written for."""
 
 import gzip
 import struct
@@ -13,9 +13,9 @@ import tensorflow as tf
 DEFAULT_DATA = "data/mnist"
 VALIDATION_SPLIT = 0.1
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-MNIST_FILES = {
-    "train_images": "train-images-idx3-ubyte.gz",
-    "train_labels": "train-labels-idx1-ubyte.gz",
+MNIST_FILES = {  # images and labels of each part
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 
 
@@ -31,22 +31,25 @@ def read_idx(path: Path) -> np.ndarray:
 def download_mnist(folder: Path) -> None:
     """Fetch the MNIST files that are missing from `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in MNIST_FILES.values():
+    for name in (name for names in MNIST_FILES.values() for name in names):
         if not (folder / name).exists():
             print(f"downloading {name} ...")
             urllib.request.urlretrieve(MNIST_URL + name, folder / name)
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
-    """MNIST images scaled to [-1, 1] as (N, 1, 28, 28) float32 and int64 labels."""
+def read_mnist(path: str, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's "train" or "test" files: (N, 1, 28, 28) float32 images in [-1, 1], int64 labels."""
     folder = Path(path)
-    if not all((folder / name).exists() for name in MNIST_FILES.values()):
+    if not all((folder / name).exists() for name in MNIST_FILES[part]):
         download_mnist(folder)
-    images = read_idx(folder / MNIST_FILES["train_images"])
-    labels = read_idx(folder / MNIST_FILES["train_labels"])
+    images, labels = (read_idx(folder / name) for name in MNIST_FILES[part])
     x = ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
-    y = labels.astype(np.int64)
-    return split(x, y, seed)
+    return x, labels.astype(np.int64)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The training files, split into x_train, y_train, x_val, y_val."""
+    return split(*read_mnist(path, "train"), seed)
 
 
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,9 +71,8 @@ def make_datasets(
     """Training batches, reshuffled every epoch, and validation batches (None
     without a validation split)."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
-    x_train, x_val = np.moveaxis(x_train, 1, -1), np.moveaxis(
-        x_val, 1, -1
-    )  # channels last
+    # channels last
+    x_train, x_val = np.moveaxis(x_train, 1, -1), np.moveaxis(x_val, 1, -1)
     train = tf.data.Dataset.from_tensor_slices((x_train, y_train))
     train = train.shuffle(len(x_train), seed=seed)
     train = train.batch(batch_size)
@@ -79,3 +81,10 @@ def make_datasets(
         return train, None
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size)
     return train, val.prefetch(tf.data.AUTOTUNE)
+
+
+def make_test_dataset(path: str, batch_size: int) -> tf.data.Dataset:
+    """Batches of the test split."""
+    x_test, y_test = read_mnist(path, "test")  # the t10k files
+    x_test = np.moveaxis(x_test, 1, -1)  # channels last
+    return tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(batch_size)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from data import DEFAULT_DATA, make_loaders
+from data import DEFAULT_DATA, make_loaders, make_test_loader
 from export import export_model
 from model import Net
 
@@ -50,7 +50,7 @@ def evaluate(
     device: torch.device,
     max_steps: int | None = None,
 ) -> dict[str, float]:
-    """The mean loss and accuracy per sample over the validation batches."""
+    """The mean loss and accuracy per sample over `loader`'s batches."""
     model.eval()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     with torch.no_grad():
@@ -70,12 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train mnist_cnn with PyTorch.")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="stop each epoch after this many batches",
-    )
+    parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
@@ -160,6 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     wall_time = time.perf_counter() - start
     print(f"trained in {wall_time:.1f} s")
 
+    # The test split: data that neither training nor the choice of epoch has seen.
+    test_loader = make_test_loader(args.data, args.batch_size)
+    test = evaluate(model, test_loader, criterion, device, args.max_steps)
+    print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
+
     # Step 5: save and export.
     exports = {}
     if not args.no_export:
@@ -171,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         "framework": "pytorch",
         "epochs": history,
         "final": history[-1],
+        "test": test,
         "wall_time_s": wall_time,
         "exports": exports,
     }

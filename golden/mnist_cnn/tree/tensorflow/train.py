@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keras
 
-from data import DEFAULT_DATA, make_datasets
+from data import DEFAULT_DATA, make_datasets, make_test_dataset
 from export import export_model
 from model import build_model
 
@@ -21,12 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="stop each epoch after this many batches",
-    )
+    parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
@@ -82,12 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     wall_time = time.perf_counter() - start
 
-    # Step 5: evaluate, save and export.
-    scores = model.evaluate(val_ds, verbose=0, return_dict=True)
-    print(
-        "validation:",
-        ", ".join(f"{name}: {value:.4g}" for name, value in scores.items()),
-    )
+    # Step 5: evaluate on the test split, save and export.
+    test_ds = make_test_dataset(args.data, args.batch_size)
+    test = model.evaluate(test_ds, steps=args.max_steps, verbose=0, return_dict=True)
+    print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
     exports = {} if args.no_export else export_model(model, out)
     epochs = [
         {
@@ -100,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         "framework": "tensorflow",
         "epochs": epochs,
         "final": epochs[-1] if epochs else {},
+        "test": test,
         "wall_time_s": wall_time,
         "exports": exports,
     }

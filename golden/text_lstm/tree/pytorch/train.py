@@ -51,7 +51,7 @@ def evaluate(
     device: torch.device,
     max_steps: int | None = None,
 ) -> dict[str, float]:
-    """The mean loss and accuracy per sample over the validation batches."""
+    """The mean loss and accuracy per sample over `loader`'s batches."""
     model.eval()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     with torch.no_grad():
@@ -73,12 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train text_lstm with PyTorch.")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="stop each epoch after this many batches",
-    )
+    parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
