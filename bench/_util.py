@@ -18,15 +18,25 @@ from codegen.verify.bench import run_project  # noqa: E402
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
 
-def generate(example: str, *extra: str) -> Path:
-    """Generate both projects of an example into a temporary folder."""
+def generate(example: str, *extra: str, revision: str | None = None) -> Path:
+    """Generate both projects of an example into a temporary folder, with this checkout's
+    dlgen or, given `revision`, with dlgen as it was at that git revision."""
     out = Path(tempfile.mkdtemp(prefix="dlgen-bench-")) / example
-    subprocess.run(
-        [sys.executable, "-m", "codegen.cli", "new", example, "-o", str(out), *extra],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    source = REPO
+    if revision is not None:  # a throw-away worktree: `python -m codegen.cli` imports its code
+        source = Path(tempfile.mkdtemp(prefix="dlgen-rev-")) / "dlgen"
+        git = ["git", "-C", str(REPO), "worktree"]
+        subprocess.run([*git, "add", "--detach", str(source), revision], check=True)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "codegen.cli", "new", example, "-o", str(out), *extra],
+            cwd=source,
+            check=True,
+            capture_output=True,
+        )
+    finally:
+        if revision is not None:
+            subprocess.run([*git, "remove", "--force", str(source)], check=True)
     return out
 
 

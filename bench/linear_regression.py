@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/linear_regression.py [--runs 3] [--seed-tf-runs 1]
 
-Targets (issue 3): generated TensorFlow at least 20x faster than the seed's `model.fit` loop;
+Targets: generated TensorFlow, on Keras's own `model.fit` (several epochs per execution, see
+its train.py), at least 5x faster than the seed's `model.fit(epochs=1000)` (issue 25);
 generated PyTorch no slower than the seed's PyTorch loop. Training time only (each program
-times its own loop), medians over the runs.
+times its own training), medians over the runs.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ def main() -> None:
     print("| program | 1000 steps (s, median) |")
     print("|---|---|")
     print(f"| seed TensorFlow (`model.fit`, epochs=1000) | {seed_tf:.3f} |")
-    print(f"| generated TensorFlow (tf.function loop) | {gen_tf:.3f} |")
+    print(f"| generated TensorFlow (`model.fit`, steps_per_execution) | {gen_tf:.3f} |")
     print(f"| seed PyTorch loop | {seed_torch:.3f} |")
     print(f"| generated PyTorch | {gen_torch:.3f} |")
     print()
-    print(f"TensorFlow speed-up, seed fit / generated: {seed_tf / gen_tf:.1f}x (target >= 20x)")
+    print(f"TensorFlow speed-up, seed fit / generated: {seed_tf / gen_tf:.1f}x (target >= 5x)")
     print(f"PyTorch, generated / seed: {gen_torch / seed_torch:.2f}x (target <= 1.00x)")
 
 

@@ -1,9 +1,12 @@
 """Benchmark: the seeds' MNIST CNN recipes against the generated projects, same data and model.
 
-    .venv/bin/python bench/mnist_cnn.py [--samples 4096] [--epochs 2] [--runs 3]
+    .venv/bin/python bench/mnist_cnn.py [--samples 4096] [--epochs 2] [--runs 3] [--baseline REV]
 
 Data: random 28x28 digits written once as MNIST IDX files (for the generated projects) and as
 an .npz (for the seed programs). Prints samples/s and peak memory (medians), and the ratios.
+`--baseline REV` also generates the projects with dlgen as it was at git revision REV (c0040ff
+is the last with the hand-written TensorFlow loop that `model.fit` replaced) and runs them in
+the same session, so that the two are compared on the same machine under the same load.
 """
 
 from __future__ import annotations
@@ -37,35 +40,43 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=4096)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV", help="also run dlgen's projects at REV")
     args = parser.parse_args()
     data = write_data(Path(tempfile.mkdtemp()), args.samples)
-    project = generate(
-        "mnist_cnn", "--set", "data.validation_split=0.0", "--set", "train.early_stopping=null"
-    )
-    rows = {}
-    for name, runner in (
-        (
-            "seed PyTorch",
-            lambda: run_seed("mnist_cnn_torch.py", str(data / "mnist.npz"), str(args.epochs)),
+    flags = ("--set", "data.validation_split=0.0", "--set", "train.early_stopping=null")
+    project = generate("mnist_cnn", *flags)
+    baseline = generate("mnist_cnn", *flags, revision=args.baseline) if args.baseline else None
+    runners = {
+        "seed PyTorch": lambda: run_seed(
+            "mnist_cnn_torch.py", str(data / "mnist.npz"), str(args.epochs)
         ),
-        (
-            "generated PyTorch",
-            lambda: _generated(project / "pytorch", data, args.epochs, args.samples),
+        "generated PyTorch": lambda: _generated(
+            project / "pytorch", data, args.epochs, args.samples
         ),
-        (
-            "seed TensorFlow",
-            lambda: run_seed("mnist_cnn_tf.py", str(data / "mnist.npz"), str(args.epochs)),
+        "seed TensorFlow": lambda: run_seed(
+            "mnist_cnn_tf.py", str(data / "mnist.npz"), str(args.epochs)
         ),
-        (
-            "generated TensorFlow",
-            lambda: _generated(project / "tensorflow", data, args.epochs, args.samples),
+        "generated TensorFlow": lambda: _generated(
+            project / "tensorflow", data, args.epochs, args.samples
         ),
-    ):
-        runs = [runner() for _ in range(args.runs)]
-        rows[name] = (
-            median([r["samples"] / r["wall_time_s"] for r in runs]),
-            median([r["peak_memory_mb"] for r in runs]),
+    }
+    if baseline:
+        runners[f"TensorFlow at {args.baseline}"] = lambda: _generated(
+            baseline / "tensorflow", data, args.epochs, args.samples
         )
+    # Interleaved (one run of each program, then the next round): a change in the machine's
+    # load during the benchmark falls on every program alike.
+    runs: dict[str, list[dict]] = {name: [] for name in runners}
+    for _ in range(args.runs):
+        for name, runner in runners.items():
+            runs[name].append(runner())
+    rows = {
+        name: (
+            median([r["samples"] / r["wall_time_s"] for r in results]),
+            median([r["peak_memory_mb"] for r in results]),
+        )
+        for name, results in runs.items()
+    }
     print(
         f"MNIST CNN, {args.samples} samples x {args.epochs} epochs, batch 64, medians of {args.runs} runs"
     )
@@ -76,6 +87,9 @@ def main() -> None:
     for framework in ("PyTorch", "TensorFlow"):
         ratio = rows[f"generated {framework}"][0] / rows[f"seed {framework}"][0]
         print(f"{framework}: generated / seed samples/s = {ratio:.2f}x")
+    if baseline:
+        ratio = rows["generated TensorFlow"][0] / rows[f"TensorFlow at {args.baseline}"][0]
+        print(f"TensorFlow: generated / generated at {args.baseline} samples/s = {ratio:.2f}x")
 
 
 def _generated(project: Path, data: Path, epochs: int, samples: int) -> dict[str, float]:

@@ -73,7 +73,9 @@ def run_project(
             peak = float(line.split()[1])
             continue
         lines.append(line)
-        if line.startswith("epoch:") and on_epoch is not None:
+        # PyTorch's train.py prints `epoch: N, ...` when an epoch ends, Keras's fit `Epoch N/E`
+        # when one begins.
+        if line.startswith(("epoch:", "Epoch ")) and on_epoch is not None:
             on_epoch()
     if process.wait() != 0:
         tail = "".join(lines[-20:])

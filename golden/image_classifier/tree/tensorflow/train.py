@@ -1,4 +1,4 @@
-"""Steps 3 to 5 with TensorFlow/Keras: compile, fit with callbacks, evaluate and save.
+"""Steps 3 to 5 with TensorFlow/Keras: compile, fit with callbacks and save.
 
 Run `python train.py --help` for the options.
 """
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
-    parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="unused: no data file")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
     )

@@ -1,4 +1,4 @@
-"""Steps 3 to 5 with TensorFlow/Keras: compile, fit with callbacks, evaluate and save.
+"""Steps 3 to 5 with TensorFlow/Keras: compile, fit and save.
 
 Run `python train.py --help` for the options.
 """
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         description="Train linear_regression with TensorFlow/Keras."
     )
     parser.add_argument("--epochs", type=int, default=1000)
-    parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="unused: no data file")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
     )

@@ -1,4 +1,4 @@
-"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model.
+"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model.
 
 Run `python train.py --help` for the options.
 """
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
-    parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="MNIST folder")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
     )

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
-    parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="MNIST folder")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
     )

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
-    parser.add_argument("--data", default=DEFAULT_DATA, help="data file or folder")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="unused: no data file")
     parser.add_argument(
         "--out", default="runs", help="folder for the metrics and the model"
     )
