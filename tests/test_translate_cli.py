@@ -38,6 +38,35 @@ def test_existing_output_needs_force(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+@pytest.mark.parametrize("where", ["itself", "inside", "parent", "link"])
+def test_an_output_that_overlaps_the_input_is_refused_even_with_force(
+    tmp_path: Path, where: str
+) -> None:
+    """Issue 17: `-o m.py --force` replaced the user's source, `src -o src --force` (or a
+    parent of src) deleted every non-.py file of the folder."""
+    src = tmp_path / "project" / "src"
+    src.mkdir(parents=True)
+    shutil.copy(CORPUS / "seeds_mnist_net.py", src / "net.py")
+    (src / "notes.txt").write_text("keep me\n")
+    (tmp_path / "link").symlink_to(src)
+    single = where in ("itself", "link")
+    source = src / "net.py" if single else src
+    out = {
+        "itself": src / "net.py",
+        "link": tmp_path / "link" / "net.py",
+        "inside": src / "tf",
+        "parent": src.parent,
+    }[where]
+    result = run_dlgen("translate", str(source), "-o", str(out), "--force")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{out}: error: the output ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert (src / "net.py").read_text() == (CORPUS / "seeds_mnist_net.py").read_text()
+    assert (src / "notes.txt").read_text() == "keep me\n"
+    assert sorted(p.name for p in src.iterdir()) == ["net.py", "notes.txt"]
+    assert sorted(p.name for p in src.parent.iterdir()) == ["src"]
+
+
 def test_strict_and_report_json(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     out = tmp_path / "odd_tf.py"

@@ -261,6 +261,42 @@ def test_update_needs_a_manifest_and_not_force(tmp_path: Path) -> None:
     assert result.returncode == 1 and "unknown language 'fr'" in result.stderr
 
 
+@pytest.mark.parametrize("where", ["parent", "absolute", "dotdot"])
+def test_update_refuses_a_manifest_entry_outside_the_project(tmp_path: Path, where: str) -> None:
+    """Issue 17: a `../v.txt` entry in the manifest deleted a file outside the project."""
+    target = tmp_path / "tut"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    assert run_dlgen("new", "linear_regression", "-o", str(target)).returncode == 0
+    entry = {"parent": "../victim.txt", "absolute": str(victim), "dotdot": "tests/../../victim.txt"}
+    manifest = json.loads((target / MANIFEST).read_text())
+    manifest["files"][entry[where]] = digest("victim.txt", "precious\n")  # "dlgen's": removable
+    (target / MANIFEST).write_text(json.dumps(manifest))
+    result = run_dlgen("new", "--update", "-o", str(target))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{target / MANIFEST}: error: not a dlgen manifest: the entry {entry[where]!r} is not a "
+        "file inside the project with its sha256\n"
+    )
+    assert victim.read_text() == "precious\n"
+
+
+def test_update_does_not_write_through_a_linked_folder(tmp_path: Path) -> None:
+    """Issue 17: a symlinked folder inside the project was written through."""
+    target = tmp_path / "tut"
+    assert run_dlgen("new", "linear_regression", "-o", str(target)).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    (target / "pytorch").rename(elsewhere)
+    (target / "pytorch").symlink_to(elsewhere)
+    before = {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+    result = run_dlgen("new", "--update", "-o", str(target), "--set", "train.epochs=3")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{target / 'pytorch'}: error: is a symbolic link; ")
+    assert result.stderr.count("\n") == 1
+    assert {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == before
+    assert (target / "pytorch").is_symlink()
+
+
 def test_new_prints_a_tree_and_next_steps(tmp_path: Path) -> None:
     result = run_dlgen("new", "linear_regression", "-o", str(tmp_path / "lr"))
     assert result.returncode == 0, result.stderr

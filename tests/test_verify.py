@@ -15,7 +15,7 @@ from codegen.check import check
 from codegen.ops import REGISTRY
 from codegen.render import write_tree
 from codegen.spec import load_spec
-from conftest import EXAMPLE_NAMES, EXAMPLES, REGEN_COMMAND, REPO, run_dlgen
+from conftest import EXAMPLE_NAMES, EXAMPLES, REGEN_COMMAND, REPO, data_for, run_dlgen
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +50,17 @@ def test_example_verifies_and_matches_golden_numbers(name: str, tmp_path: Path) 
     golden = json.loads((REPO / "golden" / name / "numbers.json").read_text())
     actual = json.loads(record.read_text())
     assert_numbers_close(golden, actual, f"golden/{name}/numbers.json")
+
+
+def test_a_plain_mnist_spec_verifies() -> None:
+    """The MNIST CNN with no early stopping, checkpoints or extra exports (bench/project_size.py's
+    mnist_plain): the project a new user most often gets, fit and all, proven equal."""
+    plain = ["--set", "train.early_stopping=null", "--set", "train.checkpoint=null"]
+    plain += ["--set", "export.formats=[state_dict,keras]", "--data", data_for("mnist_cnn")]
+    result = run_dlgen("verify", "mnist_cnn", *plain)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "PASS: 10 steps agree" in result.stdout
+    assert "verify: all checks passed" in result.stdout
 
 
 def test_sgd_and_adam_are_both_exercised() -> None:

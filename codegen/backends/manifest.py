@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import DlgenError, Location
 from .tutorial import carry_compare_block, without_compare_block
@@ -51,7 +52,45 @@ def read_manifest(folder: Path) -> dict | None:
         raise DlgenError(f"unreadable manifest: {exc}", Location(str(folder / MANIFEST))) from None
     if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
         raise DlgenError("not a dlgen manifest", Location(str(folder / MANIFEST)))
+    for path, value in record["files"].items():
+        if not _member(path) or not isinstance(value, str) or not SHA256.fullmatch(value):
+            raise DlgenError(
+                f"not a dlgen manifest: the entry {path!r} is not a file inside the project "
+                "with its sha256",
+                Location(str(folder / MANIFEST)),
+            )
     return record
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _member(path: str) -> bool:
+    """A relative path with forward slashes that stays inside the project: what dlgen writes."""
+    parts = PurePosixPath(path).parts
+    return (
+        bool(parts)
+        and not PurePosixPath(path).is_absolute()
+        and ".." not in parts
+        and "\\" not in path
+        and ":" not in path
+        and "\0" not in path
+    )
+
+
+def no_links(folder: Path, path: str) -> Path:
+    """`folder / path`, after checking that no part of it below `folder` is a symbolic link:
+    an update never writes or deletes through a link to somewhere else."""
+    target = folder
+    for part in PurePosixPath(path).parts:
+        target = target / part
+        if target.is_symlink():
+            raise DlgenError(
+                f"is a symbolic link; dlgen new --update does not write through links "
+                f"(it would change {target.resolve()}): replace the link by a folder or file",
+                Location(str(target)),
+            )
+    return target
 
 
 @dataclass
@@ -70,7 +109,7 @@ def plan_update(files: dict[str, str], folder: Path, record: dict) -> UpdatePlan
     recorded: dict[str, str] = record["files"]
     plan = UpdatePlan()
     for path, text in sorted(files.items()):
-        target = folder / path
+        target = no_links(folder, path)
         if path == MANIFEST:
             plan.write[path] = text
             continue
@@ -100,7 +139,7 @@ def plan_update(files: dict[str, str], folder: Path, record: dict) -> UpdatePlan
         else:
             plan.write[path] = text
     for path in sorted(set(recorded) - set(files)):
-        target = folder / path
+        target = no_links(folder, path)
         if target.is_file() and digest(path, target.read_text(encoding="utf-8")) == recorded[path]:
             plan.remove.append(path)
         elif target.exists():

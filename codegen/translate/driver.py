@@ -85,6 +85,25 @@ def translate_tree(source: Path, destination: Path, force: bool) -> Written:
     return Written(destination, [destination / rel for rel in sorted(files)], reports)
 
 
+def refuse_overlap(source: Path, destination: Path) -> None:
+    """The output may not be the input, lie inside it or hold it: writing it (with --force,
+    which replaces a folder whole) would destroy the source being translated. Links are
+    followed, so a link to the input counts as the input."""
+    src, dst = source.resolve(), destination.resolve()
+    if src == dst:
+        why = "is the input itself"
+    elif dst.is_relative_to(src):
+        why = "lies inside the input folder"
+    elif src.is_relative_to(dst):
+        why = "holds the input"
+    else:
+        return
+    raise DlgenError(
+        f"the output {why}; choose an output path outside {source} with -o",
+        Location(str(destination)),
+    )
+
+
 def translate_path(
     source: Path,
     to: str,
@@ -103,6 +122,7 @@ def translate_path(
     if not source.exists():
         raise DlgenError("no such file or folder", Location(str(source)))
     destination = out or default_output(source, to)
+    refuse_overlap(source, destination)
     if source.is_dir():
         if to != "tf":
             raise DlgenError("--to yaml takes one file, not a folder", Location(str(source)))
