@@ -215,7 +215,7 @@ def test_fifty_megabyte_file(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert re.fullmatch(
-        rf"{re.escape(str(spec))}: error: spec file is [\d,]+ bytes.*\n", result.stderr
+        rf"{re.escape(str(spec))}:1:1: error: spec file is over [\d,]+ bytes.*\n", result.stderr
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.yaml"]
     outcome = S.run_new(spec, tmp_path, file_level=True)

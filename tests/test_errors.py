@@ -69,8 +69,20 @@ def test_huge_file(tmp_path: Path) -> None:
     result = run_dlgen("check", str(spec))
     assert result.returncode == 1
     assert result.stderr == (
-        f"{spec}: error: spec file is 2,000,000 bytes; a spec is a small YAML file (limit 1,000,000)\n"
+        f"{spec}:1:1: error: spec file is over 1,000,000 bytes; a spec is a small YAML file\n"
     )
+
+
+@pytest.mark.parametrize("command", ["check", "new"])
+def test_an_endless_device_is_read_only_up_to_the_limit(command: str, tmp_path: Path) -> None:
+    """Issue 17: the size limit used stat(), 0 for /dev/zero, which was read until MemoryError."""
+    args = [command, "/dev/zero"] + (["-o", str(tmp_path / "out")] if command == "new" else [])
+    result = run_dlgen(*args)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "/dev/zero:1:1: error: spec file is over 1,000,000 bytes; a spec is a small YAML file\n"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_missing_file() -> None:
@@ -148,3 +160,18 @@ def test_verify_missing_data(tmp_path: Path) -> None:
     result = run_dlgen("verify", "mnist_cnn", "--data", str(tmp_path / "nope"))
     assert result.returncode == 1
     assert result.stderr == f"{tmp_path / 'nope'}: error: no such data file or folder\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("bad name", "model_class must be a CamelCase Python identifier, got 'bad name'"),
+        ("Dataset", "model_class 'Dataset' is a Python keyword or a name the generated code uses"),
+    ],
+)
+def test_model_class_errors_name_the_value(value: str, message: str) -> None:
+    """Issue 17: the message printed a literal `{v!r}` instead of the value."""
+    result = run_dlgen("check", "mnist_cnn", "--set", f"project.model_class={value}")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "{v" not in result.stderr
+    assert f"error: project.model_class: {message}" in result.stderr

@@ -23,11 +23,15 @@ from typing import Any
 import pytest
 import strategies as S
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codegen.backends import generate_all
 from codegen.check import check
 from codegen.errors import DlgenError
 from codegen.spec.loader import load_spec_text
+from codegen.translate.api import translate_source
+from codegen.translate.context import string_literal
 
 PAYLOADS = [
     "a\"b'c",
@@ -311,3 +315,41 @@ def test_no_spec_runs_code_it_did_not_declare(tmp_path: Path) -> None:
                     except Exception:  # noqa: BLE001 - the file is missing; only the canary counts
                         pass
         assert not canary.exists(), f"a spec ran code: {spec}"
+
+
+SAVED_NAMES = [
+    'x\', __import__("os").system("echo PWNED"), \'',
+    "both'\"quotes",
+    "back\\slash",
+    "new\\nline",
+    'x"); __import__("os").system("echo PWNED"); ("',
+]
+
+
+@pytest.mark.parametrize("name", SAVED_NAMES)
+def test_translated_save_paths_stay_string_literals(name: str) -> None:
+    """Issue 17: translate re-quoted `torch.save(..., 'x...')` by swapping quote characters,
+    so a file name could become code. The name must reach the output as the same text."""
+    source = (
+        "import torch\nfrom torch import nn\n\nmodel = nn.Linear(2, 1)\n"
+        f"torch.save(model.state_dict(), {name + '.pt'!r})\n"
+    )
+    tree = ast.parse(translate_source(source, "save.py").code)
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "save_weights"
+    ]
+    assert len(calls) == 1
+    (argument,) = calls[0].args
+    assert isinstance(argument, ast.Constant) and argument.value == name + ".weights.h5"
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "__import__"]
+
+
+@settings(deadline=None)
+@given(st.text())
+def test_translator_string_literals_round_trip(text: str) -> None:
+    """Every literal the translator builds evaluates back to exactly its text."""
+    assert ast.literal_eval(string_literal(text)) == text

@@ -556,13 +556,17 @@ def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> 
         )
     if path.is_dir():
         raise DlgenError("is a directory; give a spec .yaml file", Location(file))
-    size = path.stat().st_size
-    if size > MAX_SPEC_BYTES:
+    # At most one byte past the limit: stat() says 0 for /dev/zero, FIFOs and other devices.
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise DlgenError(f"cannot read: {exc.strerror or exc}", Location(file, 1, 1)) from None
+    if len(raw) > MAX_SPEC_BYTES:
         raise DlgenError(
-            f"spec file is {size:,} bytes; a spec is a small YAML file (limit {MAX_SPEC_BYTES:,})",
-            Location(file),
+            f"spec file is over {MAX_SPEC_BYTES:,} bytes; a spec is a small YAML file",
+            Location(file, 1, 1),
         )
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

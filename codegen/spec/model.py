@@ -126,15 +126,13 @@ class Project(StrictModel):
         if v is not None and not (v.isidentifier() and v.isascii() and v[:1].isupper()):
             raise PydanticCustomError(
                 "bad_name",
-                "model_class must be a CamelCase Python identifier, got {v!r}",
-                {"v": v},
+                f"model_class must be a CamelCase Python identifier, got {v!r}",
             )
         if v is not None and (keyword.iskeyword(v) or v in GENERATED_NAMES):
             raise PydanticCustomError(
                 "bad_name",
-                "model_class {v!r} is a Python keyword or a name the generated code uses; "
+                f"model_class {v!r} is a Python keyword or a name the generated code uses; "
                 "choose another",
-                {"v": v},
             )
         return v
 

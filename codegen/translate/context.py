@@ -70,6 +70,16 @@ def code(node: cst.CSTNode) -> str:
     return _EMPTY.code_for_node(node)
 
 
+def string_literal(text: str) -> str:
+    """`text` as a Python string literal, in black's style: repr's, with double quotes
+    where the text holds no double quote (repr then escapes nothing for the quotes). Never
+    built by editing quote characters: a name holding quotes stays text."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        return '"' + literal[1:-1] + '"'
+    return literal
+
+
 @dataclass
 class Ctx:
     """Per-file state shared by the rules."""

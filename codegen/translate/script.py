@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .context import Args, Ctx, Rule, Untranslatable, code, register
+from .context import Args, Ctx, Rule, Untranslatable, code, register, string_literal
 
 RULES: dict[str, Rule] = {}  # canonical PyTorch name → rule (optimizers, losses, data)
 METHODS: dict[str, Rule] = {}  # method name → rule, on any receiver (optimizer.step, ...)
@@ -377,7 +377,7 @@ def save(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     literal = a.literal("f") if a.is_literal("f") else None
     if isinstance(literal, str):
         stem = literal.rsplit(".", 1)[0] if "." in literal.rsplit("/", 1)[-1] else literal
-        return ctx.expr(f"{model}.save_weights({stem + '.weights.h5'!r})".replace("'", '"'))
+        return ctx.expr(f"{model}.save_weights({string_literal(stem + '.weights.h5')})")
     return ctx.expr(f"{model}.save_weights({ctx.use('weights_path')}({path}))")
 
 
