@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -173,7 +174,7 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
         status.update({rel: "[dim]unchanged[/dim]" for rel in plan.unchanged})
         status.update({rel: "[red]removed[/red]" for rel in plan.remove})
         files = sorted(set(files) | set(plan.remove))
-    tree = Tree(f"[bold]{target}[/bold]")
+    tree = Tree(f"[bold]{escape(str(target))}[/bold]")
     folders: dict[str, Tree] = {"": tree}
     for rel in sorted(files, key=lambda p: (p.count("/") == 0, p)):
         parts = rel.split("/")
@@ -181,10 +182,10 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
             key = "/".join(parts[:depth])
             if key not in folders:
                 folders[key] = folders["/".join(parts[: depth - 1])].add(
-                    f"[bold]{parts[depth - 1]}/[/bold]"
+                    f"[bold]{escape(parts[depth - 1])}/[/bold]"
                 )
         note = f"  {status[rel]}" if rel in status else ""
-        folders["/".join(parts[:-1])].add(parts[-1] + note)
+        folders["/".join(parts[:-1])].add(escape(parts[-1]) + note)
     if plan is None:
         console.print(f"wrote {len(files)} files:")
     else:
@@ -202,7 +203,7 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
         requirements = target / "pytorch" / "requirements.txt"
         pins = [line for line in requirements.read_text().splitlines() if line.startswith("torch=")]
         pin = pins[0] if pins else "torch"
-        console.print(f"  cd {target}")
+        console.print(f"  cd {escape(str(target))}")
         console.print(
             f"  pip install {pin} --index-url https://download.pytorch.org/whl/cpu"
             " && pip install -r requirements.txt"
@@ -222,7 +223,9 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
     script = target / "train.py"
     full_batch = script.exists() and "--max-steps" not in script.read_text(encoding="utf-8")
     quick = "--epochs 1" if full_batch else "--epochs 1 --max-steps 20"
-    console.print(f"  cd {target} && pip install -r requirements.txt && python train.py {quick}")
+    console.print(
+        f"  cd {escape(str(target))} && pip install -r requirements.txt && python train.py {quick}"
+    )
 
 
 @app.command(name="check")
@@ -483,7 +486,7 @@ def translate(
     _print_translation(written)
     if report is not None:
         report.write_text(reports_json(written.reports), encoding="utf-8")
-        console.print(f"wrote {report}")
+        console.print(f"wrote {escape(str(report))}")
     if verify_class is not None:
         _verify_translation(
             source, written.destination, verify_class, input_shape or "", atol, dump
@@ -518,7 +521,9 @@ def _fail_translate(error: DlgenError) -> None:
 
 def _print_translation(written: Any) -> None:
     for item in written.reports:
-        table = Table(title=f"{item.file}: {item.total - len(item.left)}/{item.total} translated")
+        table = Table(
+            title=f"{escape(item.file)}: {item.total - len(item.left)}/{item.total} translated"
+        )
         for column in ("lines", "PyTorch", "status", "detail"):
             table.add_column(column)
         groups: dict[tuple, list[int]] = {}
@@ -528,14 +533,15 @@ def _print_translation(written: Any) -> None:
         for (name, done, detail), lines in sorted(groups.items(), key=lambda g: g[1][0]):
             shown = ", ".join(str(n) for n in lines[:8]) + (", ..." if len(lines) > 8 else "")
             status = "translated" if done else "[bold red]NOT translated[/bold red]"
-            table.add_row(shown, name, status, detail)
+            table.add_row(shown, escape(name), status, escape(detail))
         console.print(table)
     total = sum(r.total for r in written.reports)
     left = sum(len(r.left) for r in written.reports)
     rate = 100.0 if not total else 100.0 * (total - left) / total
     console.print(
         f"conversion rate {rate:.1f}% ({total - left}/{total} constructs); "
-        f"wrote {len(written.files)} file{'s' if len(written.files) != 1 else ''} to {written.destination}"
+        f"wrote {len(written.files)} file{'s' if len(written.files) != 1 else ''} to "
+        f"{escape(str(written.destination))}"
     )
 
 
@@ -549,14 +555,16 @@ def _verify_translation(
         result = verify_files(source, translated, class_name, spec, atol=atol, dump=dump)
     except DlgenError as error:
         _fail(error)
-    table = Table(title=f"{class_name}: PyTorch vs TensorFlow, input {shape}, inference mode")
+    table = Table(
+        title=f"{escape(class_name)}: PyTorch vs TensorFlow, input {escape(shape)}, inference mode"
+    )
     for column in ("output", "shape", "max abs diff"):
         table.add_column(column)
     for label, out_shape, diff in result.outputs:
-        table.add_row(label, str(out_shape), f"{diff:.3g}")
+        table.add_row(escape(label), str(out_shape), f"{diff:.3g}")
     console.print(table)
     if dump is not None:
-        console.print(f"wrote {dump}")
+        console.print(f"wrote {escape(str(dump))}")
     console.print(
         f"max_abs_diff={result.max_abs_diff:.3g} (atol {atol:g}, {result.moved} layers' weights moved)"
     )

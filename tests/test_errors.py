@@ -175,3 +175,15 @@ def test_model_class_errors_name_the_value(value: str, message: str) -> None:
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "{v" not in result.stderr
     assert f"error: project.model_class: {message}" in result.stderr
+
+
+def test_a_layer_that_is_not_a_mapping_shows_single_braces(tmp_path: Path) -> None:
+    """The example in the message printed doubled braces, `{{op: conv2d, ...}}`."""
+    spec = tmp_path / "layer.yaml"
+    spec.write_text(
+        (REPO / "examples" / "mnist_cnn.yaml").read_text().replace("    - relu\n", "    - 5\n", 1)
+    )
+    result = run_dlgen("check", str(spec))
+    assert result.returncode == 1
+    assert "a layer is a mapping like {op: conv2d, out_channels: 32} or a bare op" in result.stderr
+    assert "{{" not in result.stderr

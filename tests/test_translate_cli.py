@@ -210,3 +210,15 @@ def test_verify_prints_the_difference_dumps_and_fails_above_tolerance(tmp_path: 
     bad = run_dlgen(*args, "--input", "2xx1", "--force")
     assert bad.returncode == 1
     assert bad.stderr.startswith("--input: error: bad input shape '2xx1'")
+
+
+def test_paths_that_look_like_rich_markup_are_printed_as_text(tmp_path: Path) -> None:
+    """Issue 17: `-o 'x[/b]'` raised rich's MarkupError after the output was written."""
+    out = tmp_path / "x[/b]" / "[bold]net_tf.py"
+    result = run_dlgen("translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"to {out}" in result.stdout.replace("\n", "")
+    project = tmp_path / "[red]lr[/b]"
+    result = run_dlgen("new", "linear_regression", "--framework", "tf", "-o", str(project))
+    assert result.returncode == 0, result.stderr
+    assert f"cd {project} " in result.stdout

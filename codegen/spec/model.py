@@ -390,7 +390,7 @@ class LayerSpec(BaseModel):
         if not isinstance(data, dict):
             raise PydanticCustomError(
                 "bad_layer",
-                "a layer is a mapping like {{op: conv2d, out_channels: 32}} or a bare op name like relu",
+                "a layer is a mapping like {op: conv2d, out_channels: 32} or a bare op name like relu",
             )
         return data
 
