@@ -40,6 +40,17 @@ def _fail(error: DlgenError) -> None:
     raise typer.Exit(1)
 
 
+def writable_file(path: Path | None, option: str) -> None:
+    """Refuse, before any work, an output file option whose path cannot be written: a folder,
+    or a file in a folder that does not exist."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise DlgenError(f"{option} takes a file path; this is a folder", Location(str(path)))
+    if not path.parent.is_dir():
+        raise DlgenError(f"{option}: the folder {path.parent} does not exist", Location(str(path)))
+
+
 def _resolve_spec(spec: str | None) -> Path:
     from .resources import examples_dir
 
@@ -307,6 +318,7 @@ def verify(
 
     report = ""
     try:
+        writable_file(record, "--record")
         if device not in ("cpu", "cuda"):
             raise DlgenError(f"unknown device '{device}'; use cpu or cuda", Location("--device"))
         if data is not None and not Path(data).exists():
@@ -474,11 +486,16 @@ def translate(
             raise DlgenError(
                 "--verify takes one file, --to tf and --input SHAPE", Location("--verify")
             )
+        # Every option is checked before anything is translated or written.
+        writable_file(report, "--report")
+        writable_file(dump, "--dump")
         shape = None
-        if to == "yaml" and input_shape is not None:
+        if input_shape is not None:
             from .verify.translated import InputSpec
 
-            shape = list(InputSpec.parse(input_shape).shape[1:])
+            parsed = InputSpec.parse(input_shape)
+            if to == "yaml":
+                shape = list(parsed.shape[1:])
         check = _check_spec_text if to == "yaml" else None
         written = translate_path(source, to, out, force, class_name, shape, check)
     except DlgenError as error:

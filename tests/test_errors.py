@@ -187,3 +187,12 @@ def test_a_layer_that_is_not_a_mapping_shows_single_braces(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "a layer is a mapping like {op: conv2d, out_channels: 32} or a bare op" in result.stderr
     assert "{{" not in result.stderr
+
+
+def test_verify_checks_record_before_running() -> None:
+    """Issue 17: a bad `verify --record` path was a traceback after the whole verification."""
+    result = run_dlgen("verify", "linear_regression", "--record", "/nonexistent-dlgen/n.json")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "/nonexistent-dlgen/n.json: error: --record: the folder /nonexistent-dlgen does not exist\n"
+    )

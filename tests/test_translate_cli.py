@@ -222,3 +222,28 @@ def test_paths_that_look_like_rich_markup_are_printed_as_text(tmp_path: Path) ->
     result = run_dlgen("new", "linear_regression", "--framework", "tf", "-o", str(project))
     assert result.returncode == 0, result.stderr
     assert f"cd {project} " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--input", "2x0x4", "--input: error: input shape '2x0x4' has a zero-sized axis"),
+        ("--input", "2x4:int:0", "--input: error: bad input shape '2x4:int:0': integers are"),
+        ("--input", "abc", "--input: error: bad input shape 'abc'; write it like"),
+        ("--report", "/nonexistent-dlgen/r.json", "/nonexistent-dlgen/r.json: error: --report:"),
+        ("--dump", "/nonexistent-dlgen/d.npz", "/nonexistent-dlgen/d.npz: error: --dump:"),
+    ],
+)
+def test_options_are_checked_before_anything_is_written(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    """Issue 17: --input abc was reported after the output was written, 2x4:int:0 was a
+    ValueError traceback, 0x4 "verified" an empty batch, a bad --report path a traceback."""
+    out = tmp_path / "net_tf.py"
+    args = ["translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out), option, value]
+    if option != "--input":
+        args += ["--input", "2x1x28x28"]
+    result = run_dlgen(*args, "--verify", "Net")
+    assert result.returncode == 1
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert not out.exists()

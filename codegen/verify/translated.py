@@ -42,6 +42,21 @@ class InputSpec:
         shape = tuple(int(d) for d in match.group(1).split("x"))
         integer = match.group(2) == "int"
         high = int(match.group(3)) if match.group(3) else 2
+        if 0 in shape:
+            raise DlgenError(
+                f"input shape {text!r} has a zero-sized axis: there would be nothing to compare",
+                Location("--input"),
+            )
+        if match.group(3) and not integer:
+            raise DlgenError(
+                f"bad input shape {text!r}: an upper bound goes with int (4x20:int:1000)",
+                Location("--input"),
+            )
+        if high < 1:
+            raise DlgenError(
+                f"bad input shape {text!r}: integers are drawn from [0, {high}), which is empty",
+                Location("--input"),
+            )
         return cls(shape, integer, high)
 
     def make(self, seed: int = 0) -> Any:
