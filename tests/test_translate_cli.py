@@ -247,3 +247,35 @@ def test_options_are_checked_before_anything_is_written(
     assert result.returncode == 1
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("nested", "x = " + "(" * 250 + "1" + ")" * 250 + "\n", "cannot parse: too many nested"),
+        ("deeper", "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n", "cannot parse: too many nested"),
+        ("py312", "type Alias = int\n", "cannot parse: invalid syntax"),
+    ],
+)
+def test_unparsable_input_is_one_error_line_never_a_traceback(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    """Issue 17: deep nesting and syntax newer than this Python were SyntaxError tracebacks
+    (about 2,000 parentheses crashed libcst itself)."""
+    source = tmp_path / f"{name}.py"
+    source.write_text(text)
+    out = tmp_path / "out.py"
+    result = run_dlgen("translate", str(source), "-o", str(out))
+    assert result.returncode == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{source}:1:") and f"error: {message}" in first
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_source(tmp_path: Path) -> None:
+    source = tmp_path / "bom.py"
+    source.write_bytes(b"\xef\xbb\xbf" + (CORPUS / "seeds_mnist_net.py").read_bytes())
+    out = tmp_path / "bom_tf.py"
+    result = run_dlgen("translate", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "class Net(keras.Model)" in out.read_text() and "\ufeff" not in out.read_text()

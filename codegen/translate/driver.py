@@ -33,10 +33,14 @@ def default_output(source: Path, to: str) -> Path:
 
 
 def _read(path: Path) -> str:
+    """A source file's text; a UTF-8 byte-order mark is not part of it (Python skips it too)."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DlgenError("not UTF-8 text", Location(str(path))) from None
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()[: exc.start]
+        line = raw.count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n") + 1) + 1
+        raise DlgenError("not UTF-8 text", Location(str(path), line, col)) from None
 
 
 def write_file(text: str, destination: Path, force: bool) -> None:

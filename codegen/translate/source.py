@@ -27,20 +27,33 @@ def excerpt(text: str, line: int, col: int) -> str:
 
 
 def parse(text: str, name: str) -> cst.Module:
-    """Parse `text` with libcst, or raise SourceError pointing at the problem."""
+    """Parse `text` with libcst, or raise SourceError pointing at the problem.
+
+    Python's own parser runs first: it names causes better ("'(' was never closed"), it
+    refuses what this Python cannot run (newer syntax), and it stops deep nesting at its own
+    limit where libcst would recurse until it overflows the stack."""
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        line, col = exc.lineno or 1, exc.offset or 1
+        if isinstance(exc, IndentationError) and exc.text:
+            col = len(exc.text) - len(exc.text.lstrip()) + 1  # at the first character
+        raise SourceError(
+            f"cannot parse: {exc.msg}", Location(name, line, col), excerpt(text, line, col)
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(
+            f"cannot parse: {exc.__class__.__name__}: {exc}".rstrip(": "), Location(name, 1, 1), ""
+        ) from None
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, col = exc.raw_line, exc.raw_column + 1
         message = str(exc.message).strip().splitlines()[0].rstrip(".")
-    # Python's own parser names the cause better ("'(' was never closed") and points at it.
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:
-        line, col = exc.lineno or line, exc.offset or col
-        message = exc.msg
-        if isinstance(exc, IndentationError) and exc.text:
-            col = len(exc.text) - len(exc.text.lstrip()) + 1  # at the first character
-    raise SourceError(
-        f"cannot parse: {message}", Location(name, line, col), excerpt(text, line, col)
-    )
+        raise SourceError(
+            f"cannot parse: {message}", Location(name, line, col), excerpt(text, line, col)
+        ) from None
+    except RecursionError:
+        raise SourceError(
+            "cannot parse: nested too deeply for the translator", Location(name, 1, 1), ""
+        ) from None
