@@ -40,7 +40,7 @@ def _fail(error: DlgenError) -> None:
     raise typer.Exit(1)
 
 
-def writable_file(path: Path | None, option: str) -> None:
+def _writable_file(path: Path | None, option: str) -> None:
     """Refuse, before any work, an output file option whose path cannot be written: a folder,
     or a file in a folder that does not exist."""
     if path is None:
@@ -318,7 +318,7 @@ def verify(
 
     report = ""
     try:
-        writable_file(record, "--record")
+        _writable_file(record, "--record")
         if device not in ("cpu", "cuda"):
             raise DlgenError(f"unknown device '{device}'; use cpu or cuda", Location("--device"))
         if data is not None and not Path(data).exists():
@@ -487,9 +487,9 @@ def translate(
                 "--verify takes one file, --to tf and --input SHAPE", Location("--verify")
             )
         # Every option is checked before anything is translated or written.
-        writable_file(report, "--report")
-        writable_file(dump, "--dump")
-        shape = None
+        _writable_file(report, "--report")
+        _writable_file(dump, "--dump")
+        shape = parsed = None
         if input_shape is not None:
             from .verify.translated import InputSpec
 
@@ -504,9 +504,9 @@ def translate(
     if report is not None:
         report.write_text(reports_json(written.reports), encoding="utf-8")
         console.print(f"wrote {escape(str(report))}")
-    if verify_class is not None:
+    if verify_class is not None and parsed is not None:  # --verify requires --input
         _verify_translation(
-            source, written.destination, verify_class, input_shape or "", atol, dump
+            source, written.destination, verify_class, parsed, input_shape or "", atol, dump
         )
     if strict and any(r.left for r in written.reports):
         typer.echo("error: --strict: some constructs were not translated", err=True)
@@ -563,12 +563,19 @@ def _print_translation(written: Any) -> None:
 
 
 def _verify_translation(
-    source: Path, translated: Path, class_name: str, shape: str, atol: float, dump: Path | None
+    source: Path,
+    translated: Path,
+    class_name: str,
+    spec: Any,
+    shape: str,
+    atol: float,
+    dump: Path | None,
 ) -> None:
-    from .verify.translated import InputSpec, verify_files
+    """Build `class_name` from both files, run it on inputs drawn by `spec` (an InputSpec,
+    parsed from the `shape` text before anything was written), and compare the outputs."""
+    from .verify.translated import verify_files
 
     try:
-        spec = InputSpec.parse(shape)
         result = verify_files(source, translated, class_name, spec, atol=atol, dump=dump)
     except DlgenError as error:
         _fail(error)

@@ -129,11 +129,6 @@ def synthetic_batches(
     return out
 
 
-def _from_keras_layout(array: Any, channels_first: bool) -> Any:
-    np = __import__("numpy")
-    return np.moveaxis(array, -1, 1) if channels_first and array.ndim >= 3 else array
-
-
 def _prepared_arrays(pair: Pair, data_path: str, seed: int) -> tuple[list, list]:
     """Each project's (x_train, y_train, x_val, y_val) as its model sees them: loaded by its
     own data.py, then through its own preprocessing (PyTorch `Preprocess`, Keras layers), the
@@ -143,7 +138,8 @@ def _prepared_arrays(pair: Pair, data_path: str, seed: int) -> tuple[list, list]
     tdata, kdata = pair.torch_project.data, pair.tf_project.data
     torch_arrays = list(tdata.load_arrays(data_path, seed))
     keras_arrays = list(kdata.load_arrays(data_path, seed))
-    if spec.data.preprocessing is not None:
+    layers = None
+    if spec.data.preprocessing is not None:  # statistics from the arrays as load_arrays gives them
         statistics = tdata.preprocessing_statistics(torch_arrays[0])
         with pair.fw.torch.no_grad():
             preprocess = tdata.Preprocess(statistics)
@@ -151,12 +147,11 @@ def _prepared_arrays(pair: Pair, data_path: str, seed: int) -> tuple[list, list]
                 preprocess(pair.fw.torch.from_numpy(x)).numpy() for x in torch_arrays[0::2]
             ]
         layers = kdata.preprocessing_layers(kdata.preprocessing_statistics(keras_arrays[0]))
-        keras_arrays[0::2] = [keras_input(pair.checked, x) for x in keras_arrays[0::2]]
+    keras_arrays[0::2] = [keras_input(pair.checked, x) for x in keras_arrays[0::2]]
+    if layers is not None:
         keras_arrays[0::2] = [
             np.asarray(layers(x)) if len(x) else x.astype(np.float32) for x in keras_arrays[0::2]
         ]
-    else:
-        keras_arrays[0::2] = [keras_input(pair.checked, x) for x in keras_arrays[0::2]]
     return torch_arrays, keras_arrays
 
 
