@@ -1,6 +1,7 @@
 """Benchmark: the seeds' MNIST CNN recipes against the generated projects, same data and model.
 
     .venv/bin/python bench/mnist_cnn.py [--samples 4096] [--epochs 2] [--runs 3] [--baseline REV]
+                                        [--only pytorch|tensorflow]
 
 Data: random 28x28 digits written once as MNIST IDX files (for the generated projects) and as
 an .npz (for the seed programs). Prints samples/s and peak memory (medians), and the ratios.
@@ -41,6 +42,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", metavar="REV", help="also run dlgen's projects at REV")
+    parser.add_argument(
+        "--only", choices=("pytorch", "tensorflow"), help="one framework's programs"
+    )
     args = parser.parse_args()
     data = write_data(Path(tempfile.mkdtemp()), args.samples)
     flags = ("--set", "data.validation_split=0.0", "--set", "train.early_stopping=null")
@@ -64,12 +68,15 @@ def main() -> None:
         runners[f"TensorFlow at {args.baseline}"] = lambda: _generated(
             baseline / "tensorflow", data, args.epochs, args.samples
         )
-    # Interleaved (one run of each program, then the next round): a change in the machine's
-    # load during the benchmark falls on every program alike.
+    if args.only:
+        framework = "PyTorch" if args.only == "pytorch" else "TensorFlow"
+        runners = {name: run for name, run in runners.items() if framework in name}
+    # Interleaved (one run of each program, then the next round, in reverse order every other
+    # round): a change in the machine's load during the benchmark falls on every program alike.
     runs: dict[str, list[dict]] = {name: [] for name in runners}
-    for _ in range(args.runs):
-        for name, runner in runners.items():
-            runs[name].append(runner())
+    for round_ in range(args.runs):
+        for name in list(runners)[:: -1 if round_ % 2 else 1]:
+            runs[name].append(runners[name]())
     rows = {
         name: (
             median([r["samples"] / r["wall_time_s"] for r in results]),
@@ -85,6 +92,8 @@ def main() -> None:
     for name, (rate, memory) in rows.items():
         print(f"| {name} | {rate:,.0f} | {memory:,.0f} |")
     for framework in ("PyTorch", "TensorFlow"):
+        if f"seed {framework}" not in rows:
+            continue
         ratio = rows[f"generated {framework}"][0] / rows[f"seed {framework}"][0]
         print(f"{framework}: generated / seed samples/s = {ratio:.2f}x")
     if baseline:

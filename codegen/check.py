@@ -286,6 +286,12 @@ def _check_training_options(loaded: LoadedSpec, task: str) -> None:
             )
         if all(layer.op.name in STATEFUL_OPS for layer in loaded.layers):
             raise loaded.error(where, "no layer can be recomputed (only batch norm and dropout)")
+    if train.mixed_precision == "bf16" and "tflite" in loaded.spec.export.formats:
+        raise loaded.error(
+            ("export", "formats"),
+            "tflite has no bfloat16 kernels, so a mixed_precision: bf16 model does not convert; "
+            "drop tflite or set mixed_precision off",
+        )
     inspect = train.inspect
     if inspect is not None and inspect.intervals != "none" and task != "regression":
         raise loaded.error(

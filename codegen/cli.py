@@ -126,7 +126,7 @@ def new(
         if update and out is not None and out.is_dir() and record is None:
             raise DlgenError(
                 "has no .dlgen-manifest.json, so dlgen cannot tell its files from yours; "
-                "use --force to replace it",
+                "generate into another folder with -o",
                 Location(str(out)),
             )
         record = record or {}
@@ -158,7 +158,7 @@ def new(
             if record is None:
                 raise DlgenError(
                     "has no .dlgen-manifest.json, so dlgen cannot tell its files from yours; "
-                    "use --force to replace it",
+                    "generate into another folder with -o",
                     Location(str(target)),
                 )
             plan = plan_update(files, target, record)

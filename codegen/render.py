@@ -129,15 +129,16 @@ def format_python(source: str, name: str) -> str:
     """Format generated Python with black (a failure is a dlgen bug, reported with the name).
 
     Formatting is a pure function of the source text, so results are cached by content hash
-    (like black's own cache): a warm `dlgen new` skips importing and running black.
+    (like black's own cache): a warm `dlgen new` skips importing and running black. A cache
+    entry is the hash of the formatted text, then that text; an entry whose text does not match
+    its hash (truncated, appended to, edited) is ignored and written anew.
     """
     cache = _cache_dir()
     key = hashlib.sha256(source.encode("utf-8")).hexdigest()
     if cache is not None:
-        try:
-            return (cache / f"{key}.py").read_text(encoding="utf-8")
-        except OSError:
-            pass
+        cached = _read_cached(cache / f"{key}.py")
+        if cached is not None:
+            return cached
     import black
 
     try:
@@ -148,11 +149,24 @@ def format_python(source: str, name: str) -> str:
         try:
             cache.mkdir(parents=True, exist_ok=True)
             partial = cache / f".{key}.{os.getpid()}.tmp"
-            partial.write_text(formatted, encoding="utf-8")
+            partial.write_text(_digest(formatted) + "\n" + formatted, encoding="utf-8")
             os.replace(partial, cache / f"{key}.py")
         except OSError:
             pass  # a read-only home only costs speed
     return formatted
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_cached(path: Path) -> str | None:
+    """A cache entry's formatted text, or None when it is missing or does not match its hash."""
+    try:
+        digest, _, text = path.read_text(encoding="utf-8").partition("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if digest == _digest(text) else None
 
 
 def render_plan(plan: list[PlannedFile], common: dict[str, Any]) -> dict[str, str]:
@@ -192,17 +206,13 @@ def write_tree(files: dict[str, str], destination: Path, force: bool = False) ->
 
 def _write_tree(files: dict[str, str], destination: Path) -> None:
     resolved = destination.resolve()
-    if destination.exists() and _holds_precious(resolved):
-        raise DlgenError(
-            "will not replace this folder: it is the root, your home, or holds the current "
-            "folder; choose a project folder with -o",
-            Location(str(destination)),
-        )
+    if destination.exists():
+        _refuse_to_replace(destination, resolved, files)
     parent = resolved.parent
     parent.mkdir(parents=True, exist_ok=True)
     stem = f".{resolved.name}.dlgen-"
     _remove_stale(parent, stem)
-    staging = Path(tempfile.mkdtemp(prefix=f"{stem}{os.getpid()}-", dir=parent))
+    staging = _make_staging(parent, stem)
     old = staging.with_name(staging.name + "-old")
     umask = os.umask(0)
     os.umask(umask)
@@ -215,8 +225,9 @@ def _write_tree(files: dict[str, str], destination: Path) -> None:
                 handle.write(text)
         if not destination.exists():
             os.replace(staging, destination)
-        elif not _exchange(staging, destination):  # staging now holds the old tree, if it did
-            _replace_by_renames(staging, destination, old)
+        # Through a link to a folder, the folder is replaced and the link kept.
+        elif not _exchange(staging, resolved):  # staging now holds the old tree, if it did
+            _replace_by_renames(staging, resolved, old)
     finally:
         _remove(staging, old)
 
@@ -242,7 +253,7 @@ def update_tree(write: dict[str, str], remove: list[str], destination: Path) -> 
         )
     stem = f".{resolved.name}.dlgen-"
     _remove_stale(resolved.parent, stem)
-    staging = Path(tempfile.mkdtemp(prefix=f"{stem}{os.getpid()}-", dir=resolved.parent))
+    staging = _make_staging(resolved.parent, stem)
     old = staging.with_name(staging.name + "-old")
     try:
         shutil.copytree(
@@ -272,19 +283,66 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _remove(*folders: Path) -> None:
-    """Remove `folders`; a Ctrl-C meanwhile is passed on once the removal is done."""
+def _remove(staging: Path, old: Path) -> None:
+    """Remove a staging folder, the old tree set aside beside it and then their mark; a Ctrl-C
+    meanwhile is passed on once the removal is done."""
     interrupted: KeyboardInterrupt | None = None
     for _ in range(3):
         try:
-            for folder in folders:
-                if folder.exists():
+            for folder in (staging, old):
+                if folder.is_dir() and not folder.is_symlink():
                     shutil.rmtree(folder, ignore_errors=True)
+            staging.with_name(staging.name + MARK).unlink(missing_ok=True)
             break
         except KeyboardInterrupt as exc:
             interrupted = exc
     if interrupted is not None:
         raise interrupted
+
+
+# Folders of the system's own layout (and the home folder): never replaced, even when empty.
+SYSTEM_FOLDERS = frozenset(
+    "/ /bin /boot /dev /etc /home /lib /lib32 /lib64 /libx32 /media /mnt /opt /proc /root "
+    "/run /sbin /srv /sys /tmp /usr /var /usr/bin /usr/lib /usr/local /usr/share /var/lib "
+    "/var/tmp /Applications /Library /System /Users /Volumes /private".split()
+)
+# What running a project leaves beside its files; replacing it loses nothing.
+_DERIVED = ("__pycache__",)
+
+
+def _refuse_to_replace(destination: Path, resolved: Path, files: dict[str, str]) -> None:
+    """`--force` replaces a folder whole: only one that dlgen wrote (its manifest is there),
+    an empty one, or one holding nothing but files this run writes anew."""
+    where = Location(str(destination))
+    if _holds_precious(resolved) or str(resolved) in SYSTEM_FOLDERS:
+        raise DlgenError(
+            "will not replace this folder: it is a system folder, your home, or holds the "
+            "current folder; choose a project folder with -o",
+            where,
+        )
+    from .backends.manifest import MANIFEST
+
+    if (resolved / MANIFEST).is_file():
+        return
+    foreign = _first_foreign(resolved, files)
+    if foreign is not None:
+        raise DlgenError(
+            f"will not replace this folder: dlgen did not write it (it holds {foreign!r}); "
+            "--force replaces only dlgen's own or empty folders: choose another folder with -o",
+            where,
+        )
+
+
+def _first_foreign(folder: Path, files: dict[str, str]) -> str | None:
+    """The first entry under `folder` that is not one of `files` (nor derived from them)."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in _DERIVED or os.path.islink(os.path.join(root, d))]
+        links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        for name in sorted(names) + links:
+            rel = Path(root, name).relative_to(folder).as_posix()
+            if rel not in files:
+                return rel
+    return None
 
 
 def _holds_precious(folder: Path) -> bool:
@@ -302,6 +360,25 @@ def _replace_by_renames(staging: Path, destination: Path, old: Path) -> None:
         if not destination.exists():
             os.replace(old, destination)
         raise
+
+
+# A staging folder `.NAME.dlgen-PID-XXXX` (and the old tree a swap sets aside beside it,
+# `...-old`) is dlgen's own only when the file `.NAME.dlgen-PID-XXXX.mark` is there too: made
+# before the folder and removed after it, it is what lets the stale-staging cleaner tell
+# dlgen's leftovers from a user's folder that happens to have such a name.
+MARK = ".mark"
+
+
+def _make_staging(parent: Path, stem: str) -> Path:
+    while True:
+        handle, mark = tempfile.mkstemp(prefix=f"{stem}{os.getpid()}-", suffix=MARK, dir=parent)
+        os.close(handle)
+        staging = Path(mark[: -len(MARK)])
+        try:
+            staging.mkdir()
+            return staging
+        except FileExistsError:  # someone else's entry of that name: draw another
+            os.unlink(mark)
 
 
 @functools.cache
@@ -359,12 +436,15 @@ def _remove_stale(parent: Path, stem: str) -> None:
     except OSError:
         return
     for entry in entries:
-        if not entry.name.startswith(stem):
+        # Only marked entries are dlgen's: a name alone proves nothing.
+        if not entry.name.startswith(stem) or not entry.name.endswith(MARK):
             continue
         pid = entry.name[len(stem) :].split("-", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
-        shutil.rmtree(entry, ignore_errors=True)
+        if entry.is_file() and not entry.is_symlink():
+            staging = entry.with_name(entry.name[: -len(MARK)])
+            _remove(staging, staging.with_name(staging.name + "-old"))
 
 
 def _alive(pid: int) -> bool:

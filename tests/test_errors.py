@@ -23,6 +23,7 @@ EXPECTED = {
     "unknown_data_kind": "unknown_data_kind.yaml:2:8: error: data.kind: unknown kind 'mnst'; did you mean 'mnist'? (expected one of: synthetic_regression, synthetic_classification, mnist, npz, csv, text)",
     "negative_size": "negative_size.yaml:5:20: error: model.layers[0].out_features: Input should be greater than 0 (got -4)",
     "wrong_head": "wrong_head.yaml:6:7: error: model output (8,) does not fit loss cross_entropy: it needs (10,), one logit per class (no softmax layer at the end)",
+    "bf16_tflite": "bf16_tflite.yaml:11:3: error: tflite has no bfloat16 kernels, so a mixed_precision: bf16 model does not convert; drop tflite or set mixed_precision off",
     "empty": "empty.yaml:1:1: error: the spec is empty; start from `dlgen examples` or `dlgen schema`",
 }
 
@@ -107,17 +108,80 @@ def test_existing_output_without_force_is_refused(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
 
 
-def test_force_replaces_the_tree(tmp_path: Path) -> None:
+def test_force_replaces_a_tree_dlgen_wrote(tmp_path: Path) -> None:
     out = tmp_path / "project"
-    out.mkdir()
+    args = ("new", "linear_regression", "--framework", "torch", "-o", str(out))
+    assert run_dlgen(*args).returncode == 0
     (out / "stale.txt").write_text("old")
-    result = run_dlgen(
-        "new", "linear_regression", "--framework", "torch", "-o", str(out), "--force"
-    )
+    result = run_dlgen(*args, "--force")
     assert result.returncode == 0, result.stderr
     assert not (out / "stale.txt").exists()
     assert (out / "train.py").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_force_refuses_a_folder_dlgen_did_not_write(tmp_path: Path) -> None:
+    """#17: `--force` replaces a folder whole, so only dlgen's own (its manifest is there) or
+    an empty one; the user's folder stays as it was."""
+    out = tmp_path / "photos"
+    (out / "2024").mkdir(parents=True)
+    (out / "2024" / "a.jpg").write_bytes(b"jpeg")
+    result = run_dlgen("new", "linear_regression", "-o", str(out), "--force")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{out}: error: will not replace this folder: dlgen did not write it (it holds "
+        "'2024/a.jpg'); --force replaces only dlgen's own or empty folders: choose another "
+        "folder with -o\n"
+    )
+    assert [str(p.relative_to(out)) for p in sorted(out.rglob("*"))] == ["2024", "2024/a.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
+    (out / "2024" / "a.jpg").unlink()
+    (out / "2024").rmdir()
+    assert run_dlgen("new", "linear_regression", "-o", str(out), "--force").returncode == 0
+
+
+@pytest.mark.parametrize("folder", ["/usr", "/etc", "/var/lib", str(Path.home())])
+def test_force_refuses_system_folders(folder: str) -> None:
+    """Checked on the refusal itself: a regression must not get to replace /usr."""
+    from codegen.errors import DlgenError
+    from codegen.render import _refuse_to_replace
+
+    with pytest.raises(DlgenError) as refused:
+        _refuse_to_replace(Path(folder), Path(folder).resolve(), {})
+    assert refused.value.message == (
+        "will not replace this folder: it is a system folder, your home, or holds the current "
+        "folder; choose a project folder with -o"
+    )
+
+
+def test_force_through_a_folder_link_replaces_the_folder(tmp_path: Path) -> None:
+    """The link stays a link to the new tree, and nothing is left beside it (#17)."""
+    real = tmp_path / "real"
+    args = ("new", "linear_regression", "--framework", "torch")
+    assert run_dlgen(*args, "-o", str(real)).returncode == 0
+    (tmp_path / "link").symlink_to(real)
+    (real / "stale.txt").write_text("old")
+    result = run_dlgen(*args, "-o", str(tmp_path / "link"), "--force")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "link" / "train.py").is_file()
+    assert not (real / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_stale_cleaner_removes_only_marked_staging(tmp_path: Path) -> None:
+    """A killed run's staging folder is removed by the next run only when dlgen's mark is
+    beside it: a user's folder that merely has such a name stays (#17)."""
+    dead = 2**22 + 1  # above the default pid_max: no such process
+    mine = tmp_path / f".project.dlgen-{dead}-abc"
+    (mine / "src").mkdir(parents=True)
+    (mine / "src" / "keep.py").write_text("x = 1\n")
+    left = tmp_path / f".project.dlgen-{dead}-xyz"
+    (left / "half").mkdir(parents=True)
+    (tmp_path / f".project.dlgen-{dead}-xyz.mark").write_text("")
+    result = run_dlgen("new", "linear_regression", "-o", str(tmp_path / "project"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [mine.name, "project"]
+    assert (mine / "src" / "keep.py").read_text() == "x = 1\n"
 
 
 def test_unknown_framework(tmp_path: Path) -> None:

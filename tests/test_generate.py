@@ -170,3 +170,33 @@ def test_override_changes_the_generated_input(tmp_path: Path) -> None:
     keras_model = (out / "tensorflow" / "model.py").read_text()
     assert "nn.Linear(8192, 512)" in torch_model
     assert "shape=(32, 32, 3)" in keras_model
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda text: text + "import os; os.system('echo injected')\n",  # an appended line
+        lambda text: text[: len(text) // 2],  # truncated
+        lambda text: text.replace("x = 1", "x = 2"),  # edited
+        lambda text: "not a digest\n" + text,
+    ],
+)
+def test_a_tampered_format_cache_entry_is_not_used(tamper, tmp_path: Path, monkeypatch) -> None:
+    """The format cache (#17) is keyed by the source's hash and each entry checked against
+    the hash of its own text: a changed entry is formatted anew, never copied into a project."""
+    from codegen import render
+
+    monkeypatch.setenv("DLGEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("DLGEN_NO_CACHE", raising=False)
+    render._cache_root.cache_clear()
+    render._cache_dir.cache_clear()
+    try:
+        source = "x  =  1\n"
+        assert render.format_python(source, "m.py") == "x = 1\n"
+        (entry,) = render._cache_dir().glob("*.py")
+        entry.write_text(tamper(entry.read_text(encoding="utf-8")), encoding="utf-8")
+        assert render.format_python(source, "m.py") == "x = 1\n"
+        assert render._read_cached(entry) == "x = 1\n"  # written anew
+    finally:
+        render._cache_root.cache_clear()
+        render._cache_dir.cache_clear()

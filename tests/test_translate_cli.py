@@ -249,13 +249,22 @@ def test_options_are_checked_before_anything_is_written(
     assert not out.exists()
 
 
+DEEP = "dlgen translates at most 100 levels"
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
         ("nested", "x = " + "(" * 250 + "1" + ")" * 250 + "\n", "cannot parse: too many nested"),
         ("deeper", "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n", "cannot parse: too many nested"),
         ("py312", "type Alias = int\n", "cannot parse: invalid syntax"),
+        # 150 nested calls and 1,000-term sums were RecursionError tracebacks, 5,000-term sums
+        # ran past 300 s: refused before libcst starts, at the statement's line.
+        ("calls", "import torch\nx = " + "torch.relu(" * 150 + "x" + ")" * 150 + "\n", DEEP),
+        ("sum", "import torch\ny = " + " + ".join(["torch.ones(1)"] * 1000) + "\n", DEEP),
+        ("sum5000", "import torch\ny = " + " + ".join(["a"] * 5000) + "\n", DEEP),
     ],
+    ids=lambda value: value if isinstance(value, str) and value.isidentifier() else "",
 )
 def test_unparsable_input_is_one_error_line_never_a_traceback(
     tmp_path: Path, name: str, text: str, message: str
@@ -268,8 +277,11 @@ def test_unparsable_input_is_one_error_line_never_a_traceback(
     result = run_dlgen("translate", str(source), "-o", str(out))
     assert result.returncode == 1
     first = result.stderr.splitlines()[0]
-    assert first.startswith(f"{source}:1:") and f"error: {message}" in first
+    # at the statement's line, where Python's parser says where
+    line = 1 if name in ("nested", "deeper", "py312", "sum5000") else 2
+    assert first.startswith(f"{source}:{line}:") and message in first
     assert "Traceback" not in result.stderr and not out.exists()
+    assert all(len(row) < 120 for row in result.stderr.splitlines()[1:]), "excerpt is cut"
 
 
 def test_a_utf8_byte_order_mark_is_not_part_of_the_source(tmp_path: Path) -> None:

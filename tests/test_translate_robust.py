@@ -133,3 +133,14 @@ def test_untranslated_lines_are_never_dropped(source: Path) -> None:
     before = len([n for n in ast.walk(ast.parse(source.read_text())) if isinstance(n, ast.stmt)])
     after = len([n for n in ast.walk(ast.parse(translation.code)) if isinstance(n, ast.stmt)])
     assert after >= before * 0.8, (before, after)
+
+
+def test_a_walk_that_still_overflows_is_one_error(monkeypatch) -> None:
+    """Below the depth check's limit a walk could still overflow (a deeper caller's stack):
+    that is a SourceError too, never a RecursionError (#17)."""
+    from codegen.translate import source
+
+    monkeypatch.setattr(source, "MAX_DEPTH", 10**6)  # the check out of the way
+    text = "import torch\nx = " + "torch.relu(" * 190 + "x" + ")" * 190 + "\n"
+    with pytest.raises(DlgenError, match="nested too deeply for the translator"):
+        translate_source(text, "deep.py")

@@ -18,18 +18,38 @@ from .registry import REGISTRY, KerasCode, LayerOp, Params, Tensor, TorchCode
 NonNegInt = Field(default=0, ge=0)
 
 
-# Keyword arguments equal to the framework's own default are left out of generated code,
-# as a person would write it; every value that differs between the frameworks is spelled out.
-TORCH_DEFAULTS = {
-    "stride": 1,
-    "padding": 0,
-    "output_padding": 0,
-    "bias": True,
-    "num_layers": 1,
-    "eps": 1e-5,
-    "momentum": 0.1,
+# Keyword arguments equal to the callable's own default are left out of generated code, as a
+# person would write it. The defaults belong to each callable (a pooling stride defaults to the
+# window, a convolution's to 1), so each table is keyed by the callable as generated code spells
+# it; tests/test_rendered_args.py checks every entry against PyTorch's and Keras's signatures.
+# A callable missing here has every keyword spelled out.
+_TORCH_CONV = {"stride": 1, "padding": 0, "bias": True}
+_TORCH_POOL = {"stride": None, "padding": 0}
+_TORCH_BATCHNORM = {"eps": 1e-5, "momentum": 0.1}
+_TORCH_RNN = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0}
+TORCH_DEFAULTS: dict[str, dict[str, object]] = {
+    "nn.Linear": {"bias": True},
+    "nn.Conv1d": _TORCH_CONV,
+    "nn.Conv2d": _TORCH_CONV,
+    "nn.ConvTranspose2d": {**_TORCH_CONV, "output_padding": 0},
+    "F.max_pool2d": _TORCH_POOL,
+    "F.avg_pool2d": _TORCH_POOL,
+    "nn.BatchNorm1d": _TORCH_BATCHNORM,
+    "nn.BatchNorm2d": _TORCH_BATCHNORM,
+    "nn.LayerNorm": {"eps": 1e-5},
+    "nn.LSTM": _TORCH_RNN,
+    "nn.GRU": _TORCH_RNN,
 }
-KERAS_DEFAULTS = {"strides": 1, "padding": "valid", "use_bias": True}
+_KERAS_CONV = {"strides": 1, "padding": "valid", "use_bias": True}
+_KERAS_POOL = {"strides": None, "padding": "valid"}
+KERAS_DEFAULTS: dict[str, dict[str, object]] = {
+    "layers.Dense": {"use_bias": True},
+    "layers.Conv1D": _KERAS_CONV,
+    "layers.Conv2D": _KERAS_CONV,
+    "layers.Conv2DTranspose": _KERAS_CONV,
+    "layers.MaxPooling2D": _KERAS_POOL,
+    "layers.AveragePooling2D": _KERAS_POOL,
+}
 
 
 def _args(
@@ -43,11 +63,12 @@ def _args(
 
 
 def _call(func: str, *positional: object, **keywords: object) -> str:
-    return f"{func}({', '.join(_args(*positional, _defaults=TORCH_DEFAULTS, **keywords))})"
+    defaults = TORCH_DEFAULTS.get(func)
+    return f"{func}({', '.join(_args(*positional, _defaults=defaults, **keywords))})"
 
 
 def _layer(cls: str, *positional: object, suffix: str = "", **keywords: object):
-    return (cls, _args(*positional, _defaults=KERAS_DEFAULTS, **keywords), suffix)
+    return (cls, _args(*positional, _defaults=KERAS_DEFAULTS.get(cls), **keywords), suffix)
 
 
 def _single(inputs: list[Tensor]) -> Tensor:
@@ -92,7 +113,7 @@ def _conv_size(size: int, k: int, s: int, p: int, d: int = 1) -> int:
 def _pool_stride(p: Params, keyword: str) -> dict[str, int]:
     """Pooling strides default to the window size in both frameworks: spell only others."""
     stride = getattr(p, "stride", None)
-    return {keyword: stride} if stride and stride != p.kernel_size else {}
+    return {keyword: stride} if stride is not None and stride != p.kernel_size else {}
 
 
 def _module_forward() -> tuple[str, ...]:

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from ..errors import Location
 from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
 from .pieces import Pieces, is_header
 from .report import MARK, Report
-from .source import parse
+from .source import SourceError, parse, read_tree
 from .transformer import IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator
 
 _IMPORT_USE = re.compile(r"\b(tf|keras|np)\.")
@@ -35,6 +36,7 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
     The file is translated piece by piece (`translate_pieces`: libcst and black only see the
     statements that need translating); a file that path does not take is translated as one
     module (`translate_whole`), with the same result."""
+    read_tree(text, name)  # what neither path can read is one error line, before either runs
     collecting = gc.isenabled()
     gc.disable()  # libcst makes millions of short-lived objects, no cycles: refcounts free them
     try:
@@ -42,6 +44,12 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
             return translate_pieces(text, name)
         except Exception:  # noqa: BLE001 - Fallback (or a bug there): the whole-module path
             return translate_whole(text, name)
+    except RecursionError:  # below MAX_DEPTH, yet too deep for a walk: still one line
+        raise SourceError(
+            "nested too deeply for the translator: split the deepest expression",
+            Location(name, 1, 1),
+            "",
+        ) from None
     finally:
         if collecting:
             gc.enable()
