@@ -545,10 +545,14 @@ def _print_translation(written: Any) -> None:
             table.add_column(column)
         groups: dict[tuple, list[int]] = {}
         for construct in item.sorted():
-            key = (construct.name, construct.translated, construct.detail)
+            key = (construct.in_output, construct.name, construct.translated, construct.detail)
             groups.setdefault(key, []).append(construct.line)
-        for (name, done, detail), lines in sorted(groups.items(), key=lambda g: g[1][0]):
+        for (in_output, name, done, detail), lines in sorted(
+            groups.items(), key=lambda g: (g[0][0], g[1][0])
+        ):
             shown = ", ".join(str(n) for n in lines[:8]) + (", ..." if len(lines) > 8 else "")
+            if in_output:  # found by the output check, at the output's line
+                shown = f"output {shown}"
             status = "translated" if done else "[bold red]NOT translated[/bold red]"
             table.add_row(shown, escape(name), status, escape(detail))
         console.print(table)

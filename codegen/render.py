@@ -121,8 +121,9 @@ def _cache_dir() -> Path | None:
     from importlib.metadata import version
 
     # black is pinned in pyproject.toml; keying by the installed version keeps a cache honest
-    # if another version is installed anyway.
-    return root / f"black-{version('black')}-{LINE_LENGTH}"
+    # if another version is installed anyway. "-checked": entries start with their hash, a
+    # format that older dlgen versions (sharing ~/.cache/dlgen) must not read.
+    return root / f"black-{version('black')}-{LINE_LENGTH}-checked"
 
 
 def format_python(source: str, name: str) -> str:

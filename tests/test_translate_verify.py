@@ -67,6 +67,7 @@ CASE_MODELS = [
     ("training_flag.py", "Encoder", "2x6"),
     ("word_lm.py", "RNNModel", "5x3:int:50"),
     ("in_place.py", "Residual", "4x6"),
+    ("named_modules.py", "Stack", "3x8"),
 ]
 
 

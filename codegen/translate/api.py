@@ -13,6 +13,7 @@ from ..errors import Location
 from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
+from .output_check import find_leftovers, mark_leftovers
 from .pieces import Pieces, is_header
 from .report import MARK, Report
 from .source import SourceError, parse, read_tree
@@ -41,9 +42,9 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
     gc.disable()  # libcst makes millions of short-lived objects, no cycles: refcounts free them
     try:
         try:
-            return translate_pieces(text, name)
+            return check_output(translate_pieces(text, name))
         except Exception:  # noqa: BLE001 - Fallback (or a bug there): the whole-module path
-            return translate_whole(text, name)
+            return check_output(translate_whole(text, name))
     except RecursionError:  # below MAX_DEPTH, yet too deep for a walk: still one line
         raise SourceError(
             "nested too deeply for the translator: split the deepest expression",
@@ -53,6 +54,27 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
     finally:
         if collecting:
             gc.enable()
+
+
+def check_output(translation: Translation) -> Translation:
+    """Run the output check: each statement of the output that still holds PyTorch, and that
+    no marker covers, gets a marker and counts as not translated."""
+    leftovers = find_leftovers(translation.code)
+    if not leftovers:
+        return translation
+    code = mark_leftovers(translation.code, leftovers)
+    marked = 0
+    for leftover in sorted(leftovers, key=lambda item: item.line):
+        if leftover.name != "output does not compile":
+            marked += 1  # the marker lines above push the statement down
+        translation.report.add(
+            leftover.line + marked,
+            leftover.name,
+            False,
+            f"still PyTorch in the output: {leftover.detail}",
+            in_output=True,
+        )
+    return Translation(code, translation.report)
 
 
 def translate_pieces(text: str, name: str = "<string>") -> Translation:

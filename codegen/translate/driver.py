@@ -32,12 +32,28 @@ def default_output(source: Path, to: str) -> Path:
     return source.with_name(f"{source.stem}_tf.py" if to == "tf" else f"{source.stem}.yaml")
 
 
+# The largest source file read (a 10,000-line model is about 0.5 MB); a read stops one byte past
+# it, since stat() says 0 for /dev/zero, FIFOs and other devices.
+MAX_SOURCE_BYTES = 16 * 2**20
+
+
 def _read(path: Path) -> str:
     """A source file's text; a UTF-8 byte-order mark is not part of it (Python skips it too)."""
+    where = Location(str(path), 1, 1)
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise DlgenError(f"is {what}; translate takes .py files and folders of them", where)
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        raise DlgenError(f"cannot read: {exc.strerror or exc}", where) from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise DlgenError(f"is over {MAX_SOURCE_BYTES:,} bytes: not a source file", where)
+    try:
+        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
-        raw = path.read_bytes()[: exc.start]
+        raw = raw[: exc.start]
         line = raw.count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n") + 1) + 1
         raise DlgenError("not UTF-8 text", Location(str(path), line, col)) from None
@@ -52,16 +68,21 @@ def write_file(text: str, destination: Path, force: bool) -> None:
         )
     if destination.is_dir():
         raise DlgenError("is a folder; give a file path with -o", Location(str(destination)))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(partial, 0o666 & ~_umask())
-        os.replace(partial, destination)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+            os.chmod(partial, 0o666 & ~_umask())
+            os.replace(partial, destination)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+    except OSError as exc:
+        raise DlgenError(
+            f"cannot write: {exc.strerror or exc}", Location(str(destination))
+        ) from None
 
 
 def _umask() -> int:
@@ -74,9 +95,7 @@ def translate_tree(source: Path, destination: Path, force: bool) -> Written:
     """Translate every .py file under `source` into the same tree under `destination`."""
     files: dict[str, str] = {}
     reports: list[Report] = []
-    for path in sorted(source.rglob("*.py")):
-        if any(part.startswith(".") for part in path.relative_to(source).parts):
-            continue
+    for path in _python_files(source):
         rel = path.relative_to(source).as_posix()
         result = translate_source(_read(path), str(path))
         files[rel] = result.code
@@ -87,6 +106,21 @@ def translate_tree(source: Path, destination: Path, force: bool) -> Written:
 
     write_tree(files, destination, force=force)
     return Written(destination, [destination / rel for rel in sorted(files)], reports)
+
+
+def _python_files(source: Path) -> list[Path]:
+    """The .py files under `source`, hidden folders left out. Links to folders are not
+    followed (a link loop would never end); a folder named `x.py` is a folder."""
+    found: list[Path] = []
+
+    def fail(exc: OSError) -> None:
+        where = Location(exc.filename or str(source))
+        raise DlgenError(f"cannot read: {exc.strerror or exc}", where)
+
+    for root, dirs, names in os.walk(source, onerror=fail):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(root, name) for name in sorted(names) if name.endswith(".py")]
+    return found
 
 
 def refuse_overlap(source: Path, destination: Path) -> None:

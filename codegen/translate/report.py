@@ -16,6 +16,8 @@ class Construct:
     name: str  # canonical PyTorch spelling, e.g. torch.nn.Conv2d or Tensor.view
     translated: bool
     detail: str = ""  # how it was translated, or why not
+    # found by the output check: `line` is the output's (the statement under its marker)
+    in_output: bool = False
 
 
 @dataclass
@@ -25,8 +27,10 @@ class Report:
     file: str
     constructs: list[Construct] = field(default_factory=list)
 
-    def add(self, line: int, name: str, translated: bool, detail: str = "") -> None:
-        self.constructs.append(Construct(line, name, translated, detail))
+    def add(
+        self, line: int, name: str, translated: bool, detail: str = "", in_output: bool = False
+    ) -> None:
+        self.constructs.append(Construct(line, name, translated, detail, in_output))
 
     @property
     def total(self) -> int:
@@ -42,7 +46,7 @@ class Report:
         return 1.0 if not self.constructs else 1 - len(self.left) / self.total
 
     def sorted(self) -> list[Construct]:
-        return sorted(self.constructs, key=lambda c: (c.line, c.name))
+        return sorted(self.constructs, key=lambda c: (c.in_output, c.line, c.name))
 
     def to_dict(self) -> dict:
         return {

@@ -48,6 +48,14 @@ def register_parameter(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(f"setattr({_receiver(call)}, {a.code('name')}, {a.code('param')})")
 
 
+@register(MODULE_METHODS, "add_module", "register_module")
+def add_module(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """A submodule under a name is an attribute of that name: Keras tracks the layers
+    assigned to a layer's attributes, weights included."""
+    a = Args(call, ("name", "module"), "Module.add_module")
+    return ctx.expr(f"setattr({_receiver(call)}, {a.code('name')}, {a.code('module')})")
+
+
 def _no_keras_form(name: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         raise Untranslatable(f"nn.Module.{name}() has no Keras counterpart here")

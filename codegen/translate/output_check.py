@@ -1,0 +1,182 @@
+"""The output check: what a translated file still holds of PyTorch, whatever the rules claimed.
+
+The rewrite log says which constructs a rule handled; this reads the *output* instead. A
+statement that still uses a name bound by a torch import, or a method or attribute only PyTorch
+tensors have, and that no `# dlgen: not translated` marker covers, is a leftover: it gets a
+marker of its own and counts as not translated in the report (so `--strict` fails on it). An
+output that does not compile is one leftover at the error's line.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+
+from .report import MARK
+
+# Modules whose names, once imported, mean PyTorch code is still there.
+TORCH_MODULES = ("torch", "torchvision", "torchaudio", "torchtext")
+# Methods and attributes that only PyTorch tensors (or modules) have: neither TensorFlow
+# tensors, Keras variables nor numpy arrays answer to them.
+TORCH_ONLY_ATTRIBUTES = frozenset("""
+    grad is_meta is_cuda requires_grad_ register_hook retain_grad
+    new_zeros new_ones new_full new_empty new_tensor expand_as type_as view_as reshape_as
+    masked_fill masked_scatter index_select contiguous is_contiguous data_ptr numel
+    unsqueeze cuda detach_ share_memory_ pin_memory element_size nelement
+    """.split())
+# Called with parentheses these are PyTorch's (numpy's `size` and `T` are not calls).
+TORCH_ONLY_CALLS = frozenset({"size", "dim", "type", "float", "long", "int", "half", "bool"})
+# In-place tensor methods (called). Not every name with a trailing underscore: dlgen itself
+# renames attributes that clash with Keras's (`self.output_`), and scikit-learn has `coef_`.
+IN_PLACE = frozenset(name + "_" for name in """
+    add sub mul div addcmul addcdiv addmm addmv baddbmm clamp clamp_min clamp_max clip fill
+    zero copy normal uniform exponential bernoulli random geometric cauchy log_normal abs neg
+    exp log log1p sqrt rsqrt pow sigmoid tanh relu masked_fill masked_scatter index_add
+    index_copy index_fill index_put scatter scatter_add scatter_reduce t transpose unsqueeze
+    squeeze resize resize_as requires_grad detach lerp round floor ceil trunc frac sign
+    reciprocal remainder fmod sin cos erf floor_divide put set share_memory logical_not
+    nan_to_num hardtanh leaky_relu elu selu celu silu mish hardsigmoid hardswish true_divide
+    """.split())
+# `.data` is the user's own attribute as often as PyTorch's; on a parameter it is PyTorch's.
+PARAMETER_ATTRIBUTES = frozenset({"weight", "bias", "grad"})
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """One statement of the output that still holds PyTorch."""
+
+    line: int  # 1-based, in the output
+    name: str  # what was found: `torch` name, Tensor.<method>, or the compile error
+    detail: str
+
+
+def find_leftovers(code: str) -> list[Leftover]:
+    """Leftovers of `code` (a translated file), one per statement, in line order."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        return [Leftover(exc.lineno or 1, "output does not compile", exc.msg)]
+    covered = _covered_lines(code, tree)
+    torch_names = _torch_names(tree)
+    found: dict[int, Leftover] = {}  # by the line of the statement that holds it
+    for statement, node in _nodes_with_statement(tree):
+        start = statement.lineno
+        if start in found or _is_covered(statement, covered):
+            continue
+        leftover = _leftover(node, torch_names)
+        if leftover is not None:
+            found[start] = Leftover(start, *leftover)
+    return [found[line] for line in sorted(found)]
+
+
+def mark_leftovers(code: str, leftovers: list[Leftover]) -> str:
+    """`code` with a marker line above each statement that holds a leftover."""
+    lines = code.splitlines(keepends=True)
+    for leftover in sorted(leftovers, key=lambda item: -item.line):
+        if leftover.name == "output does not compile":
+            continue  # a comment would not make it compile; the report says it
+        index = leftover.line - 1
+        text = lines[index]
+        indent = text[: len(text) - len(text.lstrip())]
+        lines.insert(index, f"{indent}{MARK}{leftover.name}: {leftover.detail}\n")
+    return "".join(lines)
+
+
+def _leftover(node: ast.AST, torch_names: set[str]) -> tuple[str, str] | None:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+        if any(m and node_level(node) == 0 and m.split(".")[0] in TORCH_MODULES for m in modules):
+            return "import", "a PyTorch import no untranslated code needs"
+    if isinstance(node, ast.Name) and node.id in torch_names:
+        return node.id, "a PyTorch name is still used here"
+    if isinstance(node, ast.Attribute):
+        attr = node.attr
+        if attr in TORCH_ONLY_ATTRIBUTES:
+            return f"Tensor.{attr}", "a PyTorch-only tensor method or attribute"
+        if attr == "data" and _is_parameter(node.value):
+            return "Tensor.data", "a parameter's .data is PyTorch's; a Keras variable has none"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        attr = node.func.attr
+        if attr in IN_PLACE:
+            return f"Tensor.{attr}", "an in-place PyTorch tensor method"
+        if attr in TORCH_ONLY_CALLS and not _is_module_call(node.func.value):
+            return f"Tensor.{attr}", "a PyTorch tensor method (called)"
+    return None
+
+
+def node_level(node: ast.Import | ast.ImportFrom) -> int:
+    return getattr(node, "level", 0) or 0
+
+
+def _is_parameter(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in PARAMETER_ATTRIBUTES
+
+
+def _is_module_call(node: ast.AST) -> bool:
+    """`np.float(...)`-style calls on a module name, and builtins, are not tensor methods."""
+    return isinstance(node, ast.Name) and node.id in ("np", "numpy", "tf", "keras", "math")
+
+
+def _torch_names(tree: ast.Module) -> set[str]:
+    """Names bound by importing a PyTorch module (anywhere in the file)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in TORCH_MODULES:
+                    names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] in TORCH_MODULES:
+                names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def _nodes_with_statement(tree: ast.Module):
+    """Every node, with the innermost statement it belongs to: a compound statement's header
+    (bases, condition, iterable) belongs to it, its body to the body's own statements."""
+    stack: list[tuple[ast.AST, ast.stmt | None]] = [(tree, None)]
+    while stack:
+        node, statement = stack.pop()
+        if isinstance(node, ast.stmt):
+            statement = node
+        if statement is not None:
+            yield statement, node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            stack.append((child, statement))
+
+
+def _covered_lines(code: str, tree: ast.Module) -> set[int]:
+    """Lines a marker covers: its own line (a marked import) and the next statement's."""
+    marks: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.COMMENT and token.string.startswith(MARK.rstrip()):
+                marks.add(token.start[0])
+    except (tokenize.TokenError, SyntaxError):
+        return set()
+    if not marks:
+        return set()
+    covered = set(marks)
+    lines = code.splitlines()
+    for mark in marks:
+        after = mark  # the first line after the marker (and any comment lines below it)
+        while after < len(lines) and lines[after].lstrip().startswith("#"):
+            after += 1
+        covered.add(after + 1)
+    # a covered statement covers its whole span (a call over several lines); a compound one
+    # only its header, not its body
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno in covered:
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body:
+                end = body[0].lineno - 1
+            else:
+                end = node.end_lineno or node.lineno
+            covered.update(range(node.lineno, end + 1))
+    return covered
+
+
+def _is_covered(statement: ast.stmt, covered: set[int]) -> bool:
+    return statement.lineno in covered

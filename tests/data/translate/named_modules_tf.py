@@ -1,0 +1,30 @@
+"""Submodules registered by name (`add_module`, `register_module`), read back with getattr."""
+
+import keras
+import tensorflow as tf
+
+# ---- dlgen prelude: PyTorch-layout (NCHW) building blocks used below; see the README's
+# ---- `dlgen translate` section. Convolutions and pools run channels-last inside.
+
+
+def torch_init(fan_in):
+    """PyTorch's default Linear/Conv initialization: weights and biases U(±1/√fan_in)."""
+    bound = 1 / fan_in**0.5
+    return {
+        "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
+        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
+    }
+
+
+class Stack(keras.Model):
+    def __init__(self, width=8, depth=3, **kwargs):
+        super().__init__(**kwargs)
+        self.depth = depth
+        for i in range(depth):
+            setattr(self, f"fc{i}", keras.layers.Dense(width, **torch_init(width)))
+        self.head = keras.layers.Dense(2, **torch_init(width))
+
+    def call(self, x, training=False):
+        for i in range(self.depth):
+            x = tf.nn.relu(getattr(self, f"fc{i}")(x))
+        return self.head(x)
