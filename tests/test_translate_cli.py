@@ -373,7 +373,7 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> 
     assert blocker.read_text() == "not a folder"
 
 
-LEFTOVERS = '''\
+LEFTOVERS = """\
 import torch
 import torch.nn as nn
 
@@ -387,7 +387,7 @@ class Net(nn.Module):
     def forward(self, x, y):
         z = x.new_zeros(3)
         return self.fc(x).expand_as(y) + z.size(0)
-'''
+"""
 
 
 def test_the_output_check_marks_and_counts_what_is_still_pytorch(tmp_path: Path) -> None:
@@ -424,3 +424,26 @@ def test_the_output_check_accepts_every_corpus_translation() -> None:
             continue
         report = translate_source(path.read_text(encoding="utf-8"), path.name).report
         assert not [c for c in report.constructs if c.in_output], path.name
+
+
+def test_future_imports_stay_first_and_the_prelude_replaces_torch_imports() -> None:
+    """From the public corpus (bench/translate_corpus.py): pytorch/examples' vae, dcgan and
+    time_sequence_prediction came out with `from __future__` after other imports (output that
+    does not compile), and `from torch.optim.lr_scheduler import StepLR` was kept "for
+    untranslated code" beside the prelude's own StepLR."""
+    from codegen.translate.api import translate_source
+
+    source = (
+        "from __future__ import print_function\n"
+        "import torch\n"
+        "from torch.optim.lr_scheduler import StepLR\n\n"
+        "opt = torch.optim.SGD(params, lr=0.1)\n"
+        "sched = StepLR(opt, 30, gamma=0.1)\n"
+        "y = torch.fft.rfft(x)\n"
+    )
+    result = translate_source(source, "script.py")
+    code = result.code
+    compile(code, "script_tf.py", "exec")
+    assert code.startswith("from __future__ import print_function\n")
+    assert "import StepLR" not in code and "class StepLR" in code
+    assert [c.name for c in result.report.left] == ["torch.fft.rfft"]

@@ -85,7 +85,8 @@ def translate_pieces(text: str, name: str = "<string>") -> Translation:
     pieces = Pieces(text, rewritten_attributes(), report, ctx)
     prelude_text = prelude.render(ctx.prelude)
     out = pieces.code(bool(prelude_text))
-    kept = _still_needed(pieces.names(), pieces.translator) if report.left else []
+    names = pieces.names() - _defined(prelude_text)
+    kept = _still_needed(names, pieces.translator) if report.left else []
     return _finish(out, pieces.translator, ctx, report, prelude_text, kept)
 
 
@@ -100,7 +101,8 @@ def translate_whole(text: str, name: str = "<string>") -> Translation:
     prelude_text = prelude.render(ctx.prelude)
     if prelude_text:
         new = _place_prelude(new)
-    kept = _still_needed(_module_names(new), translator) if report.left else []
+    names = _module_names(new) - _defined(prelude_text)
+    kept = _still_needed(names, translator) if report.left else []
     return _finish(new.code, translator, ctx, report, prelude_text, kept)
 
 
@@ -184,6 +186,11 @@ def _module_names(module: cst.Module) -> set[str]:
     return names
 
 
+def _defined(prelude_text: str) -> set[str]:
+    """Names the prelude defines (its `StepLR` replaces PyTorch's: not a use of the import)."""
+    return set(re.findall(r"^(?:class|def) (\w+)", prelude_text, re.MULTILINE))
+
+
 def _still_needed(names: set[str], translator: Translator) -> list[str]:
     """PyTorch import statements whose names untranslated code (`names`: all in the output)
     still uses."""
@@ -203,8 +210,8 @@ def _still_needed(names: set[str], translator: Translator) -> list[str]:
 
 
 def _sort_import_block(text: str, inserted: list[str]) -> str:
-    """Sort the run of one-line imports that the new imports joined (isort's order: plain
-    imports first, then from-imports, each by module name)."""
+    """Sort the run of one-line imports that the new imports joined (isort's order: future
+    imports, plain imports, then from-imports, each by module name)."""
     if not inserted:
         return text
     lines = text.split("\n")
@@ -219,5 +226,12 @@ def _sort_import_block(text: str, inserted: list[str]) -> str:
     while end < len(lines) and _IMPORT_LINE.match(lines[end].split("  #", 1)[0]):
         end += 1
     block = lines[start:end]
-    block.sort(key=lambda line: (line.startswith("from "), line.split()[1].lower()))
+    # `from __future__` must stay first: Python refuses it anywhere else
+    block.sort(
+        key=lambda line: (
+            not line.startswith("from __future__ "),
+            line.startswith("from "),
+            line.split()[1].lower(),
+        )
+    )
     return "\n".join(lines[:start] + block + lines[end:])

@@ -56,6 +56,7 @@ def find_leftovers(code: str) -> list[Leftover]:
     """Leftovers of `code` (a translated file), one per statement, in line order."""
     try:
         tree = ast.parse(code)
+        compile(tree, "<output>", "exec")  # what only the compiler refuses (a late __future__)
     except SyntaxError as exc:
         return [Leftover(exc.lineno or 1, "output does not compile", exc.msg)]
     covered = _covered_lines(code, tree)
@@ -120,7 +121,8 @@ def _is_module_call(node: ast.AST) -> bool:
 
 
 def _torch_names(tree: ast.Module) -> set[str]:
-    """Names bound by importing a PyTorch module (anywhere in the file)."""
+    """Names bound by importing a PyTorch module (anywhere in the file), less those a module
+    level class or function binds again (the prelude's `StepLR` replaces PyTorch's)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -130,7 +132,12 @@ def _torch_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module.split(".")[0] in TORCH_MODULES:
                 names.update(alias.asname or alias.name for alias in node.names)
-    return names
+    rebound = {
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    return names - rebound
 
 
 def _nodes_with_statement(tree: ast.Module):
