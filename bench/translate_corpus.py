@@ -54,10 +54,10 @@ def main() -> None:
         name = f"{entry['repo']}:{entry['path']}"
         text = read(clone_of(args.mirrors, entry["repo"]), entry["commit"], entry["path"])
         try:
-            report = translate_source(text, name).report
-            code = translate_source(text, name).code
+            translation = translate_source(text, name)
+            report, code = translation.report, translation.code
         except DlgenError as error:
-            rows.append((name, None, None, False, f"error: {error.message}"))
+            rows.append((name, None, None, False, f"error: {error.message}", False))
             continue
         checked = [c for c in report.constructs if c.in_output]
         rules = [c for c in report.constructs if not c.in_output]
@@ -68,10 +68,13 @@ def main() -> None:
         except SyntaxError:
             compiles = False
         found.update(c.name for c in checked)
-        rows.append((name, rules_rate, report.rate, compiles, ", ".join(c.name for c in checked)))
+        undefined = _undefined_names(code, text)
+        what = ", ".join([c.name for c in checked] + [f"undefined {n}" for n in undefined])
+        unmarked = [n for n in undefined if n not in {c.name for c in checked}]
+        rows.append((name, rules_rate, report.rate, compiles, what, bool(unmarked)))
     print("| file | rules' rate | after output check | compiles | output check found |")
     print("|---|---|---|---|---|")
-    for name, before, after, compiles, what in rows:
+    for name, before, after, compiles, what, _ in rows:
         rates = ("-", "-") if before is None else (f"{before:.0%}", f"{after:.0%}")
         print(f"| {name} | {rates[0]} | {rates[1]} | {'yes' if compiles else 'NO'} | {what} |")
     done = [r for r in rows if r[1] is not None]
@@ -81,10 +84,39 @@ def main() -> None:
     print(
         f"{len(rows)} files: {len(rows) - len(done)} refused with one error line; "
         f"{claimed} fully translated by the rules' log, {full} after the output check "
-        f"({overclaims} overclaims caught); {sum(not r[3] for r in done)} outputs do not compile"
+        f"({overclaims} overclaims caught); {sum(not r[3] for r in done)} outputs do not compile; "
+        f"{sum(r[5] for r in done)} use a name dlgen left undefined (ruff F821) unmarked"
     )
     if args.verbose:
         print("output check finds:", ", ".join(f"{k} {v}" for k, v in found.most_common()))
+
+
+def _undefined_names(code: str, source: str) -> list[str]:
+    """Names ruff calls undefined (F821) in the output but not in the source: dlgen's doing."""
+
+    def undefined(text: str) -> set[str]:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--select",
+                "F821",
+                "--output-format",
+                "json",
+                "--no-cache",
+                "--stdin-filename",
+                "file.py",
+                "-",
+            ],
+            input=text,
+            capture_output=True,
+            text=True,
+        )
+        return {item["message"].split("`")[1] for item in json.loads(result.stdout or "[]")}
+
+    return sorted(undefined(code) - undefined(source))
 
 
 if __name__ == "__main__":

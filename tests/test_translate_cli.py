@@ -447,3 +447,105 @@ def test_future_imports_stay_first_and_the_prelude_replaces_torch_imports() -> N
     assert code.startswith("from __future__ import print_function\n")
     assert "import StepLR" not in code and "class StepLR" in code
     assert [c.name for c in result.report.left] == ["torch.fft.rfft"]
+
+
+FUNCTION = """\
+import torch
+import torch.nn as nn
+
+
+class Clamp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clamp(0, 1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return Clamp.apply(self.fc(x))
+"""
+
+
+def test_a_custom_autograd_function_is_marked_and_keeps_its_import() -> None:
+    """#26: `Clamp.apply(x)` was rewritten as nn.Module.apply and counted translated, and the
+    kept `class Clamp(torch.autograd.Function)` lost its `import torch`: the output did not
+    import. Now the call is marked, the class is found by the output check, and the import
+    it needs is back, marked."""
+    from codegen.translate.api import translate_source
+
+    for text in (FUNCTION, FUNCTION.replace("Clamp.apply(self.fc(x))", "self.fc(x)")):
+        result = translate_source(text, "net.py")
+        code = result.code
+        assert "import torch  # dlgen: not translated: used by untranslated code" in code
+        left = {c.name for c in result.report.left}
+        assert "torch" in left  # the kept class, found in the output
+        assert ("Module.apply" in left) == ("Clamp.apply" in text)
+        assert "apply_to_layers" not in code
+        namespace: dict = {}
+        exec(compile(code, "net_tf.py", "exec"), namespace)  # imports and defines
+        assert "Clamp" in namespace and "Net" in namespace
+
+
+GAN_STEP = """\
+import torch
+
+for data in loader:
+    optD.zero_grad()
+    out = netD(data)
+    err_real = criterion(out, ones)
+    err_real.backward()
+    d_x = out.mean().item()
+    fake = netG(noise)
+    err_fake = criterion(netD(fake.detach()), zeros)
+    err_fake.backward()
+    optD.step()
+    print(d_x, err_fake.item())
+"""
+
+
+def test_two_updates_in_one_step_are_not_compiled_into_one() -> None:
+    """From pytorch/examples' dcgan (bench/translate_corpus.py): a second backward() and an
+    `.item()` between backward and step went into one `tf.function`, whose callers then read
+    names it never returned. That step is now marked, and nothing in the output is undefined."""
+    from codegen.translate.api import translate_source
+
+    result = translate_source(GAN_STEP, "gan.py")
+    assert "tf.function" not in result.code
+    assert [c.name for c in result.report.left if c.name == "training step"]
+    assert not [c for c in result.report.constructs if c.in_output and "defines" in c.detail]
+
+
+def test_a_name_dlgen_wrote_but_never_defined_is_marked() -> None:
+    """From pytorch/examples' word_language_model: `clip_grad_norm_(...)` (a placeholder the
+    training-step rewrite consumes) stayed, undefined, in a loop the rewrite did not take."""
+    from codegen.translate.api import translate_source
+
+    text = (
+        "import torch\n\n"
+        "for x in data:\n"
+        "    if flag:\n"
+        "        opt.zero_grad()\n"
+        "    loss = model(x).sum()\n"
+        "    loss.backward()\n"
+        "    torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)\n"
+        "    opt.step()\n"
+    )
+    result = translate_source(text, "lm.py")
+    found = [c for c in result.report.constructs if c.in_output]
+    assert [c.name for c in found] == ["clip_grad_norm_"]
+    line = result.code.splitlines()[found[0].line - 1]
+    assert line.strip().startswith("clip_grad_norm_(")
+
+
+def test_a_crlf_source_gets_its_imports() -> None:
+    """The output check found it: a CRLF file (the whole-module path) kept the
+    `__dlgen_imports__` placeholder instead of `import tensorflow as tf`."""
+    from codegen.translate.api import translate_source
+
+    result = translate_source("import torch\r\nx = torch.zeros(3)\r\n", "crlf.py")
+    assert result.code == "import tensorflow as tf\nx = tf.zeros(3)\n"
+    assert not result.report.left

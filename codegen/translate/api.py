@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import gc
 import re
@@ -13,7 +14,7 @@ from ..errors import Location
 from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
-from .output_check import find_leftovers, mark_leftovers
+from .output_check import find_leftovers, mark_leftovers, restore_imports
 from .pieces import Pieces, is_header
 from .report import MARK, Report
 from .source import SourceError, parse, read_tree
@@ -37,14 +38,14 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
     The file is translated piece by piece (`translate_pieces`: libcst and black only see the
     statements that need translating); a file that path does not take is translated as one
     module (`translate_whole`), with the same result."""
-    read_tree(text, name)  # what neither path can read is one error line, before either runs
+    tree = read_tree(text, name)  # what neither path can read is one error line, first
     collecting = gc.isenabled()
     gc.disable()  # libcst makes millions of short-lived objects, no cycles: refcounts free them
     try:
         try:
-            return check_output(translate_pieces(text, name))
+            return check_output(translate_pieces(text, name), tree)
         except Exception:  # noqa: BLE001 - Fallback (or a bug there): the whole-module path
-            return check_output(translate_whole(text, name))
+            return check_output(translate_whole(text, name), tree)
     except RecursionError:  # below MAX_DEPTH, yet too deep for a walk: still one line
         raise SourceError(
             "nested too deeply for the translator: split the deepest expression",
@@ -56,19 +57,23 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
             gc.enable()
 
 
-def check_output(translation: Translation) -> Translation:
+def check_output(translation: Translation, source: ast.Module | None = None) -> Translation:
     """Run the output check: each statement of the output that still holds PyTorch, and that
     no marker covers, gets a marker and counts as not translated."""
-    leftovers = find_leftovers(translation.code)
+    leftovers = find_leftovers(translation.code, source)
     if not leftovers:
         return translation
     code = mark_leftovers(translation.code, leftovers)
+    after, added = 0, 0
+    if source is not None:  # the torch imports the kept code needs, if they were dropped
+        code, after, added = restore_imports(code, source)
     marked = 0
     for leftover in sorted(leftovers, key=lambda item: item.line):
         if leftover.name != "output does not compile":
             marked += 1  # the marker lines above push the statement down
+        line = leftover.line + marked
         translation.report.add(
-            leftover.line + marked,
+            line + (added if line > after else 0),
             leftover.name,
             False,
             f"still PyTorch in the output: {leftover.detail}",
@@ -109,6 +114,7 @@ def translate_whole(text: str, name: str = "<string>") -> Translation:
 def _finish(
     out: str, translator: Translator, ctx: Ctx, report: Report, prelude_text: str, kept: list
 ) -> Translation:
+    out = out.replace("\r\n", "\n")  # libcst keeps a CRLF file's newlines; the output is LF
     needed = set(ctx.imports) | set(_IMPORT_USE.findall(prelude_text))
     imports = [IMPORT_LINES[k] for k in sorted(needed, key=lambda k: IMPORT_LINES[k])]
     imports += [f"{statement}  {MARK}used by untranslated code" for statement in kept]

@@ -209,8 +209,11 @@ def step_function(
     inputs = [n for n in names.read if n in loop_names and n not in names.assigned]
     if step.loss not in names.assigned:
         raise Untranslatable(f"the loss {step.loss} is not computed between zero_grad and backward")
+    for statement in between:
+        _check_between(statement)
     later = set(_names(after).read)
-    outputs = [n for n in names.assigned if n in later]
+    assigned = [*names.assigned, *(n for n in _names(between).assigned if n not in names.assigned)]
+    outputs = [n for n in assigned if n in later]
     body = "".join(code(s) for s in forward)
     variables = f"{model}.trainable_variables"
     lines = [
@@ -240,6 +243,22 @@ def step_function(
     call = cst.parse_statement(f"{target}{name}({', '.join(inputs)})\n")
     assert isinstance(call, cst.SimpleStatementLine)
     return definition, call
+
+
+def _check_between(statement: cst.BaseStatement) -> None:
+    """What runs between backward() and step() goes into the compiled step: not a second
+    update (a GAN trains two models in one iteration) nor a value read back to Python."""
+    text = code(statement)
+    if isinstance(statement, cst.SimpleStatementLine) and step_call(statement) is not None:
+        raise Untranslatable(
+            "a second backward() or optimizer call before step() (two updates in one "
+            "iteration, as in a GAN): write each update's GradientTape by hand"
+        )
+    if ".item()" in text or ".numpy()" in text or "print(" in text:
+        raise Untranslatable(
+            "a value read back to Python between backward() and step() cannot run inside the "
+            "compiled step: move it after step()"
+        )
 
 
 # ---------------------------------------------------------------- in-place index assignment

@@ -10,6 +10,7 @@ output that does not compile is one leftover at the error's line.
 from __future__ import annotations
 
 import ast
+import builtins
 import io
 import tokenize
 from dataclasses import dataclass
@@ -52,8 +53,10 @@ class Leftover:
     detail: str
 
 
-def find_leftovers(code: str) -> list[Leftover]:
-    """Leftovers of `code` (a translated file), one per statement, in line order."""
+def find_leftovers(code: str, source: ast.Module | None = None) -> list[Leftover]:
+    """Leftovers of `code` (a translated file), one per statement, in line order. With the
+    `source` tree, a name its torch imports bound that the output uses without binding it
+    (the import was dropped) is a leftover too."""
     try:
         tree = ast.parse(code)
         compile(tree, "<output>", "exec")  # what only the compiler refuses (a late __future__)
@@ -61,12 +64,18 @@ def find_leftovers(code: str) -> list[Leftover]:
         return [Leftover(exc.lineno or 1, "output does not compile", exc.msg)]
     covered = _covered_lines(code, tree)
     torch_names = _torch_names(tree)
+    undefined: set[str] = set()
+    if source is not None:
+        torch_names |= _torch_names(source) - _bound_names(tree)
+        undefined = _undefined(tree) - _undefined(source) - torch_names
     found: dict[int, Leftover] = {}  # by the line of the statement that holds it
     for statement, node in _nodes_with_statement(tree):
         start = statement.lineno
         if start in found or _is_covered(statement, covered):
             continue
         leftover = _leftover(node, torch_names)
+        if isinstance(node, ast.Name) and node.id in undefined:
+            leftover = node.id, "dlgen wrote this name, but nothing in the file defines it"
         if leftover is not None:
             found[start] = Leftover(start, *leftover)
     return [found[line] for line in sorted(found)]
@@ -83,6 +92,38 @@ def mark_leftovers(code: str, leftovers: list[Leftover]) -> str:
         indent = text[: len(text) - len(text.lstrip())]
         lines.insert(index, f"{indent}{MARK}{leftover.name}: {leftover.detail}\n")
     return "".join(lines)
+
+
+def restore_imports(code: str, source: ast.Module) -> tuple[str, int, int]:
+    """Put back the source's torch imports whose names the output still uses without binding
+    them (code kept untranslated needs them), marked. Returns the code, the line after which
+    they went in and how many lines went in."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, 0, 0
+    unbound = _torch_names(source) - _bound_names(tree)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in unbound}
+    if not used:
+        return code, 0, 0
+    lines = []
+    for node in source.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and _binds(node) & used:
+            lines.append(f"{ast.unparse(node)}  {MARK}used by untranslated code\n")
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    after = max((n.end_lineno or n.lineno) for n in imports) if imports else 0
+    if not imports and tree.body and _is_docstring(tree.body[0]):
+        after = tree.body[0].end_lineno or 0
+    text = code.splitlines(keepends=True)
+    return "".join(text[:after] + lines + text[after:]), after, len(lines)
+
+
+def _binds(node: ast.Import | ast.ImportFrom) -> set[str]:
+    return {(a.asname or a.name).split(".")[0] for a in node.names}
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
 
 
 def _leftover(node: ast.AST, torch_names: set[str]) -> tuple[str, str] | None:
@@ -138,6 +179,36 @@ def _torch_names(tree: ast.Module) -> set[str]:
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
     }
     return names - rebound
+
+
+_BUILTINS = frozenset(dir(builtins)) | {"__file__"}
+
+
+def _undefined(tree: ast.Module) -> set[str]:
+    """Names read but bound nowhere in the file (nor builtins); nothing when a star import
+    could bind anything."""
+    if any(
+        isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
+        for n in ast.walk(tree)
+    ):
+        return set()
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return read - _bound_names(tree) - _BUILTINS
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the output binds somewhere (import, def, class, argument, assignment)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+    return names
 
 
 def _nodes_with_statement(tree: ast.Module):

@@ -28,6 +28,14 @@ def modules(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 
 @register(MODULE_METHODS, "apply")
 def apply(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+    if isinstance(receiver, cst.Name) and receiver.value[:1].isupper():
+        # `Module.apply` is called on a model; `Clamp.apply(x)` on a class is a custom
+        # torch.autograd.Function, whose backward has no Keras counterpart written here.
+        raise Untranslatable(
+            f"{receiver.value}.apply: a custom torch.autograd.Function (tf.custom_gradient "
+            "is its TensorFlow counterpart)"
+        )
     a = Args(call, ("fn",), "Module.apply")
     return ctx.expr(f"{ctx.use('apply_to_layers')}({_receiver(call)}, {a.code('fn')})")
 
