@@ -24,6 +24,7 @@ EXPECTED = {
     "negative_size": "negative_size.yaml:5:20: error: model.layers[0].out_features: Input should be greater than 0 (got -4)",
     "wrong_head": "wrong_head.yaml:6:7: error: model output (8,) does not fit loss cross_entropy: it needs (10,), one logit per class (no softmax layer at the end)",
     "bf16_tflite": "bf16_tflite.yaml:11:3: error: tflite has no bfloat16 kernels, so a mixed_precision: bf16 model does not convert; drop tflite or set mixed_precision off",
+    "data_path_escapes": "data_path_escapes.yaml:2:19: error: data.path: path '../../x.npz' leaves the project folder (the sample-data script would write there); give a path inside the project, or an absolute one",
     "empty": "empty.yaml:1:1: error: the spec is empty; start from `dlgen examples` or `dlgen schema`",
 }
 

@@ -7,9 +7,11 @@ raw mappings and validated against the registry by the loader, which knows their
 from __future__ import annotations
 
 import keyword
+import posixpath
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -234,11 +236,32 @@ class SyntheticClassification(DataBase):
     )
 
 
+def _inside_project(path: str) -> str:
+    """A data path is read by the generated projects and written by their sample-data
+    script: relative to the project and inside it, or absolute (the user's own data)."""
+    if not path.strip():
+        raise PydanticCustomError("data_path", "path is empty")
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    if not posixpath.isabs(normal) and (normal == ".." or normal.startswith("../")):
+        raise PydanticCustomError(
+            "data_path",
+            "path '{path}' leaves the project folder (the sample-data script would write "
+            "there); give a path inside the project, or an absolute one",
+            {"path": path},
+        )
+    return path
+
+
+DataPath = Annotated[str, AfterValidator(_inside_project)]
+
+
 class Mnist(DataBase):
     """The MNIST IDX files (train-images-idx3-ubyte.gz, ...) from a folder."""
 
     kind: Literal["mnist"]
-    path: str = Field(default="data/mnist", description="folder holding the four MNIST .gz files")
+    path: DataPath = Field(
+        default="data/mnist", description="folder holding the four MNIST .gz files"
+    )
     input_shape: Shape = [1, 28, 28]
     num_classes: int = 10
     limit: PositiveInt | None = Field(
@@ -256,7 +279,7 @@ class Npz(DataBase):
     """Arrays x (samples, *input_shape) and y from a .npz file."""
 
     kind: Literal["npz"]
-    path: str
+    path: DataPath
     input_shape: Shape
     num_classes: int | None = Field(
         default=None, ge=2, description="set for classification; absent for regression"
@@ -307,7 +330,7 @@ class Csv(DataBase):
     category-code column per embedded column (0 = not listed, i + 1 = categories[i])."""
 
     kind: Literal["csv"]
-    path: str
+    path: DataPath
     target: str
     features: list[str] = Field(default=[], description="numeric columns")
     categorical: list[Categorical] = Field(
@@ -353,7 +376,7 @@ class Text(DataBase):
     """A CSV of texts and integer labels, tokenized on whitespace into a vocabulary."""
 
     kind: Literal["text"]
-    path: str
+    path: DataPath
     text_column: str = "text"
     label_column: str = "label"
     vocab_size: int = Field(default=10000, ge=3)
