@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -157,13 +158,57 @@ def test_keras_backup_and_restore_goes_on_from_the_last_epoch(
     assert resumed_loss < 0.8 * history_a[0]["loss"], (history_a, history_b)
 
 
-def test_resume_refuses_a_finished_run(project: Path, tmp_path: Path) -> None:
-    folder = project / "pytorch"
-    assert _train(folder, tmp_path / "runs").returncode == 0
-    again = _train(folder, tmp_path / "runs", "--resume")
-    assert again.returncode != 0
-    assert f"holds {EPOCHS} epochs already; raise --epochs to go on" in again.stderr
-    assert "Traceback" not in again.stderr
+def test_resume_of_a_finished_run_trains_no_more_and_completes_it(
+    project: Path, tmp_path: Path
+) -> None:
+    """#17: `--resume` of a finished run said "raise --epochs" and exited 1, so a run killed
+    while saving (metrics.json and the model never written) could never be completed. Now it
+    trains no more epochs and runs the steps after training again."""
+    folder, runs = project / "pytorch", tmp_path / "runs"
+    assert _train(folder, runs).returncode == 0
+    before = json.loads((runs / "metrics.json").read_text())
+    (runs / "metrics.json").unlink()
+    (runs / "model.pt").unlink()  # as if killed while saving
+    again = _train(folder, runs, "--resume")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"resumed from {runs / 'checkpoint.pt'} after epoch {EPOCHS}" in again.stdout
+    assert "epoch: " not in again.stdout  # no epoch trained
+    after = json.loads((runs / "metrics.json").read_text())
+    assert after["epochs"] == before["epochs"] and (runs / "model.pt").exists()
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage, not a checkpoint", "truncated"])
+def test_a_damaged_checkpoint_is_one_line(project: Path, tmp_path: Path, damage) -> None:
+    folder, runs = project / "pytorch", tmp_path / "runs"
+    runs.mkdir()
+    checkpoint = runs / "checkpoint.pt"
+    if damage == "truncated":
+        assert _train(folder, runs).returncode == 0
+        damage = checkpoint.read_bytes()[: checkpoint.stat().st_size // 2]
+    checkpoint.write_bytes(damage)
+    again = _train(folder, runs, "--resume")
+    assert again.returncode == 1
+    lines = again.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{checkpoint}: cannot resume ("), lines
+    assert lines[0].endswith("delete it to start over")
+
+
+def test_resume_after_stopping_early_stays_stopped(tmp_path: Path) -> None:
+    """#17: `--resume` after the loss threshold (or early stopping) ended a run trained one
+    more epoch each time."""
+    out = tmp_path / "mlp"
+    threshold = "train.stop_at_loss=2.2"  # reached within a few epochs of this small run
+    result = run_dlgen("new", "mlp", "-o", str(out), "--framework", "torch", "--set", threshold)
+    assert result.returncode == 0, result.stderr
+    runs = tmp_path / "runs"
+    first = _train(out, runs)
+    assert first.returncode == 0 and "is below" in first.stdout, first.stdout[-2000:]
+    epochs = json.loads((runs / "metrics.json").read_text())["epochs"]
+    assert len(epochs) < EPOCHS
+    again = _train(out, runs, "--resume")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "epoch: " not in again.stdout
+    assert json.loads((runs / "metrics.json").read_text())["epochs"] == epochs
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
@@ -253,3 +298,35 @@ def test_float16_mixed_precision_trains(framework: str, tmp_path: Path) -> None:
         r["loss"] for r in json.loads((tmp_path / "runs" / "metrics.json").read_text())["epochs"]
     ]
     assert all(math.isfinite(loss) for loss in losses) and losses[-1] < losses[0], losses
+
+
+READ_MNIST = "import data, sys; data.read_mnist(sys.argv[1], 'train')"
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_a_damaged_or_missing_mnist_file_is_one_line(
+    project: Path, tmp_path: Path, framework: str
+) -> None:
+    """#17: a truncated MNIST file was an EOFError traceback (and never downloaded again),
+    and a run without the files and without a network a URLError traceback."""
+    folder = project / framework
+    truncated = tmp_path / "truncated"
+    shutil.copytree(data_for("mlp"), truncated)
+    images = truncated / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[: images.stat().st_size // 2])
+    offline = tmp_path / "empty"  # nothing there, and no network in the tests
+    for where, expected in (
+        (truncated, f"{truncated}: "),
+        (offline, "cannot download train-images-idx3-ubyte.gz ("),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", READ_MNIST, str(where)],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            env={**ENV, "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"},
+            timeout=300,
+        )
+        assert result.returncode == 1, result.stderr[-2000:]
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(expected), lines

@@ -144,7 +144,6 @@ def main(argv: list[str] | None = None) -> None:
         history.append(record)
         print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
     wall_time = time.perf_counter() - start
-    print(f"trained in {wall_time:.1f} s")
 
     # Step 5: save and export.
     statistics = fit_preprocessing(args.data, args.seed)  # the training split's numbers

@@ -61,7 +61,6 @@ def main(argv: list[str] | None = None) -> None:
         if epoch % 50 == 0 or epoch == args.epochs:
             print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
     wall_time = time.perf_counter() - start
-    print(f"trained in {wall_time:.1f} s")
 
     # Step 5: save.
     torch.save(model.state_dict(), out / "model.pt")

@@ -6,6 +6,7 @@ Run `python train.py --help` for the options.
 import argparse
 import json
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -108,16 +109,23 @@ def main(argv: list[str] | None = None) -> None:
     checkpoint = out / "checkpoint.pt"
     first_epoch = 1
     if args.resume and checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=True)
-        if state["epoch"] >= args.epochs:
+        try:  # a damaged file: empty, cut short, or not a checkpoint at all
+            state = torch.load(checkpoint, weights_only=True)
+        except (EOFError, RuntimeError, pickle.UnpicklingError) as error:
+            why = type(error).__name__
             raise SystemExit(
-                f"{checkpoint} holds {state['epoch']} epochs already; raise --epochs to go on"
+                f"{checkpoint}: cannot resume ({why}); delete it to start over"
             )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         # The same shuffles and dropout masks as an uninterrupted run.
         torch.set_rng_state(state["rng"])
         history, first_epoch = state["history"], state["epoch"] + 1
+        # Stopped early: finished, however many epochs are asked for now.
+        if state["stopped"]:
+            first_epoch = args.epochs + 1
+        # A finished run trains no more, and the steps after training run again: a run
+        # killed while saving is completed.
         print(f"resumed from {checkpoint} after epoch {state['epoch']}")
     writer = SummaryWriter(str(out / "tensorboard"))
     start = time.perf_counter()
@@ -139,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
             "optimizer": optimizer.state_dict(),
             "history": history,
             "rng": torch.get_rng_state(),
+            "stopped": record["loss"] < 0.05,
         }
         # Written next to the old one, then renamed: a crash never leaves half a checkpoint.
         torch.save(state, checkpoint.with_suffix(".tmp"))
@@ -147,7 +156,6 @@ def main(argv: list[str] | None = None) -> None:
             print(f"stopping: training loss {record['loss']:.4g} is below 0.05")
             break
     wall_time = time.perf_counter() - start
-    print(f"trained in {wall_time:.1f} s")
     writer.close()
 
     # The test split: data that neither training nor the choice of epoch has seen.

@@ -33,7 +33,10 @@ def download_mnist(folder: Path) -> None:
     for name in (name for names in MNIST_FILES.values() for name in names):
         if not (folder / name).exists():
             print(f"downloading {name} ...")
-            urllib.request.urlretrieve(MNIST_URL + name, folder / name)
+            try:
+                urllib.request.urlretrieve(MNIST_URL + name, folder / name)
+            except OSError as error:  # offline, or the server is down
+                raise SystemExit(f"cannot download {name} ({error}); see --data")
 
 
 def read_mnist(path: str, part: str) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +44,10 @@ def read_mnist(path: str, part: str) -> tuple[np.ndarray, np.ndarray]:
     folder = Path(path)
     if not all((folder / name).exists() for name in MNIST_FILES[part]):
         download_mnist(folder)
-    images, labels = (read_idx(folder / name) for name in MNIST_FILES[part])
+    try:
+        images, labels = (read_idx(folder / name) for name in MNIST_FILES[part])
+    except (OSError, EOFError, ValueError) as error:  # a truncated or damaged file
+        raise SystemExit(f"{folder}: {error} (a damaged file: delete it)")
     x = ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
     return x, labels.astype(np.int64)
 

@@ -113,7 +113,6 @@ def main(argv: list[str] | None = None) -> None:
         history.append(record)
         print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
     wall_time = time.perf_counter() - start
-    print(f"trained in {wall_time:.1f} s")
 
     # Step 5: save.
     torch.save(model.state_dict(), out / "model.pt")

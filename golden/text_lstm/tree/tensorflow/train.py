@@ -56,12 +56,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 4: fit.
     start = time.perf_counter()
-    history = model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=args.epochs,
-        verbose=2,
-    )
+    history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, verbose=2)
     wall_time = time.perf_counter() - start
 
     # Step 5: save and export.
