@@ -3,13 +3,17 @@
     .venv/bin/python bench/fuzz.py                # 500 bad inputs, 200 valid specs, models built
     .venv/bin/python bench/fuzz.py --quick        # no model building (generation, compile, ruff)
     .venv/bin/python bench/fuzz.py --bad 2000 --valid 500 --seed 7
+    .venv/bin/python bench/fuzz.py --bad 0 --valid 0 --translate 400 --update 100
 
 Bad inputs are mutations of valid specs and broken YAML/bytes (tests/strategies.py); each must
 end in one `file:line:col: error:` line, exit 1, no traceback, nothing written. Valid specs are
 drawn from the op registry; each must generate both projects, which must compile, be
 black-stable and pass ruff, and (without --quick) build models of exactly the shapes
 `dlgen check` predicts, agreeing in the forward pass (≤ 1e-5) on every fifth spec.
-Exit status 1 when anything but 0 crashes, 0 partial writes and 0 unverified specs is seen.
+`dlgen translate` (mutated corpus files, hostile string literals, deep nesting, encodings, odd
+file names) and `dlgen new --update` (mutated manifests) are fuzzed too: bench/fuzz_translate.py.
+Exit status 1 when anything but 0 crashes, 0 partial writes, 0 writes outside the target,
+0 injections and 0 unverified specs is seen.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import strategies as S  # noqa: E402
+from fuzz_translate import fuzz_translate, fuzz_update  # noqa: E402
 from hypothesis import given, seed, settings  # noqa: E402
 from test_properties import build_and_measure  # noqa: E402 - imported before any @given runs
 
@@ -147,6 +152,8 @@ def main() -> int:
     parser.add_argument("--valid", type=int, default=200, help="valid specs to try")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="skip building the models")
+    parser.add_argument("--translate", type=int, default=200, help="translate inputs to try")
+    parser.add_argument("--update", type=int, default=50, help="mutated manifests to try")
     args = parser.parse_args()
     counts: collections.Counter = collections.Counter()
     problems: list[str] = []
@@ -156,17 +163,33 @@ def main() -> int:
         fuzz_bad(args.bad, args.seed, root, counts, problems)
         trees = fuzz_valid(args.valid, args.seed, root, args.quick, counts, problems)
         ruff(trees, counts, problems)
+        fuzz_translate(args.translate, args.seed, root, counts, problems)
+        fuzz_update(args.update, args.seed, root, counts, problems)
     elapsed = time.perf_counter() - started
-    crashes = counts["bad: crash"] + counts["valid: crash"]
-    partial = counts["bad: partial"] + counts["valid: partial"]
-    unclean = counts["bad: bad-message"] + counts["valid: bad-message"]
+    crashes = sum(counts[f"{k}: crash"] for k in ("bad", "valid", "translate", "update"))
+    partial = counts["bad: partial"] + counts["valid: partial"] + counts["translate: partial"]
+    unclean = sum(
+        counts[k]
+        for k in (
+            "bad: bad-message",
+            "valid: bad-message",
+            "translate: unclean error",
+            "update: unclean error",
+        )
+    )
+    escaped = counts["update: wrote outside"]
+    injections = counts["translate: injection"]
+    broken = counts["translate: output does not parse"]
     unverified = (
         counts["valid: rejected"] + counts["valid: not verified"] + counts["valid: ruff failures"]
     )
     print(f"dlgen fuzz (seed {args.seed}{', quick' if args.quick else ''}): {elapsed:.0f} s")
-    print(f"  tried                      {counts['bad: tried'] + counts['valid: tried']}")
+    tried = sum(counts[f"{k}: tried"] for k in ("bad", "valid", "translate", "update"))
+    print(f"  tried                      {tried}")
     print(f"    bad inputs               {counts['bad: tried']}")
     print(f"    valid specs              {counts['valid: tried']}")
+    print(f"    translate inputs         {counts['translate: tried']}")
+    print(f"    --update manifests       {counts['update: tried']}")
     print(f"  rejected cleanly           {counts['bad: rejected']}")
     print(f"  bad inputs still valid     {counts['bad: generated']} (generated completely)")
     verified = counts["valid: generated"] - counts["valid: not verified"]
@@ -176,12 +199,24 @@ def main() -> int:
     print(f"  partial writes             {partial}")
     print(f"  unclean error messages     {unclean}")
     print(f"  valid specs not verified   {unverified}")
+    print(f"  translated (output parses) {counts['translate: translated']}")
+    print(f"  translate refused cleanly  {counts['translate: refused cleanly']}")
+    print(f"  translate outputs broken   {broken}")
+    print(f"  injections                 {injections}")
+    print(
+        f"  --update updated / refused {counts['update: updated']} / {counts['update: refused cleanly']}"
+    )
+    print(f"  writes outside the target  {escaped}")
     print("  bad inputs by mutation:")
     for key in sorted(k for k in counts if k.startswith("bad kind ")):
         print(f"    {key[9:]:<32} {counts[key]}")
+    print("  translate inputs by kind:")
+    for key in sorted(k for k in counts if k.startswith("translate kind ")):
+        print(f"    {key[15:]:<32} {counts[key]}")
     for problem in problems[:10]:
         print("\n---- " + problem)
-    return 1 if crashes or partial or unclean or unverified else 0
+    failed = crashes or partial or unclean or unverified or escaped or injections or broken
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
