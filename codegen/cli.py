@@ -461,7 +461,12 @@ def translate(
         bool, typer.Option("--strict", help="exit 3 if anything was left untranslated")
     ] = False,
     verify_class: Annotated[
-        str | None, typer.Option("--verify", help="class to build from both files and compare")
+        str | None,
+        typer.Option(
+            "--verify",
+            help="class to build from both files and compare: exit 1 if the outputs differ, "
+            "4 if either model could not be run",
+        ),
     ] = None,
     input_shape: Annotated[
         str | None,
@@ -577,10 +582,13 @@ def _verify_translation(
 ) -> None:
     """Build `class_name` from both files, run it on inputs drawn by `spec` (an InputSpec,
     parsed from the `shape` text before anything was written), and compare the outputs."""
-    from .verify.translated import verify_files
+    from .verify.translated import CouldNotRun, verify_files
 
     try:
         result = verify_files(source, translated, class_name, spec, atol=atol, dump=dump)
+    except CouldNotRun as error:  # a crash in either model: not a verdict on equality
+        typer.echo(f"{error.location}: error: {error.message}", err=True)
+        raise typer.Exit(4) from None
     except DlgenError as error:
         _fail(error)
     table = Table(
@@ -593,6 +601,7 @@ def _verify_translation(
     console.print(table)
     if dump is not None:
         console.print(f"wrote {escape(str(dump))}")
+    console.print(f"loaded from each file: {escape(result.loaded)}")
     console.print(
         f"max_abs_diff={result.max_abs_diff:.3g} (atol {atol:g}, {result.moved} layers' weights moved)"
     )

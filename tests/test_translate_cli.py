@@ -202,9 +202,10 @@ def test_verify_prints_the_difference_dumps_and_fails_above_tolerance(tmp_path: 
     assert strict.returncode == 1
     assert "is above --atol 1e-12" in strict.stderr
     wrong = run_dlgen(*args, "--input", "2x1x20x20", "--force")
-    assert wrong.returncode == 1
+    assert wrong.returncode == 4  # could not run: not a verdict on equality
     assert wrong.stderr.startswith(
-        f"{out}: error: the translated Net fails on input (2, 1, 20, 20): InvalidArgumentError:"
+        f"{out}: error: --verify could not run (running the translated Net on input "
+        "(2, 1, 20, 20)): InvalidArgumentError:"
     )
     assert "Traceback" not in wrong.stderr
     bad = run_dlgen(*args, "--input", "2xx1", "--force")
@@ -549,3 +550,70 @@ def test_a_crlf_source_gets_its_imports() -> None:
     result = translate_source("import torch\r\nx = torch.zeros(3)\r\n", "crlf.py")
     assert result.code == "import tensorflow as tf\nx = tf.zeros(3)\n"
     assert not result.report.left
+
+
+HOSTILE_MODELS = {
+    # the model's own forward raises
+    "raises": "    def forward(self, x):\n        raise ValueError('boom')\n",
+    # the translated __init__ touches a parameter's .data, which a Keras layer lacks
+    "data": "    def forward(self, x):\n        return self.fc(x)\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "stage"),
+    [("raises", "running the translated Net"), ("data", "building the translated Net")],
+)
+def test_verify_of_a_model_that_cannot_run_is_one_line_exit_4(
+    tmp_path: Path, case: str, stage: str
+) -> None:
+    """#26: these were Python tracebacks with the exit code of a clean refusal; a crash in
+    either model is now one line naming the stage, exit 4 (not equal is 1)."""
+    init = "        self.fc = nn.Linear(4, 2)\n"
+    if case == "data":
+        init += "        self.fc.weight.data.fill_(0.5)\n"
+    source = tmp_path / "net.py"
+    source.write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n" + init + "\n" + HOSTILE_MODELS[case]
+    )
+    out = tmp_path / "net_tf.py"
+    result = run_dlgen(
+        "translate", str(source), "-o", str(out), "--verify", "Net", "--input", "2x4"
+    )
+    assert result.returncode == 4, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith(f"{out}: error: --verify could not run ({stage}")
+
+
+def test_verify_does_not_run_a_scripts_module_level(tmp_path: Path) -> None:
+    """#26: a file whose module level calls parse_args() read dlgen's own flags and exited 2.
+    Its definitions are loaded alone; a class that needs a module-level name gets the whole
+    module, run with no arguments."""
+    source = tmp_path / "script.py"
+    source.write_text(
+        "import argparse\nimport torch.nn as nn\n\n"
+        "parser = argparse.ArgumentParser()\nparser.add_argument('--lr', required=True)\n"
+        "args = parser.parse_args()\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    out = tmp_path / "script_tf.py"
+    result = run_dlgen(
+        "translate", str(source), "-o", str(out), "--verify", "Net", "--input", "2x4"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "loaded from each file: its definitions only (module-level code not run)" in (
+        result.stdout
+    )
+    width = tmp_path / "width.py"
+    width.write_text(
+        "import torch.nn as nn\n\nWIDTH = int('4')\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(WIDTH, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    out = tmp_path / "width_tf.py"
+    result = run_dlgen("translate", str(width), "-o", str(out), "--verify", "Net", "--input", "2x4")
+    assert result.returncode == 0, result.stderr
+    assert "the whole module, run with no arguments" in result.stdout

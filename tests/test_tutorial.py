@@ -261,6 +261,18 @@ def test_update_needs_a_manifest_and_not_force(tmp_path: Path) -> None:
     assert result.returncode == 1 and "unknown language 'fr'" in result.stderr
 
 
+def test_update_through_a_spec_link_to_a_device_is_one_line(tmp_path: Path) -> None:
+    """#17: `dlgen-spec.yaml` linked to /dev/zero was read until MemoryError under --update."""
+    folder = tmp_path / "project"
+    assert run_dlgen("new", "linear_regression", "-o", str(folder)).returncode == 0
+    (folder / "dlgen-spec.yaml").unlink()
+    (folder / "dlgen-spec.yaml").symlink_to("/dev/zero")
+    result = run_dlgen("new", "--update", "-o", str(folder))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{folder / 'dlgen-spec.yaml'}: error: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("where", ["parent", "absolute", "dotdot"])
 def test_update_refuses_a_manifest_entry_outside_the_project(tmp_path: Path, where: str) -> None:
     """Issue 17: a `../v.txt` entry in the manifest deleted a file outside the project."""

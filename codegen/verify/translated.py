@@ -8,9 +8,11 @@ The numpy weight rules of `codegen/ops/weights.py` do the per-layer conversion.
 
 from __future__ import annotations
 
-import importlib.util
+import ast
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -76,27 +78,84 @@ class VerifyResult:
     atol: float
     outputs: list[tuple[str, tuple[int, ...], float]] = field(default_factory=list)
     moved: int = 0  # PyTorch tensors moved into the Keras model
+    loaded: str = ""  # how the files were loaded (definitions only, or the whole module)
 
     @property
     def ok(self) -> bool:
         return self.max_abs_diff <= self.atol
 
 
-def load_module(path: Path, name: str) -> ModuleType:
-    """Import a Python file under a private module name (its __main__ block does not run)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise DlgenError("cannot import this file", Location(str(path)))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+class CouldNotRun(DlgenError):
+    """A stage of --verify raised inside the user's or the translated code: not a verdict on
+    equality (the CLI exits 4 for it, 1 for "not equal")."""
+
+
+@contextmanager
+def stage(what: str, path: Path) -> Iterator[None]:
+    """Any exception raised while doing `what` (the user's code or the translated code) is one
+    CouldNotRun line naming the stage; a DlgenError passes through as it is."""
     try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # the user's code: one line, not a traceback
+        yield
+    except DlgenError:
+        raise
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - someone else's code: one line
+        if isinstance(exc, SystemExit):
+            why = f"it called sys.exit({exc.code!r})"
+        else:
+            why = f"{type(exc).__name__}: {_cause(exc)}".rstrip(": ")
+        raise CouldNotRun(f"--verify could not run ({what}): {why}", Location(str(path))) from exc
+
+
+def load_definitions(path: Path, name: str) -> tuple[ModuleType, str]:
+    """Import a Python file under a private module name, and say how it was loaded.
+
+    First its definitions alone (imports, functions, classes, and assignments that call
+    nothing): a script's module level may parse dlgen's own command line, download data or
+    train. Only when the class needs a name that leaves out is the whole module run, with an
+    empty command line (its `__main__` block never runs)."""
+    text = path.read_text(encoding="utf-8-sig")
+    tree = ast.parse(text, str(path))
+    kept = [node for node in tree.body if _definition(node)]
+    if len(kept) == len(tree.body):
+        return _run_module(path, name, tree), "the whole module (it only defines)"
+    how = "its definitions only (module-level code not run)"
+    return _run_module(path, name, ast.Module(kept, [])), how
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import a whole Python file under a private module name, run with an empty command line
+    (its `__main__` block does not run)."""
+    return _run_module(path, name, ast.parse(path.read_text(encoding="utf-8-sig"), str(path)))
+
+
+def _definition(node: ast.stmt) -> bool:
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return True
+    if isinstance(node, ast.ClassDef):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return True  # a docstring
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        return not any(isinstance(n, ast.Call) for n in ast.walk(node.value))
+    if isinstance(node, ast.Try):  # try: import x / except ImportError: ...
+        return all(isinstance(n, (ast.Import, ast.ImportFrom, ast.Pass)) for n in node.body)
+    return False
+
+
+def _run_module(path: Path, name: str, tree: ast.Module) -> ModuleType:
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    argv = sys.argv
+    sys.argv = [str(path)]  # argparse at module level reads this, not dlgen's own flags
+    try:
+        with stage(f"importing {path.name}", path):
+            exec(compile(tree, str(path), "exec"), module.__dict__)
+    except DlgenError:
         sys.modules.pop(name, None)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise DlgenError(
-            f"importing it failed: {type(exc).__name__}: {first}", Location(str(path))
-        ) from exc
+        raise
+    finally:
+        sys.argv = argv
     return module
 
 
@@ -304,36 +363,49 @@ def verify_files(
     import torch
 
     kwargs = kwargs or {}
-    stem = re.sub(r"\W", "_", Path(torch_file).stem)
-    torch_module = load_module(Path(torch_file), f"_dlgen_torch_{stem}_{id(torch_file)}")
-    tf_module = load_module(Path(tf_file), f"_dlgen_tf_{stem}_{id(tf_file)}")
+    torch_file, tf_file = Path(torch_file), Path(tf_file)
+    stem = re.sub(r"\W", "_", torch_file.stem)
+    names = (f"_dlgen_torch_{stem}_{id(torch_file)}", f"_dlgen_tf_{stem}_{id(tf_file)}")
+    torch_module, how = load_definitions(torch_file, names[0])
+    tf_module, _ = load_definitions(tf_file, names[1])
     torch.manual_seed(0)
-    torch_model = _instantiate(torch_module, class_name, kwargs, Path(torch_file))
-    torch_model.eval()
-    keras_model = _instantiate(tf_module, class_name, kwargs, Path(tf_file))
-    x = input_spec.make()
     try:
+        with stage(f"building PyTorch's {class_name}", torch_file):
+            torch_model = _instantiate(torch_module, class_name, kwargs, torch_file)
+        with stage(f"building the translated {class_name}", tf_file):
+            keras_model = _instantiate(tf_module, class_name, kwargs, tf_file)
+    except CouldNotRun as error:
+        if "NameError" not in error.message or how.startswith("the whole"):
+            raise
+        # the class needs a name the module level makes: run the whole modules after all
+        torch_module, tf_module = load_module(torch_file, names[0]), load_module(tf_file, names[1])
+        how = "the whole module, run with no arguments (the class needs what it makes)"
+        torch.manual_seed(0)
+        with stage(f"building PyTorch's {class_name}", torch_file):
+            torch_model = _instantiate(torch_module, class_name, kwargs, torch_file)
+        with stage(f"building the translated {class_name}", tf_file):
+            keras_model = _instantiate(tf_module, class_name, kwargs, tf_file)
+    torch_model.eval()
+    x = input_spec.make()
+    with stage(f"running the translated {class_name} on input {input_spec.shape}", tf_file):
         keras_model(tf.constant(x), training=False)  # builds the weights
-    except Exception as exc:  # noqa: BLE001 - reported as the translated model's failure
-        first = _cause(exc)
-        raise DlgenError(
-            f"the translated {class_name} fails on input {input_spec.shape}: "
-            f"{type(exc).__name__}: {first}",
-            Location(str(tf_file)),
-        ) from exc
-    moved = transfer(torch_model, keras_model)
-    with torch.no_grad():
-        torch_out = _flatten(torch_model(torch.from_numpy(x)))
-    tf_out = _flatten(keras_model(tf.constant(x), training=False))
+    with stage("moving PyTorch's weights into the Keras model", tf_file):
+        moved = transfer(torch_model, keras_model)
+    with stage(f"running PyTorch's {class_name} on input {input_spec.shape}", torch_file):
+        with torch.no_grad():
+            torch_out = _flatten(torch_model(torch.from_numpy(x)))
+    with stage(f"running the translated {class_name} with PyTorch's weights", tf_file):
+        tf_out = _flatten(keras_model(tf.constant(x), training=False))
     if len(torch_out) != len(tf_out):
         raise DlgenError(
             f"PyTorch returned {len(torch_out)} outputs, TensorFlow {len(tf_out)}",
             Location(str(tf_file)),
         )
-    result = VerifyResult(0.0, atol, moved=moved)
+    result = VerifyResult(0.0, atol, moved=moved, loaded=how)
     arrays: dict[str, Any] = {"input": x}
     for index, (a, b) in enumerate(zip(torch_out, tf_out, strict=True)):
-        ta, tb = _to_numpy(a), _to_numpy(b)
+        with stage("reading the outputs as arrays", tf_file):
+            ta, tb = _to_numpy(a), _to_numpy(b)
         label = "output" if len(torch_out) == 1 else f"output/{index}"
         if ta.shape != tb.shape:
             raise DlgenError(
