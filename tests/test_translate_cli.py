@@ -617,3 +617,26 @@ def test_verify_does_not_run_a_scripts_module_level(tmp_path: Path) -> None:
     result = run_dlgen("translate", str(width), "-o", str(out), "--verify", "Net", "--input", "2x4")
     assert result.returncode == 0, result.stderr
     assert "the whole module, run with no arguments" in result.stdout
+
+
+def test_public_corpus_regressions_of_the_output_check() -> None:
+    """From pytorch/examples: a torch import inside try/except was hoisted out of the block
+    (the output did not compile); a kept `import torch # For ML` was counted as unmarked; a
+    user's `args.cuda` flag was taken for Tensor.cuda."""
+    from codegen.translate.api import translate_source
+
+    nested = (
+        "try:\n    from torch.utils.model_zoo import load_url\n"
+        "except ImportError:\n    from torch.hub import load_state_dict_from_url as load_url\n"
+    )
+    result = translate_source(nested, "nested.py")
+    compile(result.code, "nested_tf.py", "exec")
+    assert "    from torch.utils.model_zoo import load_url\n" in result.code
+    assert not [c for c in result.report.constructs if c.in_output]
+    assert len(result.report.left) == 2
+    commented = "import torch  # For ML\n\nx = torch.fft.rfft(y)\n"
+    result = translate_source(commented, "commented.py")
+    assert not [c for c in result.report.constructs if c.in_output], result.code
+    flag = "import torch\n\nuse_cuda = args.cuda and torch.cuda.is_available()\n"
+    result = translate_source(flag, "flag.py")
+    assert "Tensor.cuda" not in {c.name for c in result.report.constructs}

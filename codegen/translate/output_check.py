@@ -25,10 +25,13 @@ TORCH_ONLY_ATTRIBUTES = frozenset("""
     grad is_meta is_cuda requires_grad_ register_hook retain_grad
     new_zeros new_ones new_full new_empty new_tensor expand_as type_as view_as reshape_as
     masked_fill masked_scatter index_select contiguous is_contiguous data_ptr numel
-    unsqueeze cuda detach_ share_memory_ pin_memory element_size nelement
+    unsqueeze detach_ share_memory_ pin_memory element_size nelement
     """.split())
-# Called with parentheses these are PyTorch's (numpy's `size` and `T` are not calls).
-TORCH_ONLY_CALLS = frozenset({"size", "dim", "type", "float", "long", "int", "half", "bool"})
+# Called with parentheses these are PyTorch's (numpy's `size` is not a call, `args.cuda` is
+# the user's flag).
+TORCH_ONLY_CALLS = frozenset(
+    {"size", "dim", "type", "float", "long", "int", "half", "bool", "cuda"}
+)
 # In-place tensor methods (called). Not every name with a trailing underscore: dlgen itself
 # renames attributes that clash with Keras's (`self.output_`), and scikit-learn has `coef_`.
 IN_PLACE = frozenset(name + "_" for name in """
@@ -130,7 +133,7 @@ def _leftover(node: ast.AST, torch_names: set[str]) -> tuple[str, str] | None:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
         if any(m and node_level(node) == 0 and m.split(".")[0] in TORCH_MODULES for m in modules):
-            return "import", "a PyTorch import no untranslated code needs"
+            return "import", "a PyTorch import left without a marker"
     if isinstance(node, ast.Name) and node.id in torch_names:
         return node.id, "a PyTorch name is still used here"
     if isinstance(node, ast.Attribute):
@@ -230,7 +233,8 @@ def _covered_lines(code: str, tree: ast.Module) -> set[int]:
     marks: set[int] = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
-            if token.type == tokenize.COMMENT and token.string.startswith(MARK.rstrip()):
+            # the marker may follow the user's own comment: `import torch # ML  # dlgen: ...`
+            if token.type == tokenize.COMMENT and MARK.rstrip() in token.string:
                 marks.add(token.start[0])
     except (tokenize.TokenError, SyntaxError):
         return set()

@@ -397,6 +397,10 @@ class Translator(cst.CSTTransformer):
             names += found
         if not names:
             return updated
+        if self.depth > 0:  # inside try/if/def: moving it to the import block breaks the block
+            for name in names:
+                self._refuse(original, f"import {name}", "a PyTorch import inside a block stays")
+            return updated
         for name in names:
             root = name.split(".", 1)[0]
             if root == "torch":
