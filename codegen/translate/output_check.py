@@ -1,10 +1,12 @@
 """The output check: what a translated file still holds of PyTorch, whatever the rules claimed.
 
 The rewrite log says which constructs a rule handled; this reads the *output* instead. A
-statement that still uses a name bound by a torch import, or a method or attribute only PyTorch
-tensors have, and that no `# dlgen: not translated` marker covers, is a leftover: it gets a
-marker of its own and counts as not translated in the report (so `--strict` fails on it). An
-output that does not compile is one leftover at the error's line.
+statement that still uses a name bound by a torch import (in the output, or in the source when
+the output dropped the import), a method or attribute only PyTorch tensors have, or a name the
+output reads that nothing defines (and that the source did not leave undefined either), and
+that no `# dlgen: not translated` marker covers, is a leftover: it gets a marker of its own and
+counts as not translated in the report (so `--strict` fails on it). An output that does not
+compile is one leftover at the error's line. One leftover is reported per statement.
 """
 
 from __future__ import annotations
