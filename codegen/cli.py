@@ -473,6 +473,13 @@ def translate(
         typer.Option("--input", help="input shape: 2x1x28x28 or 4x20:int:1000 (--verify, yaml)"),
     ] = None,
     atol: Annotated[float, typer.Option("--atol", help="--verify: max abs diff allowed")] = 1e-5,
+    rtol: Annotated[
+        float,
+        typer.Option(
+            "--rtol",
+            help="--verify: also allow rtol·|PyTorch's value| per element (numpy's allclose)",
+        ),
+    ] = 0.0,
     dump: Annotated[
         Path | None, typer.Option("--dump", help="--verify: write input, outputs, weights (.npz)")
     ] = None,
@@ -511,7 +518,7 @@ def translate(
         console.print(f"wrote {escape(str(report))}")
     if verify_class is not None and parsed is not None:  # --verify requires --input
         _verify_translation(
-            source, written.destination, verify_class, parsed, input_shape or "", atol, dump
+            source, written.destination, verify_class, parsed, input_shape or "", atol, dump, rtol
         )
     if strict and any(r.left for r in written.reports):
         typer.echo("error: --strict: some constructs were not translated", err=True)
@@ -579,13 +586,14 @@ def _verify_translation(
     shape: str,
     atol: float,
     dump: Path | None,
+    rtol: float = 0.0,
 ) -> None:
     """Build `class_name` from both files, run it on inputs drawn by `spec` (an InputSpec,
     parsed from the `shape` text before anything was written), and compare the outputs."""
     from .verify.translated import CouldNotRun, verify_files
 
     try:
-        result = verify_files(source, translated, class_name, spec, atol=atol, dump=dump)
+        result = verify_files(source, translated, class_name, spec, atol=atol, rtol=rtol, dump=dump)
     except CouldNotRun as error:  # a crash in either model: not a verdict on equality
         typer.echo(f"{error.location}: error: {error.message}", err=True)
         raise typer.Exit(4) from None
@@ -602,13 +610,13 @@ def _verify_translation(
     if dump is not None:
         console.print(f"wrote {escape(str(dump))}")
     console.print(f"loaded from each file: {escape(result.loaded)}")
+    allowed = f"atol {atol:g}" + (f", rtol {rtol:g}" if rtol else "")
     console.print(
-        f"max_abs_diff={result.max_abs_diff:.3g} (atol {atol:g}, {result.moved} layers' weights moved)"
+        f"max_abs_diff={result.max_abs_diff:.3g} ({allowed}, {result.moved} layers' weights moved)"
     )
     if not result.ok:
-        typer.echo(
-            f"error: max_abs_diff {result.max_abs_diff:.3g} is above --atol {atol:g}", err=True
-        )
+        limit = f"--atol {atol:g}" + (f" + --rtol {rtol:g} × |PyTorch's value|" if rtol else "")
+        typer.echo(f"error: max_abs_diff {result.max_abs_diff:.3g} is above {limit}", err=True)
         raise typer.Exit(1)
 
 

@@ -201,6 +201,14 @@ def test_verify_prints_the_difference_dumps_and_fails_above_tolerance(tmp_path: 
     strict = run_dlgen(*args, "--input", "2x1x28x28", "--force", "--atol", "1e-12")
     assert strict.returncode == 1
     assert "is above --atol 1e-12" in strict.stderr
+    # #26: a relative tolerance beside the absolute one (numpy's allclose rule)
+    relative = ("--input", "2x1x28x28", "--force", "--atol", "1e-12")
+    loose = run_dlgen(*args, *relative, "--rtol", "1e-3")
+    assert loose.returncode == 0, loose.stderr
+    assert "atol 1e-12, rtol 0.001" in loose.stdout
+    tight = run_dlgen(*args, *relative, "--rtol", "1e-15")
+    assert tight.returncode == 1
+    assert "is above --atol 1e-12 + --rtol 1e-15" in tight.stderr
     wrong = run_dlgen(*args, "--input", "2x1x20x20", "--force")
     assert wrong.returncode == 4  # could not run: not a verdict on equality
     assert wrong.stderr.startswith(

@@ -77,12 +77,17 @@ class VerifyResult:
     max_abs_diff: float
     atol: float
     outputs: list[tuple[str, tuple[int, ...], float]] = field(default_factory=list)
+    rtol: float = 0.0
+    # how far the worst element is past its allowance atol + rtol·|PyTorch's value| (≤ 0: within)
+    worst_excess: float = float("-inf")
     moved: int = 0  # PyTorch tensors moved into the Keras model
     loaded: str = ""  # how the files were loaded (definitions only, or the whole module)
 
     @property
     def ok(self) -> bool:
-        return self.max_abs_diff <= self.atol
+        if self.rtol == 0:
+            return self.max_abs_diff <= self.atol
+        return self.worst_excess <= 0
 
 
 class CouldNotRun(DlgenError):
@@ -349,6 +354,7 @@ def verify_files(
     class_name: str,
     input_spec: InputSpec,
     atol: float = 1e-5,
+    rtol: float = 0.0,
     dump: Path | None = None,
     kwargs: dict | None = None,
     compare: list[int] | None = None,
@@ -401,7 +407,7 @@ def verify_files(
             f"PyTorch returned {len(torch_out)} outputs, TensorFlow {len(tf_out)}",
             Location(str(tf_file)),
         )
-    result = VerifyResult(0.0, atol, moved=moved, loaded=how)
+    result = VerifyResult(0.0, atol, moved=moved, loaded=how, rtol=rtol)
     arrays: dict[str, Any] = {"input": x}
     for index, (a, b) in enumerate(zip(torch_out, tf_out, strict=True)):
         with stage("reading the outputs as arrays", tf_file):
@@ -412,12 +418,13 @@ def verify_files(
                 f"{label}: PyTorch shape {ta.shape}, TensorFlow shape {tb.shape}",
                 Location(str(tf_file)),
             )
-        diff = (
-            float(np.max(np.abs(ta.astype(np.float64) - tb.astype(np.float64)))) if ta.size else 0.0
-        )
+        gap = np.abs(ta.astype(np.float64) - tb.astype(np.float64))
+        diff = float(np.max(gap)) if ta.size else 0.0
+        excess = float(np.max(gap - atol - rtol * np.abs(ta))) if ta.size else float("-inf")
         shown = label
         if compare is not None and index not in compare:
-            shown, diff = f"{label} (random, not compared)", 0.0
+            shown, diff, excess = f"{label} (random, not compared)", 0.0, float("-inf")
+        result.worst_excess = max(result.worst_excess, excess)
         result.outputs.append((shown, tuple(ta.shape), diff))
         result.max_abs_diff = max(result.max_abs_diff, diff)
         arrays[f"torch_{label}"] = ta
