@@ -212,7 +212,6 @@ def _write_tree(files: dict[str, str], destination: Path) -> None:
     parent = resolved.parent
     parent.mkdir(parents=True, exist_ok=True)
     stem = f".{resolved.name}.dlgen-"
-    _remove_stale(parent, stem)
     staging = _make_staging(parent, stem)
     old = staging.with_name(staging.name + "-old")
     umask = os.umask(0)
@@ -253,7 +252,6 @@ def update_tree(write: dict[str, str], remove: list[str], destination: Path) -> 
             where,
         )
     stem = f".{resolved.name}.dlgen-"
-    _remove_stale(resolved.parent, stem)
     staging = _make_staging(resolved.parent, stem)
     old = staging.with_name(staging.name + "-old")
     try:
@@ -371,6 +369,8 @@ MARK = ".mark"
 
 
 def _make_staging(parent: Path, stem: str) -> Path:
+    """A new marked staging folder in `parent`, once the stale ones of killed runs are gone."""
+    _remove_stale(parent, stem)
     while True:
         handle, mark = tempfile.mkstemp(prefix=f"{stem}{os.getpid()}-", suffix=MARK, dir=parent)
         os.close(handle)

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import DlgenError, Location
+from ..files import decode_utf8, read_bounded
 from ..ops import REGISTRY, LayerOp, Params
 from .model import LayerSpec, Spec
 from .names import class_name, suggest
@@ -556,25 +557,9 @@ def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> 
         )
     if path.is_dir():
         raise DlgenError("is a directory; give a spec .yaml file", Location(file))
-    # At most one byte past the limit: stat() says 0 for /dev/zero, FIFOs and other devices.
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_SPEC_BYTES + 1)
-    except OSError as exc:
-        raise DlgenError(f"cannot read: {exc.strerror or exc}", Location(file, 1, 1)) from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise DlgenError(
-            f"spec file is over {MAX_SPEC_BYTES:,} bytes; a spec is a small YAML file",
-            Location(file, 1, 1),
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise DlgenError(
-            "not UTF-8 text; a spec is a YAML file", Location(file, line, col)
-        ) from None
+    too_big = f"spec file is over {MAX_SPEC_BYTES:,} bytes; a spec is a small YAML file"
+    raw = read_bounded(path, MAX_SPEC_BYTES, too_big)
+    text = decode_utf8(raw, path, "not UTF-8 text; a spec is a YAML file")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise DlgenError("binary data (NUL byte); a spec is a YAML file", Location(file, line, 1))

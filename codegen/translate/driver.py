@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DlgenError, Location
+from ..files import decode_utf8, read_bounded
 from .api import translate_source
 from .report import Report
 
@@ -32,31 +33,21 @@ def default_output(source: Path, to: str) -> Path:
     return source.with_name(f"{source.stem}_tf.py" if to == "tf" else f"{source.stem}.yaml")
 
 
-# The largest source file read (a 10,000-line model is about 0.5 MB); a read stops one byte past
-# it, since stat() says 0 for /dev/zero, FIFOs and other devices.
+# The largest source file read (a 10,000-line model is about 0.5 MB).
 MAX_SOURCE_BYTES = 16 * 2**20
 
 
 def _read(path: Path) -> str:
     """A source file's text; a UTF-8 byte-order mark is not part of it (Python skips it too)."""
-    where = Location(str(path), 1, 1)
     if not path.is_file():
         what = "a folder" if path.is_dir() else "not a regular file"
-        raise DlgenError(f"is {what}; translate takes .py files and folders of them", where)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_SOURCE_BYTES + 1)
-    except OSError as exc:
-        raise DlgenError(f"cannot read: {exc.strerror or exc}", where) from None
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise DlgenError(f"is over {MAX_SOURCE_BYTES:,} bytes: not a source file", where)
-    try:
-        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        raw = raw[: exc.start]
-        line = raw.count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n") + 1) + 1
-        raise DlgenError("not UTF-8 text", Location(str(path), line, col)) from None
+        raise DlgenError(
+            f"is {what}; translate takes .py files and folders of them", Location(str(path), 1, 1)
+        )
+    too_big = f"is over {MAX_SOURCE_BYTES:,} bytes: not a source file"
+    raw = read_bounded(path, MAX_SOURCE_BYTES, too_big)
+    text = decode_utf8(raw, path, "not UTF-8 text", encoding="utf-8-sig")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def write_file(text: str, destination: Path, force: bool) -> None:

@@ -124,7 +124,21 @@ def restore_imports(code: str, source: ast.Module) -> tuple[str, int, int]:
 
 
 def _binds(node: ast.Import | ast.ImportFrom) -> set[str]:
-    return {(a.asname or a.name).split(".")[0] for a in node.names}
+    return {_bound(alias) for alias in node.names}
+
+
+def _bound(alias: ast.alias) -> str:
+    """The name an import alias binds: `import torch.nn` binds `torch`."""
+    return (alias.asname or alias.name).split(".")[0]
+
+
+def _torch_aliases(node: ast.AST) -> list[ast.alias]:
+    """The aliases of an import statement that import from a PyTorch module."""
+    if isinstance(node, ast.Import):
+        return [a for a in node.names if a.name.split(".")[0] in TORCH_MODULES]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return list(node.names) if node.module.split(".")[0] in TORCH_MODULES else []
+    return []
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -132,10 +146,8 @@ def _is_docstring(node: ast.stmt) -> bool:
 
 
 def _leftover(node: ast.AST, torch_names: set[str]) -> tuple[str, str] | None:
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-        if any(m and node_level(node) == 0 and m.split(".")[0] in TORCH_MODULES for m in modules):
-            return "import", "a PyTorch import left without a marker"
+    if _torch_aliases(node):
+        return "import", "a PyTorch import left without a marker"
     if isinstance(node, ast.Name) and node.id in torch_names:
         return node.id, "a PyTorch name is still used here"
     if isinstance(node, ast.Attribute):
@@ -153,10 +165,6 @@ def _leftover(node: ast.AST, torch_names: set[str]) -> tuple[str, str] | None:
     return None
 
 
-def node_level(node: ast.Import | ast.ImportFrom) -> int:
-    return getattr(node, "level", 0) or 0
-
-
 def _is_parameter(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and node.attr in PARAMETER_ATTRIBUTES
 
@@ -171,13 +179,7 @@ def _torch_names(tree: ast.Module) -> set[str]:
     level class or function binds again (the prelude's `StepLR` replaces PyTorch's)."""
     names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] in TORCH_MODULES:
-                    names.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] in TORCH_MODULES:
-                names.update(alias.asname or alias.name for alias in node.names)
+        names.update(_bound(alias) for alias in _torch_aliases(node))
     rebound = {
         node.name
         for node in tree.body
@@ -206,7 +208,7 @@ def _bound_names(tree: ast.Module) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            names.update(_binds(node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.arg):

@@ -50,18 +50,22 @@ def register_buffer(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     )
 
 
-@register(MODULE_METHODS, "register_parameter")
-def register_parameter(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    a = Args(call, ("name", "param"), "Module.register_parameter")
-    return ctx.expr(f"setattr({_receiver(call)}, {a.code('name')}, {a.code('param')})")
+def _as_attribute(value: str, api: str) -> Rule:
+    """`m.<api>(name, value)` → `setattr(m, name, value)`: a parameter or submodule under a
+    name is an attribute of that name, and Keras tracks what is assigned to a layer's
+    attributes, weights included."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("name", value), api)
+        return ctx.expr(f"setattr({_receiver(call)}, {a.code('name')}, {a.code(value)})")
+
+    return rule
 
 
-@register(MODULE_METHODS, "add_module", "register_module")
-def add_module(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    """A submodule under a name is an attribute of that name: Keras tracks the layers
-    assigned to a layer's attributes, weights included."""
-    a = Args(call, ("name", "module"), "Module.add_module")
-    return ctx.expr(f"setattr({_receiver(call)}, {a.code('name')}, {a.code('module')})")
+register(MODULE_METHODS, "register_parameter")(_as_attribute("param", "Module.register_parameter"))
+register(MODULE_METHODS, "add_module", "register_module")(
+    _as_attribute("module", "Module.add_module")
+)
 
 
 def _no_keras_form(name: str):

@@ -372,25 +372,26 @@ def verify_files(
     torch_file, tf_file = Path(torch_file), Path(tf_file)
     stem = re.sub(r"\W", "_", torch_file.stem)
     names = (f"_dlgen_torch_{stem}_{id(torch_file)}", f"_dlgen_tf_{stem}_{id(tf_file)}")
-    torch_module, how = load_definitions(torch_file, names[0])
-    tf_module, _ = load_definitions(tf_file, names[1])
-    torch.manual_seed(0)
-    try:
-        with stage(f"building PyTorch's {class_name}", torch_file):
-            torch_model = _instantiate(torch_module, class_name, kwargs, torch_file)
-        with stage(f"building the translated {class_name}", tf_file):
-            keras_model = _instantiate(tf_module, class_name, kwargs, tf_file)
-    except CouldNotRun as error:
-        if "NameError" not in error.message or how.startswith("the whole"):
-            raise
-        # the class needs a name the module level makes: run the whole modules after all
-        torch_module, tf_module = load_module(torch_file, names[0]), load_module(tf_file, names[1])
-        how = "the whole module, run with no arguments (the class needs what it makes)"
+
+    def build(torch_module: ModuleType, tf_module: ModuleType) -> tuple[Any, Any]:
         torch.manual_seed(0)
         with stage(f"building PyTorch's {class_name}", torch_file):
             torch_model = _instantiate(torch_module, class_name, kwargs, torch_file)
         with stage(f"building the translated {class_name}", tf_file):
-            keras_model = _instantiate(tf_module, class_name, kwargs, tf_file)
+            return torch_model, _instantiate(tf_module, class_name, kwargs, tf_file)
+
+    torch_module, how = load_definitions(torch_file, names[0])
+    tf_module, _ = load_definitions(tf_file, names[1])
+    try:
+        torch_model, keras_model = build(torch_module, tf_module)
+    except CouldNotRun as error:
+        if "NameError" not in error.message or how.startswith("the whole"):
+            raise
+        # the class needs a name the module level makes: run the whole modules after all
+        how = "the whole module, run with no arguments (the class needs what it makes)"
+        torch_model, keras_model = build(
+            load_module(torch_file, names[0]), load_module(tf_file, names[1])
+        )
     torch_model.eval()
     x = input_spec.make()
     with stage(f"running the translated {class_name} on input {input_spec.shape}", tf_file):
