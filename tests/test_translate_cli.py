@@ -648,3 +648,20 @@ def test_public_corpus_regressions_of_the_output_check() -> None:
     flag = "import torch\n\nuse_cuda = args.cuda and torch.cuda.is_available()\n"
     result = translate_source(flag, "flag.py")
     assert "Tensor.cuda" not in {c.name for c in result.report.constructs}
+
+
+def test_verify_does_not_pass_nan_outputs(tmp_path: Path) -> None:
+    """Found in review: a NaN difference was dropped by `max()`, so a model whose outputs are
+    NaN in both frameworks "verified" with max_abs_diff=0."""
+    source = tmp_path / "nan.py"
+    source.write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n\n"
+        "    def forward(self, x):\n        return self.fc(x) * float('nan')\n"
+    )
+    out = tmp_path / "nan_tf.py"
+    result = run_dlgen(
+        "translate", str(source), "-o", str(out), "--verify", "Net", "--input", "2x4"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "max_abs_diff inf is above --atol" in result.stderr

@@ -419,7 +419,8 @@ def verify_files(
                 f"{label}: PyTorch shape {ta.shape}, TensorFlow shape {tb.shape}",
                 Location(str(tf_file)),
             )
-        gap = np.abs(ta.astype(np.float64) - tb.astype(np.float64))
+        # A NaN in either output is no match: counted as an infinite gap (max() would skip it).
+        gap = np.nan_to_num(np.abs(ta.astype(np.float64) - tb.astype(np.float64)), nan=np.inf)
         diff = float(np.max(gap)) if ta.size else 0.0
         excess = float(np.max(gap - atol - rtol * np.abs(ta))) if ta.size else float("-inf")
         shown = label
