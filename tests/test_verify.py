@@ -168,3 +168,21 @@ def test_bench_writes_the_comparison_table_and_plot(tmp_path: Path) -> None:
     assert "| framework | train time (s) | process time (s) | peak memory (MB) |" in table
     assert "| pytorch |" in result.stdout and "| tensorflow |" in result.stdout
     assert (out / "loss_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_nan_weight_fails_the_weights_check() -> None:
+    """A NaN in any tensor of a layer (here the bias, after a kernel that agrees) fails it."""
+    from codegen.verify.compare import _compare_weights, build_pair
+
+    checked = check(load_spec(EXAMPLES / "mnist_cnn.yaml"))
+    folder = REPO / "golden" / "mnist_cnn" / "tree"
+    pair = build_pair(checked, folder / "pytorch", folder / "tensorflow", seed=0)
+    initial = {layer.name: layer.get_weights() for layer in pair.keras_model.layers}
+    assert _compare_weights(pair, initial, 1e-6).ok  # same weights in both
+    layer = pair.keras_model.get_layer("fc2")
+    kernel, bias = layer.get_weights()
+    bias[3] = np.nan
+    layer.set_weights([kernel, bias])
+    weights = _compare_weights(pair, initial, 1e-6)
+    assert not weights.ok
+    assert "fc2" in weights.summary

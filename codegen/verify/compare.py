@@ -513,7 +513,8 @@ def _compare_weights(pair: Pair, initial: dict[str, list], wtol: float) -> Check
                 "BatchNorm moving variance is not compared: PyTorch keeps the unbiased batch "
                 "variance, Keras the biased one (a factor n/(n-1))"
             ]
-        diff = max(float(np.max(np.abs(a - b))) for a, b, _ in triples)
+        # np.max, not max(): a NaN anywhere must fail the layer (max() skips a NaN after a number)
+        diff = float(np.max([np.max(np.abs(a - b)) for a, b, _ in triples]))
         moved = math.sqrt(sum(float(np.sum((a - w0) ** 2)) for a, _, w0 in triples))
         apart = math.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b, _ in triples))
         relative = apart / moved if moved else (0.0 if apart == 0 else math.inf)

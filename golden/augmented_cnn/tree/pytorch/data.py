@@ -1,6 +1,7 @@
 """Step 1 — data: load the arrays, preprocess them and batch them with a `DataLoader`(training images augmented)."""
 
 import math
+import zipfile
 
 import numpy as np
 import torch
@@ -14,10 +15,16 @@ VALIDATION_SPLIT = 0.1
 
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     """Arrays 'x' and 'y' from a .npz file."""
-    with np.load(path) as arrays:
-        x = arrays["x"].astype(np.float32)
-        y = arrays["y"]
-    x = x.reshape(len(x), 3, 16, 16)
+    try:
+        with np.load(path) as arrays:
+            x = arrays["x"].astype(np.float32)
+            y = arrays["y"]
+        x = x.reshape(len(x), 3, 16, 16)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        # missing or damaged file, no such array, or the wrong number of values
+        raise SystemExit(f"{path}: cannot read the arrays ({error})")
+    if len(x) != len(y):
+        raise SystemExit(f"{path}: {len(x)} inputs but {len(y)} labels")
     y = y.astype(np.int64).reshape(-1)
     return split(x, y, seed)
 

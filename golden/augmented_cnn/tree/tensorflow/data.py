@@ -2,6 +2,8 @@
 Images move to Keras's channels-last layout (N, H, W, C) once, here: the layout Keras's
 layers default to and TensorFlow's CPU kernels are written for."""
 
+import zipfile
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -13,10 +15,16 @@ VALIDATION_SPLIT = 0.1
 
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     """Arrays 'x' and 'y' from a .npz file."""
-    with np.load(path) as arrays:
-        x = arrays["x"].astype(np.float32)
-        y = arrays["y"]
-    x = x.reshape(len(x), 3, 16, 16)
+    try:
+        with np.load(path) as arrays:
+            x = arrays["x"].astype(np.float32)
+            y = arrays["y"]
+        x = x.reshape(len(x), 3, 16, 16)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        # missing or damaged file, no such array, or the wrong number of values
+        raise SystemExit(f"{path}: cannot read the arrays ({error})")
+    if len(x) != len(y):
+        raise SystemExit(f"{path}: {len(x)} inputs but {len(y)} labels")
     y = y.astype(np.int64).reshape(-1)
     return split(x, y, seed)
 

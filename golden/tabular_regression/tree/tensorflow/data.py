@@ -38,13 +38,33 @@ def category_codes(values: list[str], categories: list[str]) -> np.ndarray:
     return np.array([[index.get(value, 0)] for value in values], dtype=np.float32)
 
 
+def read_rows(path: str, columns: list[str]) -> list[dict[str, str]]:
+    """The rows of a CSV file whose header names each of `columns`."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+    except (OSError, ValueError, csv.Error) as error:  # e.g. missing, or not UTF-8
+        raise SystemExit(f"{path}: {error}")
+    missing = [name for name in columns if name not in (reader.fieldnames or [])]
+    if missing:
+        raise SystemExit(
+            f"{path}: the header has no column {', '.join(map(repr, missing))}"
+        )
+    if not rows:
+        raise SystemExit(f"{path}: no rows after the header")
+    return rows
+
+
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     """Numeric, one-hot and category-code feature columns and the target column of a CSV file with a header."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    numeric = np.array(
-        [[float(row[name]) for name in FEATURES] for row in rows], dtype=np.float32
-    )
+    rows = read_rows(path, [*FEATURES, *CATEGORIES, *EMBEDDED, TARGET])
+    try:
+        numeric = [[float(row[name]) for name in FEATURES] for row in rows]
+        target = [float(row[TARGET]) for row in rows]
+    except (TypeError, ValueError) as error:  # an empty cell, or text
+        raise SystemExit(f"{path}: a value that is not a number ({error})")
+    numeric = np.array(numeric, dtype=np.float32)
     encoded = [
         *(
             one_hot([row[name] for row in rows], values)
@@ -56,7 +76,6 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
         ),
     ]
     x = np.concatenate([numeric.reshape(len(rows), -1), *encoded], axis=1)
-    target = [float(row[TARGET]) for row in rows]
     y = np.array(target, dtype=np.float32).reshape(-1, 1)
     return split(x, y, seed)
 

@@ -8,6 +8,26 @@ import tensorflow as tf
 
 DEFAULT_DATA = "data/reviews.csv"
 VALIDATION_SPLIT = 0.2
+
+
+def read_rows(path: str, columns: list[str]) -> list[dict[str, str]]:
+    """The rows of a CSV file whose header names each of `columns`."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+    except (OSError, ValueError, csv.Error) as error:  # e.g. missing, or not UTF-8
+        raise SystemExit(f"{path}: {error}")
+    missing = [name for name in columns if name not in (reader.fieldnames or [])]
+    if missing:
+        raise SystemExit(
+            f"{path}: the header has no column {', '.join(map(repr, missing))}"
+        )
+    if not rows:
+        raise SystemExit(f"{path}: no rows after the header")
+    return rows
+
+
 PAD, UNKNOWN = 0, 1
 
 
@@ -34,12 +54,14 @@ def encode(texts: list[str], vocabulary: dict[str, int], length: int) -> np.ndar
 
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     """Texts and labels from a CSV file; the vocabulary comes from the training split only."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    texts = [row["text"] for row in rows]
-    labels = np.array([float(row["label"]) for row in rows], dtype=np.float32).reshape(
-        -1, 1
-    )
+    rows = read_rows(path, ["text", "label"])
+    texts = [row["text"] or "" for row in rows]
+    try:
+        labels = np.array(
+            [float(row["label"]) for row in rows], dtype=np.float32
+        ).reshape(-1, 1)
+    except (TypeError, ValueError) as error:  # an empty cell, or text
+        raise SystemExit(f"{path}: a label that is not a number ({error})")
     train_idx, val_idx = split_indices(len(texts), seed)
     vocabulary = build_vocabulary([texts[i] for i in train_idx], 10000)
     x = encode(texts, vocabulary, 40)
