@@ -137,7 +137,7 @@ def run_translate(source: Path, out: Path, counts: Counter, problems: list[str])
         return
     lines = result.stderr.strip().splitlines()
     first = lines[0] if lines else ""
-    if result.exit_code != 1 or not first.startswith(str(source)) or ": error: " not in first:
+    if result.exit_code != 2 or not first.startswith(str(source)) or ": error: " not in first:
         counts["translate: unclean error"] += 1
         problems.append(f"{source.name}: exit {result.exit_code}: {result.stderr[-500:]!r}")
     elif out.exists():

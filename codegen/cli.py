@@ -464,13 +464,25 @@ def translate(
         str | None,
         typer.Option(
             "--verify",
-            help="class to build from both files and compare: exit 1 if the outputs differ, "
-            "4 if either model could not be run",
+            help="class (or factory function) to build from both files and compare: exit 1 "
+            "if the outputs differ, 4 if either model could not be run",
         ),
     ] = None,
-    input_shape: Annotated[
+    input_shapes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            help="input shape: 2x1x28x28 or 4x20:int:1000 (--verify, yaml); --verify takes "
+            "one --input per argument of forward",
+        ),
+    ] = None,
+    init_args: Annotated[
         str | None,
-        typer.Option("--input", help="input shape: 2x1x28x28 or 4x20:int:1000 (--verify, yaml)"),
+        typer.Option(
+            "--args",
+            help="--verify: the arguments that build the model, as JSON: an object of keyword "
+            """arguments ('{"vgg_name": "VGG11"}') or a list of positional ones ('["VGG11"]')""",
+        ),
     ] = None,
     atol: Annotated[float, typer.Option("--atol", help="--verify: max abs diff allowed")] = 1e-5,
     rtol: Annotated[
@@ -489,25 +501,32 @@ def translate(
     ] = None,
 ) -> None:
     """Translate PyTorch source to TensorFlow (or a spec), report what was left, and prove the
-    translated model computes the same outputs (--verify)."""
+    translated model computes the same outputs (--verify).
+
+    Exit status: 0 done; 1 --verify found the outputs differ; 2 a usage error (an option, the
+    source or the output path: nothing was written); 3 --strict and something was left
+    untranslated; 4 --verify could not run a model (not a verdict on equality)."""
     from .translate.driver import translate_path
     from .translate.report import reports_json
 
+    input_shapes = input_shapes or []
     try:
-        if verify_class is not None and (input_shape is None or to != "tf" or source.is_dir()):
+        if verify_class is not None and (not input_shapes or to != "tf" or source.is_dir()):
             raise DlgenError(
                 "--verify takes one file, --to tf and --input SHAPE", Location("--verify")
             )
+        if to == "yaml" and len(input_shapes) > 1:
+            raise DlgenError("--to yaml takes one --input", Location("--input"))
+        if init_args is not None and verify_class is None:
+            raise DlgenError("--args goes with --verify", Location("--args"))
         # Every option is checked before anything is translated or written.
         _writable_file(report, "--report")
         _writable_file(dump, "--dump")
-        shape = parsed = None
-        if input_shape is not None:
-            from .verify.translated import InputSpec
+        args, kwargs = _parse_init_args(init_args)
+        from .verify.translated import InputSpec
 
-            parsed = InputSpec.parse(input_shape)
-            if to == "yaml":
-                shape = list(parsed.shape[1:])
+        parsed = [InputSpec.parse(text) for text in input_shapes]
+        shape = list(parsed[0].shape[1:]) if to == "yaml" and parsed else None
         check = _check_spec_text if to == "yaml" else None
         written = translate_path(source, to, out, force, class_name, shape, check)
     except DlgenError as error:
@@ -516,9 +535,16 @@ def translate(
     if report is not None:
         report.write_text(reports_json(written.reports), encoding="utf-8")
         console.print(f"wrote {escape(str(report))}")
-    if verify_class is not None and parsed is not None:  # --verify requires --input
+    if verify_class is not None:  # --verify requires --input
         _verify_translation(
-            source, written.destination, verify_class, parsed, input_shape or "", atol, dump, rtol
+            source,
+            written.destination,
+            verify_class,
+            parsed,
+            atol,
+            dump,
+            rtol,
+            (args, kwargs),
         )
     if strict and any(r.left for r in written.reports):
         typer.echo("error: --strict: some constructs were not translated", err=True)
@@ -538,14 +564,38 @@ def _check_spec_text(text: str) -> None:
             raise DlgenError(f"the extracted spec does not check: {error.message}") from None
 
 
+def _parse_init_args(text: str | None) -> tuple[list, dict]:
+    """--args: a JSON object (keyword arguments) or list (positional ones)."""
+    import json
+
+    if text is None:
+        return [], {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DlgenError(
+            f"not JSON ({error.msg} at column {error.colno})", Location("--args")
+        ) from None
+    if isinstance(value, dict):
+        return [], value
+    if isinstance(value, list):
+        return value, {}
+    raise DlgenError(
+        """a JSON object of keyword arguments ('{"depth": 18}') or a list of positional """
+        f"ones ('[18]'), not {type(value).__name__}",
+        Location("--args"),
+    )
+
+
 def _fail_translate(error: DlgenError) -> None:
-    """One line, then (for a file that does not parse) the source line and a caret."""
+    """One line, then (for a file that does not parse) the source line and a caret; exit 2,
+    the status of a usage error (1 is --verify's "the outputs differ")."""
     location = f"{error.location}: " if error.location else ""
     typer.echo(f"{location}error: {error.message}", err=True)
     excerpt = getattr(error, "excerpt", "")
     if excerpt:
         typer.echo(excerpt, err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(2)
 
 
 def _print_translation(written: Any) -> None:
@@ -582,31 +632,53 @@ def _verify_translation(
     source: Path,
     translated: Path,
     class_name: str,
-    spec: Any,
-    shape: str,
+    specs: list[Any],
     atol: float,
     dump: Path | None,
-    rtol: float = 0.0,
+    rtol: float,
+    init: tuple[list, dict],
 ) -> None:
-    """Build `class_name` from both files, run it on inputs drawn by `spec` (an InputSpec,
-    parsed from the `shape` text before anything was written), and compare the outputs."""
-    from .verify.translated import CouldNotRun, verify_files
+    """Build `class_name(*args, **kwargs)` from both files, run it on inputs drawn by `specs`
+    (InputSpecs, parsed before anything was written), and compare the outputs."""
+    from .verify.translated import CouldNotRun, OutputsDiffer, verify_files
 
     try:
-        result = verify_files(source, translated, class_name, spec, atol=atol, rtol=rtol, dump=dump)
-    except CouldNotRun as error:  # a crash in either model: not a verdict on equality
+        result = verify_files(
+            source,
+            translated,
+            class_name,
+            specs,
+            atol=atol,
+            rtol=rtol,
+            dump=dump,
+            args=init[0],
+            kwargs=init[1],
+        )
+    except (CouldNotRun, OutputsDiffer) as error:
         typer.echo(f"{error.location}: error: {error.message}", err=True)
-        raise typer.Exit(4) from None
-    except DlgenError as error:
-        _fail(error)
-    table = Table(
-        title=f"{escape(class_name)}: PyTorch vs TensorFlow, input {escape(shape)}, inference mode"
-    )
-    for column in ("output", "shape", "max abs diff"):
-        table.add_column(column)
-    for label, out_shape, diff in result.outputs:
-        table.add_row(escape(label), str(out_shape), f"{diff:.3g}")
-    console.print(table)
+        # a crash in either model is not a verdict on equality; other outputs are "not equal"
+        raise typer.Exit(4 if isinstance(error, CouldNotRun) else 1) from None
+    except DlgenError as error:  # no such class: a usage error
+        _fail_translate(error)
+    shown = " and ".join(str(spec) for spec in specs)
+    console.print(f"{escape(class_name)}: PyTorch vs TensorFlow on input {escape(shown)}")
+    for mode, rows in (("inference mode", result.outputs), ("training mode", result.training)):
+        if not rows:
+            continue
+        table = Table(title=mode + (" (dropout off)" if mode == "training mode" else ""))
+        for column in ("output", "shape", "max abs diff"):
+            table.add_column(column)
+        for label, out_shape, diff in rows:
+            table.add_row(escape(label), str(out_shape), f"{diff:.3g}")
+        console.print(table)
+    if result.training_note:
+        console.print(f"training mode: {escape(result.training_note)}")
+    elif result.training:
+        off = result.dropout_off
+        console.print(
+            f"training mode: batch statistics; {off} PyTorch dropout module{'s' * (off != 1)} "
+            "and every Keras Dropout layer turned off"
+        )
     if dump is not None:
         console.print(f"wrote {escape(str(dump))}")
     console.print(f"loaded from each file: {escape(result.loaded)}")

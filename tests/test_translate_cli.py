@@ -28,7 +28,7 @@ def test_existing_output_needs_force(tmp_path: Path) -> None:
     out = tmp_path / "net_tf.py"
     out.write_text("keep me\n")
     result = run_dlgen("translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         f"{out}: error: already exists; pass --force to replace it, or choose another path with -o\n"
     )
@@ -58,7 +58,7 @@ def test_an_output_that_overlaps_the_input_is_refused_even_with_force(
         "parent": src.parent,
     }[where]
     result = run_dlgen("translate", str(source), "-o", str(out), "--force")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(f"{out}: error: the output ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert (src / "net.py").read_text() == (CORPUS / "seeds_mnist_net.py").read_text()
@@ -102,7 +102,7 @@ def test_parse_error_is_one_line_with_a_caret_and_writes_nothing(tmp_path: Path)
     shutil.copy(CASES / "invalid" / "unclosed_paren.py.txt", bad)
     out = tmp_path / "bad_tf.py"
     result = run_dlgen("translate", str(bad), "-o", str(out))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         f"{bad}:4:26: error: cannot parse: invalid syntax\n"
         "    class Net(torch.nn.Module:\n"
@@ -127,7 +127,7 @@ def test_folder_mode_mirrors_the_tree(tmp_path: Path) -> None:
     assert "class LSTMTagger(keras.Model)" in (out / "models" / "tagger.py").read_text()
     assert "wrote 2 files" in result.stdout
     again = run_dlgen("translate", str(source), "-o", str(out))
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 2 and "already exists" in again.stderr
 
 
 def test_folder_with_a_broken_file_writes_nothing(tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_folder_with_a_broken_file_writes_nothing(tmp_path: Path) -> None:
     shutil.copy(CORPUS / "seeds_simple_model.py", source / "a.py")
     shutil.copy(CASES / "invalid" / "bad_indent.py.txt", source / "b.py")
     result = run_dlgen("translate", str(source), "-o", str(tmp_path / "out"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(
         f"{source / 'b.py'}:4:3: error: cannot parse: unexpected indent"
     )
@@ -175,7 +175,7 @@ def test_to_yaml_names_the_construct_that_does_not_fit(tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "x.yaml"),
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         f"{CORPUS / 'resnet_blocks.py'}:28:22: error: does not fit a dlgen spec: "
         "conv3x3 is not a spec op (use --to tf for this model)\n"
@@ -217,7 +217,7 @@ def test_verify_prints_the_difference_dumps_and_fails_above_tolerance(tmp_path: 
     )
     assert "Traceback" not in wrong.stderr
     bad = run_dlgen(*args, "--input", "2xx1", "--force")
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert bad.stderr.startswith("--input: error: bad input shape '2xx1'")
 
 
@@ -253,7 +253,7 @@ def test_options_are_checked_before_anything_is_written(
     if option != "--input":
         args += ["--input", "2x1x28x28"]
     result = run_dlgen(*args, "--verify", "Net")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
     assert not out.exists()
 
@@ -284,7 +284,7 @@ def test_unparsable_input_is_one_error_line_never_a_traceback(
     source.write_text(text)
     out = tmp_path / "out.py"
     result = run_dlgen("translate", str(source), "-o", str(out))
-    assert result.returncode == 1
+    assert result.returncode == 2
     first = result.stderr.splitlines()[0]
     # at the statement's line, where Python's parser says where
     line = 1 if name in ("nested", "deeper", "py312", "sum5000") else 2
@@ -342,7 +342,7 @@ def test_folder_faults_translate_or_give_one_line(tmp_path: Path, fault: str, ou
         written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.py") if p.is_file())
         assert written == outcome
     else:
-        assert result.returncode == 1
+        assert result.returncode == 2
         assert result.stderr.startswith(f"{src}/{outcome}") and result.stderr.count("\n") == 1
         assert not out.exists()
 
@@ -374,7 +374,7 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> 
     blocker.write_text("not a folder")
     out = blocker / "net_tf.py"
     result = run_dlgen("translate", str(CORPUS / "seeds_mnist_net.py"), "-o", str(out))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(f"{out}: error: cannot write: ") and "Traceback" not in (
         result.stderr
     )
@@ -665,3 +665,78 @@ def test_verify_does_not_pass_nan_outputs(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "max_abs_diff inf is above --atol" in result.stderr
+
+
+TWO_INPUTS = '''import torch
+import torch.nn as nn
+
+
+class Pair(nn.Module):
+    """Two inputs and constructor arguments: features and a category id."""
+
+    def __init__(self, features, categories, width=8):
+        super().__init__()
+        self.fc = nn.Linear(features, width)
+        self.embed = nn.Embedding(categories, width)
+        self.norm = nn.BatchNorm1d(width)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x, ids):
+        return self.drop(self.norm(self.fc(x) + self.embed(ids)))
+
+
+def make_pair(width):
+    return Pair(4, 10, width=width)
+'''
+
+
+@pytest.mark.slow
+def test_verify_takes_arguments_several_inputs_and_factories(tmp_path: Path) -> None:
+    """#26 point 3: constructor arguments (--args, JSON keywords or positions), one --input per
+    argument of forward, a factory function, and a training-mode check (batch statistics,
+    dropout off) beside inference."""
+    source = tmp_path / "pair.py"
+    source.write_text(TWO_INPUTS)
+    out = tmp_path / "pair_tf.py"
+    inputs = ["--input", "3x4", "--input", "3:int:10"]
+    for how in (
+        ["--verify", "Pair", "--args", '{"features": 4, "categories": 10}'],
+        ["--verify", "Pair", "--args", "[4, 10, 6]"],
+        ["--verify", "make_pair", "--args", '{"width": 5}'],
+    ):
+        result = run_dlgen("translate", str(source), "-o", str(out), "--force", *how, *inputs)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "PyTorch vs TensorFlow on input 3x4 and 3:int:10\n" in result.stdout
+        assert "inference mode" in result.stdout
+        assert "training mode (dropout off)" in result.stdout
+        assert "1 PyTorch dropout module and every Keras Dropout layer turned off" in result.stdout
+    without = run_dlgen("translate", str(source), "-o", str(out), "--force", "--verify", "Pair")
+    assert without.returncode == 2 and "--verify takes one file" in without.stderr
+    missing = run_dlgen(
+        "translate", str(source), "-o", str(out), "--force", "--verify", "Pair", *inputs
+    )
+    assert missing.returncode == 4, missing.stderr  # Pair() lacks its arguments: could not run
+    assert "missing 2 required positional arguments" in missing.stderr
+    nope = run_dlgen(
+        "translate", str(source), "-o", str(out), "--force", "--verify", "Nope", *inputs
+    )
+    assert nope.returncode == 2 and "error: no class or function Nope" in nope.stderr
+    for bad, message in (
+        ("{features: 4}", "--args: error: not JSON"),
+        ("4", "--args: error: a JSON object of keyword arguments"),
+    ):
+        result = run_dlgen(
+            "translate",
+            str(source),
+            "-o",
+            str(tmp_path / "never.py"),
+            "--verify",
+            "Pair",
+            "--args",
+            bad,
+            *inputs,
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == result.stderr.strip().splitlines()[0]
+        assert result.stderr.startswith(message), result.stderr
+        assert not (tmp_path / "never.py").exists()  # checked before anything is written

@@ -485,3 +485,79 @@ def test_translated_model_round_trips_through_a_keras_file(
     assert len(after) == len(before)
     for index in range(len(before)) if deterministic == "all" else deterministic:
         np.testing.assert_array_equal(after[index], before[index])
+
+
+TRAINING_MODE = """import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.norm = nn.BatchNorm1d(3)
+
+    def forward(self, x):
+        return F.dropout(self.norm(self.fc(x)), 0.5, training=self.{flag})
+"""
+
+
+def test_training_mode_is_compared_and_a_difference_there_fails(tmp_path: Path) -> None:
+    """#26 point 3: outputs that agree in inference mode but not in training mode (here the
+    translated BatchNorm keeps its moving statistics when training) fail; a model that stays
+    random in training mode is said to be so, not compared."""
+    from codegen.translate.api import translate_source
+    from codegen.verify.translated import InputSpec, verify_files
+
+    source = tmp_path / "net.py"
+    source.write_text(TRAINING_MODE.format(flag="training and False"))  # no dropout at all
+    good = tmp_path / "net_tf.py"
+    good.write_text(translate_source(source.read_text(), "net.py").code)
+    result = verify_files(source, good, "Net", InputSpec.parse("8x4"))
+    assert result.ok and [row[0] for row in result.training] == ["output"], result
+    assert 0 < result.training[0][2] <= ATOL
+    broken = tmp_path / "broken_tf.py"
+    code = good.read_text()
+    call = "self.norm(self.fc(x), training=training)"
+    assert call in code, code
+    broken.write_text(code.replace(call, "self.norm(self.fc(x), training=False)"))
+    result = verify_files(source, broken, "Net", InputSpec.parse("8x4"))
+    assert result.outputs[0][2] <= ATOL  # inference mode agrees
+    assert not result.ok and result.training[0][2] > 0.1, result
+
+    source.write_text(TRAINING_MODE.format(flag="training"))  # functional dropout
+    random = tmp_path / "random_tf.py"
+    random.write_text(translate_source(source.read_text(), "net.py").code)
+    result = verify_files(source, random, "Net", InputSpec.parse("8x4"))
+    assert result.ok and not result.training
+    assert "random in training mode" in result.training_note
+
+
+def test_outputs_that_differ_in_kind_are_a_verdict_and_a_missing_layer_could_not_run(
+    tmp_path: Path,
+) -> None:
+    """#26 point 4: a different number or shape of outputs is "not equal" (OutputsDiffer,
+    exit 1), a layer the Keras model lacks could not be run (CouldNotRun, exit 4); neither is a
+    usage error (exit 2)."""
+    from codegen.translate.api import translate_source
+    from codegen.verify.translated import CouldNotRun, InputSpec, OutputsDiffer, verify_files
+
+    source = tmp_path / "net.py"
+    source.write_text(TRAINING_MODE.format(flag="training and False"))
+    code = translate_source(source.read_text(), "net.py").code
+    call = "    def call(self, x, training=False):\n        return "
+    cases = {
+        "two_tf.py": ((call, call + "x, "), OutputsDiffer, "PyTorch returned 1 outputs"),
+        "shape_tf.py": (
+            ("and False\n        )", "and False\n        )[:, :2]"),
+            OutputsDiffer,
+            "PyTorch shape",
+        ),
+        "lacks_tf.py": (("self.norm", "self.other"), CouldNotRun, "moving PyTorch's weights"),
+    }
+    for name, (edit, error, message) in cases.items():
+        assert edit[0] in code, code
+        broken = tmp_path / name
+        broken.write_text(code.replace(*edit))
+        with pytest.raises(error, match=message):
+            verify_files(source, broken, "Net", InputSpec.parse("8x4"))

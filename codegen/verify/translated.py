@@ -61,6 +61,10 @@ class InputSpec:
             )
         return cls(shape, integer, high)
 
+    def __str__(self) -> str:
+        text = "x".join(map(str, self.shape))
+        return f"{text}:int:{self.high}" if self.integer else text
+
     def make(self, seed: int = 0) -> Any:
         import numpy as np
 
@@ -82,12 +86,21 @@ class VerifyResult:
     worst_excess: float = float("-inf")
     moved: int = 0  # PyTorch tensors moved into the Keras model
     loaded: str = ""  # how the files were loaded (definitions only, or the whole module)
+    # training mode (dropout off): the rows compared, or why it was not
+    training: list[tuple[str, tuple[int, ...], float]] = field(default_factory=list)
+    training_note: str = ""
+    dropout_off: int = 0  # PyTorch dropout modules turned off for the training-mode check
 
     @property
     def ok(self) -> bool:
         if self.rtol == 0:
             return self.max_abs_diff <= self.atol
         return self.worst_excess <= 0
+
+
+class OutputsDiffer(DlgenError):
+    """The two models return different numbers or shapes of outputs: a verdict, "not equal"
+    (the CLI exits 1, as for values that differ)."""
 
 
 class CouldNotRun(DlgenError):
@@ -164,11 +177,11 @@ def _run_module(path: Path, name: str, tree: ast.Module) -> ModuleType:
     return module
 
 
-def _instantiate(module: ModuleType, class_name: str, kwargs: dict, path: Path) -> Any:
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise DlgenError(f"no class {class_name} in this file", Location(str(path)))
-    return cls(**kwargs)
+def _instantiate(module: ModuleType, name: str, args: list, kwargs: dict, path: Path) -> Any:
+    made = getattr(module, name, None)
+    if made is None:
+        raise DlgenError(f"no class or function {name} in this file", Location(str(path)))
+    return made(*args, **kwargs)
 
 
 def _cause(exc: Exception) -> str:
@@ -348,19 +361,84 @@ def _to_numpy(value: Any) -> Any:
     return np.asarray(value)
 
 
+def _random_layers_off(torch_model: Any, keras_model: Any) -> int:
+    """Dropout off in both models for the training-mode check: PyTorch's dropout modules go to
+    eval mode, Keras's Dropout layers get rate 0. Returns how many were turned off."""
+    import keras
+    import torch
+
+    count = 0
+    for module in torch_model.modules():
+        if isinstance(module, torch.nn.modules.dropout._DropoutNd):
+            module.eval()
+            count += 1
+    for layer in keras_model._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+    return count
+
+
+def _compare(
+    result: VerifyResult,
+    torch_out: list,
+    tf_out: list,
+    compare: list[int] | None,
+    tf_file: Path,
+    mode: str = "",
+) -> dict[str, Any]:
+    """Add one row per output to `result` (the training-mode rows when `mode` is set); the
+    outputs as arrays, for --dump."""
+    import numpy as np
+
+    if len(torch_out) != len(tf_out):
+        raise OutputsDiffer(
+            f"PyTorch returned {len(torch_out)} outputs, TensorFlow {len(tf_out)}{mode}",
+            Location(str(tf_file)),
+        )
+    arrays: dict[str, Any] = {}
+    rows = result.training if mode else result.outputs
+    for index, (a, b) in enumerate(zip(torch_out, tf_out, strict=True)):
+        with stage("reading the outputs as arrays", tf_file):
+            ta, tb = _to_numpy(a), _to_numpy(b)
+        label = "output" if len(torch_out) == 1 else f"output/{index}"
+        if ta.shape != tb.shape:
+            raise OutputsDiffer(
+                f"{label}{mode}: PyTorch shape {ta.shape}, TensorFlow shape {tb.shape}",
+                Location(str(tf_file)),
+            )
+        # A NaN in either output is no match: counted as an infinite gap (max() would skip it).
+        gap = np.nan_to_num(np.abs(ta.astype(np.float64) - tb.astype(np.float64)), nan=np.inf)
+        diff = float(np.max(gap)) if ta.size else 0.0
+        excess = float(np.max(gap - result.atol - result.rtol * np.abs(ta))) if ta.size else -np.inf
+        shown = label
+        if compare is not None and index not in compare:
+            shown, diff, excess = f"{label} (random, not compared)", 0.0, float("-inf")
+        result.worst_excess = max(result.worst_excess, excess)
+        rows.append((shown, tuple(ta.shape), diff))
+        result.max_abs_diff = max(result.max_abs_diff, diff)
+        arrays[f"torch_{label}"] = ta
+        arrays[f"tf_{label}"] = tb
+    return arrays
+
+
 def verify_files(
     torch_file: Path,
     tf_file: Path,
     class_name: str,
-    input_spec: InputSpec,
+    input_spec: InputSpec | list[InputSpec],
     atol: float = 1e-5,
     rtol: float = 0.0,
     dump: Path | None = None,
     kwargs: dict | None = None,
     compare: list[int] | None = None,
+    args: list | None = None,
+    training: bool = True,
 ) -> VerifyResult:
-    """Instantiate `class_name` from both files, move the weights, compare outputs (all, or
-    the indices in `compare` for models with random outputs even in inference mode)."""
+    """Build `class_name(*args, **kwargs)` (a class or a factory function) from both files,
+    move the weights, and compare the outputs on inputs drawn by `input_spec` (one per
+    argument of forward): in inference mode, then (`training`) in training mode with dropout
+    off. `compare`: the indices of the outputs to compare, for models whose other outputs are
+    random even in inference mode."""
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -368,7 +446,8 @@ def verify_files(
     import tensorflow as tf
     import torch
 
-    kwargs = kwargs or {}
+    kwargs, args = kwargs or {}, args or []
+    specs = input_spec if isinstance(input_spec, list) else [input_spec]
     torch_file, tf_file = Path(torch_file), Path(tf_file)
     stem = re.sub(r"\W", "_", torch_file.stem)
     names = (f"_dlgen_torch_{stem}_{id(torch_file)}", f"_dlgen_tf_{stem}_{id(tf_file)}")
@@ -376,9 +455,9 @@ def verify_files(
     def build(torch_module: ModuleType, tf_module: ModuleType) -> tuple[Any, Any]:
         torch.manual_seed(0)
         with stage(f"building PyTorch's {class_name}", torch_file):
-            torch_model = _instantiate(torch_module, class_name, kwargs, torch_file)
+            torch_model = _instantiate(torch_module, class_name, args, kwargs, torch_file)
         with stage(f"building the translated {class_name}", tf_file):
-            return torch_model, _instantiate(tf_module, class_name, kwargs, tf_file)
+            return torch_model, _instantiate(tf_module, class_name, args, kwargs, tf_file)
 
     torch_module, how = load_definitions(torch_file, names[0])
     tf_module, _ = load_definitions(tf_file, names[1])
@@ -392,49 +471,83 @@ def verify_files(
         torch_model, keras_model = build(
             load_module(torch_file, names[0]), load_module(tf_file, names[1])
         )
-    torch_model.eval()
-    x = input_spec.make()
-    with stage(f"running the translated {class_name} on input {input_spec.shape}", tf_file):
-        keras_model(tf.constant(x), training=False)  # builds the weights
-    with stage("moving PyTorch's weights into the Keras model", tf_file):
-        moved = transfer(torch_model, keras_model)
-    with stage(f"running PyTorch's {class_name} on input {input_spec.shape}", torch_file):
-        with torch.no_grad():
-            torch_out = _flatten(torch_model(torch.from_numpy(x)))
-    with stage(f"running the translated {class_name} with PyTorch's weights", tf_file):
-        tf_out = _flatten(keras_model(tf.constant(x), training=False))
-    if len(torch_out) != len(tf_out):
-        raise DlgenError(
-            f"PyTorch returned {len(torch_out)} outputs, TensorFlow {len(tf_out)}",
-            Location(str(tf_file)),
-        )
-    result = VerifyResult(0.0, atol, moved=moved, loaded=how, rtol=rtol)
-    arrays: dict[str, Any] = {"input": x}
-    for index, (a, b) in enumerate(zip(torch_out, tf_out, strict=True)):
-        with stage("reading the outputs as arrays", tf_file):
-            ta, tb = _to_numpy(a), _to_numpy(b)
-        label = "output" if len(torch_out) == 1 else f"output/{index}"
-        if ta.shape != tb.shape:
+    for kind, model in (("PyTorch", torch_model), ("translated", keras_model)):
+        if not callable(model):
             raise DlgenError(
-                f"{label}: PyTorch shape {ta.shape}, TensorFlow shape {tb.shape}",
-                Location(str(tf_file)),
+                f"{class_name}(...) in the {kind} file made a {type(model).__name__}, not a model",
+                Location(str(torch_file if kind == "PyTorch" else tf_file)),
             )
-        # A NaN in either output is no match: counted as an infinite gap (max() would skip it).
-        gap = np.nan_to_num(np.abs(ta.astype(np.float64) - tb.astype(np.float64)), nan=np.inf)
-        diff = float(np.max(gap)) if ta.size else 0.0
-        excess = float(np.max(gap - atol - rtol * np.abs(ta))) if ta.size else float("-inf")
-        shown = label
-        if compare is not None and index not in compare:
-            shown, diff, excess = f"{label} (random, not compared)", 0.0, float("-inf")
-        result.worst_excess = max(result.worst_excess, excess)
-        result.outputs.append((shown, tuple(ta.shape), diff))
-        result.max_abs_diff = max(result.max_abs_diff, diff)
-        arrays[f"torch_{label}"] = ta
-        arrays[f"tf_{label}"] = tb
-    if dump is not None:
+    torch_model.eval()
+    xs = [spec.make(seed) for seed, spec in enumerate(specs)]
+    shapes = ", ".join(str(spec.shape) for spec in specs)
+    what = f"on input{'s' if len(xs) > 1 else ''} {shapes}"
+
+    def keras_inputs() -> list:
+        return [tf.constant(x) for x in xs]
+
+    with stage(f"running the translated {class_name} {what}", tf_file):
+        keras_model(*keras_inputs(), training=False)  # builds the weights
+    what_moves = "moving PyTorch's weights into the Keras model"
+    with stage(what_moves, tf_file):
+        try:
+            moved = transfer(torch_model, keras_model)
+        except DlgenError as error:  # a layer with no Keras counterpart to receive its weights
+            raise CouldNotRun(
+                f"--verify could not run ({what_moves}): {error.message}", Location(str(tf_file))
+            ) from None
+    with stage(f"running PyTorch's {class_name} {what}", torch_file):
+        with torch.no_grad():
+            torch_out = _flatten(torch_model(*(torch.from_numpy(x) for x in xs)))
+    with stage(f"running the translated {class_name} with PyTorch's weights", tf_file):
+        tf_out = _flatten(keras_model(*keras_inputs(), training=False))
+    result = VerifyResult(0.0, atol, moved=moved, loaded=how, rtol=rtol)
+    arrays = {"input": xs[0]} if len(xs) == 1 else {f"input/{i}": x for i, x in enumerate(xs)}
+    arrays.update(_compare(result, torch_out, tf_out, compare, tf_file))
+    if dump is not None:  # the weights as moved, before training mode updates any statistics
         for key, value in torch_model.state_dict().items():
             arrays[f"torch/{key}"] = _np(value)
         for variable in keras_model.variables:
             arrays[f"tf/{variable.path}"] = np.asarray(variable.numpy())
+    if training:
+        _training_check(
+            result, torch_model, keras_model, xs, compare, class_name, files=(torch_file, tf_file)
+        )
+    if dump is not None:
         np.savez(dump, **arrays)
     return result
+
+
+def _training_check(
+    result: VerifyResult,
+    torch_model: Any,
+    keras_model: Any,
+    xs: list,
+    compare: list[int] | None,
+    class_name: str,
+    files: tuple[Path, Path],
+) -> None:
+    """One forward pass in training mode (batch statistics in normalization layers), dropout
+    off in both. A model still random in training mode (functional dropout, noise) is said to
+    be so and not compared."""
+    import tensorflow as tf
+    import torch
+
+    torch_file, tf_file = files
+    torch_model.train()
+    result.dropout_off = _random_layers_off(torch_model, keras_model)
+    with stage(f"running PyTorch's {class_name} in training mode", torch_file):
+        with torch.no_grad():
+            runs = []
+            for seed in (1, 2):
+                torch.manual_seed(seed)
+                runs.append(_flatten(torch_model(*(torch.from_numpy(x) for x in xs))))
+    if any(
+        not torch.equal(a, b)
+        for a, b in zip(runs[0], runs[1], strict=True)
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+    ):
+        result.training_note = "random in training mode even with dropout modules off: not compared"
+        return
+    with stage(f"running the translated {class_name} in training mode", tf_file):
+        tf_out = _flatten(keras_model(*(tf.constant(x) for x in xs), training=True))
+    _compare(result, runs[0], tf_out, compare, tf_file, mode=" (training mode)")
