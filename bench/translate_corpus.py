@@ -1,13 +1,18 @@
 """Measure `dlgen translate` on public PyTorch files (bench/corpus/manifest.json).
 
-    .venv/bin/python bench/translate_corpus.py MIRRORS [--verbose]
+    .venv/bin/python bench/translate_corpus.py MIRRORS [--verbose] [--verify]
 
 MIRRORS holds one git clone per repository, as `owner+name/repo` (the layout of the tool
 library's `fetch`) or `owner/name`; each file is read at the manifest's commit with
 `git show`, so nothing of theirs is copied into this repository. For every file it prints the
 conversion rate the rules' log alone would report, the rate after the output check, whether
-the output compiles, and what the output check found. The totals line is what the closing
-notes quote.
+the output compiles, and what the output check found. With `--verify`, every file fully
+translated after the output check whose entry names a model (`verify`) is also run through
+`dlgen translate --verify --rtol 1e-4` (inference and training mode): the table gains its
+verdict. The relative tolerance: in training mode, float32 rounding through dozens of
+batch-normalized layers reaches 1e-5 on its own (PyTorch's MobileNet against itself run in
+float64: 1.0e-5 at outputs of 0.5), past the absolute 1e-5. The totals lines are what the
+closing notes quote.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -46,7 +52,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("mirrors", type=Path)
     parser.add_argument("--verbose", action="store_true", help="list every output-check find")
+    parser.add_argument("--verify", action="store_true", help="run --verify where listed")
     args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="dlgen-corpus-"))
+    verdicts: dict[str, str] = {}
     manifest = json.loads((REPO / "bench" / "corpus" / "manifest.json").read_text())
     rows = []
     found: Counter[str] = Counter()
@@ -72,11 +81,18 @@ def main() -> None:
         what = ", ".join([c.name for c in checked] + [f"undefined {n}" for n in undefined])
         unmarked = [n for n in undefined if n not in {c.name for c in checked}]
         rows.append((name, rules_rate, report.rate, compiles, what, bool(unmarked)))
-    print("| file | rules' rate | after output check | compiles | output check found |")
-    print("|---|---|---|---|---|")
+        if args.verify and "verify" in entry and report.rate == 1:
+            verdicts[name] = _verify(entry["verify"], text, code, scratch / str(len(rows)))
+    verified = " verify |" if args.verify else ""
+    print(f"| file | rules' rate | after output check | compiles | output check found |{verified}")
+    print("|---|---|---|---|---|" + ("---|" if args.verify else ""))
     for name, before, after, compiles, what, _ in rows:
         rates = ("-", "-") if before is None else (f"{before:.0%}", f"{after:.0%}")
-        print(f"| {name} | {rates[0]} | {rates[1]} | {'yes' if compiles else 'NO'} | {what} |")
+        verdict = f" {verdicts.get(name, '')} |" if args.verify else ""
+        print(
+            f"| {name} | {rates[0]} | {rates[1]} | {'yes' if compiles else 'NO'} | {what} |"
+            + verdict
+        )
     done = [r for r in rows if r[1] is not None]
     claimed = sum(r[1] == 1 for r in done)
     full = sum(r[2] == 1 for r in done)
@@ -87,8 +103,52 @@ def main() -> None:
         f"({overclaims} overclaims caught); {sum(not r[3] for r in done)} outputs do not compile; "
         f"{sum(r[5] for r in done)} use a name dlgen left undefined (ruff F821) unmarked"
     )
+    if args.verify:
+        equal = sum(v.startswith("equal") for v in verdicts.values())
+        listed = sum("verify" in e for e in manifest["files"])
+        print(
+            f"--verify: {len(verdicts)} of the {full} fully translated files name a model "
+            f"({listed} entries do): {equal} equal in both modes, "
+            f"{len(verdicts) - equal} not: "
+            + "; ".join(f"{k}: {v}" for k, v in verdicts.items() if not v.startswith("equal"))
+        )
     if args.verbose:
         print("output check finds:", ", ".join(f"{k} {v}" for k, v in found.most_common()))
+
+
+RTOL = 1e-4  # beside --verify's default atol 1e-5; see the module docstring
+
+
+def _verify(what: dict, source: str, code: str, folder: Path) -> str:
+    """Verify one translated file as `dlgen translate --verify` does; a short verdict."""
+    from codegen.verify.translated import CouldNotRun, InputSpec, OutputsDiffer, verify_files
+
+    folder.mkdir(parents=True)
+    (folder / "model.py").write_text(source, encoding="utf-8")
+    (folder / "model_tf.py").write_text(code, encoding="utf-8")
+    arguments = what.get("args", {})
+    args, kwargs = (arguments, {}) if isinstance(arguments, list) else ([], arguments)
+    specs = [InputSpec.parse(shape) for shape in what["inputs"]]
+    try:
+        result = verify_files(
+            folder / "model.py",
+            folder / "model_tf.py",
+            what["name"],
+            specs,
+            rtol=RTOL,
+            args=args,
+            kwargs=kwargs,
+        )
+    except (CouldNotRun, OutputsDiffer) as error:
+        kind = "could not run" if isinstance(error, CouldNotRun) else "differ"
+        return f"{kind}: {error.message[:160]}"
+    modes = "both modes" if result.training else f"inference ({result.training_note})"
+    if result.ok:
+        return f"equal in {modes}: max abs diff {result.max_abs_diff:.2g}"
+    return (
+        f"DIFFER in {modes}: max abs diff {result.max_abs_diff:.2g}; PyTorch float32 vs "
+        f"float64: {result.rounding:.2g}"
+    )
 
 
 def _undefined_names(code: str, source: str) -> list[str]:

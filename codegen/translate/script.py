@@ -6,6 +6,8 @@ rewrite in `loop.py`; the rules here are calls.
 
 from __future__ import annotations
 
+import keyword
+
 import libcst as cst
 
 from .context import Args, Ctx, Rule, Untranslatable, code, register, string_literal
@@ -66,6 +68,18 @@ register(MODULE_METHODS, "register_parameter")(_as_attribute("param", "Module.re
 register(MODULE_METHODS, "add_module", "register_module")(
     _as_attribute("module", "Module.add_module")
 )
+
+
+@register(MODULE_METHODS, "__getattr__")
+def get_attribute(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """`m.__getattr__(name)` reaches nn.Module's lookup of submodules and parameters; a Keras
+    layer keeps them as plain attributes (and has no `__getattr__` to call)."""
+    a = Args(call, ("name",), "Module.__getattr__")
+    name = a.values["name"]
+    attr = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+    if isinstance(attr, str) and attr.isidentifier() and not keyword.iskeyword(attr):
+        return ctx.expr(f"{_receiver(call)}.{attr}")
+    return ctx.expr(f"getattr({_receiver(call)}, {a.code('name')})")
 
 
 def _no_keras_form(name: str):

@@ -539,7 +539,8 @@ class Translator(cst.CSTTransformer):
                 self.lines[id(node)] = table[index][0]
                 self.call_index = index + 1
                 break
-        self.skip.add(id(node.func))
+        if not isinstance(node.func, cst.Call):  # `nn.ReLU()(x)`: the inner call is a call too
+            self.skip.add(id(node.func))
         name = self.info.imports.qualify(node.func)
         attr = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
         if (name == "torch.save" or attr == "load_state_dict") and node.args:

@@ -9,6 +9,7 @@ The numpy weight rules of `codegen/ops/weights.py` do the per-layer conversion.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 import sys
 from collections.abc import Iterator
@@ -90,6 +91,8 @@ class VerifyResult:
     training: list[tuple[str, tuple[int, ...], float]] = field(default_factory=list)
     training_note: str = ""
     dropout_off: int = 0  # PyTorch dropout modules turned off for the training-mode check
+    # when not ok: max |float32 - float64| of PyTorch's own outputs (the size of rounding here)
+    rounding: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -508,13 +511,44 @@ def verify_files(
             arrays[f"torch/{key}"] = _np(value)
         for variable in keras_model.variables:
             arrays[f"tf/{variable.path}"] = np.asarray(variable.numpy())
+    snapshot = copy.deepcopy(torch_model)  # before training mode moves any statistics
+    training_out = None
     if training:
-        _training_check(
+        training_out = _training_check(
             result, torch_model, keras_model, xs, compare, class_name, files=(torch_file, tf_file)
         )
     if dump is not None:
         np.savez(dump, **arrays)
+    if not result.ok:  # how far float32 rounding alone moves PyTorch's own outputs here
+        with stage(f"running PyTorch's {class_name} in float64", torch_file):
+            result.rounding = _rounding(snapshot, xs, torch_out, training_out)
     return result
+
+
+def _rounding(model: Any, xs: list, inference: list, training: list | None) -> float:
+    """Max |float32 output - float64 output| of PyTorch's model, in each mode compared: the
+    size of float32 rounding on this input, beside which a difference can be judged."""
+    import torch
+
+    model = model.double()
+    inputs = [
+        torch.from_numpy(x).double() if x.dtype.kind == "f" else torch.from_numpy(x) for x in xs
+    ]
+    gap = 0.0
+    for mode, outputs in (("eval", inference), ("train", training)):
+        if outputs is None:
+            continue
+        model.train(mode == "train")
+        if mode == "train":
+            for module in model.modules():
+                if isinstance(module, torch.nn.modules.dropout._DropoutNd):
+                    module.eval()
+        with torch.no_grad():
+            wide = _flatten(model(*inputs))
+        for a, b in zip(outputs, wide, strict=False):
+            if isinstance(a, torch.Tensor) and a.is_floating_point() and a.shape == b.shape:
+                gap = max(gap, float((a.double() - b).abs().max()))
+    return gap
 
 
 def _training_check(
@@ -525,7 +559,7 @@ def _training_check(
     compare: list[int] | None,
     class_name: str,
     files: tuple[Path, Path],
-) -> None:
+) -> list | None:
     """One forward pass in training mode (batch statistics in normalization layers), dropout
     off in both. A model still random in training mode (functional dropout, noise) is said to
     be so and not compared."""
@@ -547,7 +581,8 @@ def _training_check(
         if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
     ):
         result.training_note = "random in training mode even with dropout modules off: not compared"
-        return
+        return None
     with stage(f"running the translated {class_name} in training mode", tf_file):
         tf_out = _flatten(keras_model(*(tf.constant(x) for x in xs), training=True))
     _compare(result, runs[0], tf_out, compare, tf_file, mode=" (training mode)")
+    return runs[0]

@@ -1,4 +1,6 @@
-"""Submodules registered by name (`add_module`, `register_module`), read back with getattr."""
+"""Submodules registered by name (`add_module`, `register_module`, `__setattr__`), read back
+with getattr and `__getattr__` (kuangliu/pytorch-cifar's dla.py); a layer built and called
+in one expression."""
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -11,8 +13,11 @@ class Stack(nn.Module):
         for i in range(depth):
             self.add_module(f"fc{i}", nn.Linear(width, width))
         self.register_module("head", nn.Linear(width, 2))
+        self.__setattr__("level_0", nn.Linear(width, width))
 
     def forward(self, x):
         for i in range(self.depth):
             x = F.relu(getattr(self, f"fc{i}")(x))
+        x = nn.ReLU()(self.__getattr__("level_0")(x))
+        x = self.__getattr__(f"fc{self.depth - 1}")(x)
         return self.head(x)

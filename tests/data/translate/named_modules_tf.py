@@ -1,4 +1,6 @@
-"""Submodules registered by name (`add_module`, `register_module`), read back with getattr."""
+"""Submodules registered by name (`add_module`, `register_module`, `__setattr__`), read back
+with getattr and `__getattr__` (kuangliu/pytorch-cifar's dla.py); a layer built and called
+in one expression."""
 
 import keras
 import tensorflow as tf
@@ -23,8 +25,11 @@ class Stack(keras.Model):
         for i in range(depth):
             setattr(self, f"fc{i}", keras.layers.Dense(width, **torch_init(width)))
         self.head = keras.layers.Dense(2, **torch_init(width))
+        self.__setattr__("level_0", keras.layers.Dense(width, **torch_init(width)))
 
     def call(self, x, training=False):
         for i in range(self.depth):
             x = tf.nn.relu(getattr(self, f"fc{i}")(x))
+        x = keras.layers.ReLU()(self.level_0(x))
+        x = getattr(self, f"fc{self.depth - 1}")(x)
         return self.head(x)
