@@ -213,9 +213,17 @@ SNIPPETS = [
         "loss = cross_entropy(out, y, label_smoothing=0.1)",
     ),
     ("sched = StepLR(opt, 30, gamma=0.1)", "sched = StepLR(opt, 30, gamma=0.1)"),
+    # #26 point 2: a bare int size is a shape of one axis (tf.random.normal(1) is an error)
+    ("noise = torch.randn(1)", "noise = tf.random.normal((1,))"),
+    ("noise = torch.rand(n)", "noise = tf.random.uniform(n)"),
+    # numpy's own .item(): what a numpy function returned is not a tensor
+    (
+        "v = np.float32(x).item() + np.array(y)[0].item()",
+        "v = np.float32(x).item() + np.array(y)[0].item()",
+    ),
 ]
 PREAMBLE = (
-    "import torch\nimport torch.nn.functional as F\nfrom torch import optim\n"
+    "import numpy as np\nimport torch\nimport torch.nn.functional as F\nfrom torch import optim\n"
     "from torch.optim import Adam\nfrom torch.optim.lr_scheduler import StepLR\n\n"
 )
 
@@ -272,3 +280,15 @@ def test_recurrent_options_the_prelude_lacks_are_refused_at_translation() -> Non
         (9, "nn.LSTM proj_size=2 has no translation"),
         (11, "nn.GRUCell bias=False has no translation"),
     ]
+
+
+def test_an_import_the_file_already_has_is_not_added_again() -> None:
+    """Found on the corpus: a rule that needs numpy added `import numpy as np` at the top
+    while the file's own, under its own comment, stayed: a duplicate import (ruff F811)."""
+    source = (
+        "# Model\nimport torch\n\n# Data helpers\nimport numpy as np\n\n\n"
+        "def f(x):\n    return x.detach().cpu().numpy(), torch.from_numpy(np.zeros(3))\n"
+    )
+    code = translate_source(source, "f.py").code
+    assert code.count("import numpy as np") == 1, code
+    assert "# Data helpers\nimport numpy as np\n" in code  # the user's, by its comment

@@ -556,7 +556,7 @@ def test_a_crlf_source_gets_its_imports() -> None:
     from codegen.translate.api import translate_source
 
     result = translate_source("import torch\r\nx = torch.zeros(3)\r\n", "crlf.py")
-    assert result.code == "import tensorflow as tf\nx = tf.zeros(3)\n"
+    assert result.code == "import tensorflow as tf\nx = tf.zeros((3,))\n"
     assert not result.report.left
 
 

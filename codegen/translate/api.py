@@ -117,6 +117,8 @@ def _finish(
     out = out.replace("\r\n", "\n")  # libcst keeps a CRLF file's newlines; the output is LF
     needed = set(ctx.imports) | set(_IMPORT_USE.findall(prelude_text))
     imports = [IMPORT_LINES[k] for k in sorted(needed, key=lambda k: IMPORT_LINES[k])]
+    # one the file already has at module level (`import numpy as np`) is not added again
+    imports = [line for line in imports if not re.search(f"^{re.escape(line)}$", out, re.M)]
     imports += [f"{statement}  {MARK}used by untranslated code" for statement in kept]
     out = out.replace(IMPORTS_PLACEHOLDER + "\n", "".join(line + "\n" for line in imports), 1)
     if prelude_text:

@@ -49,8 +49,8 @@ def _dtype(a: Args, name: str = "dtype") -> str:
 def _shape(call: cst.Call, a_first: int = 0) -> str:
     """Size arguments `(2, 3)` or `2, 3` as one tuple source."""
     sizes = [arg for arg in call.args[a_first:] if arg.keyword is None]
-    if len(sizes) == 1 and not sizes[0].star:
-        return code(sizes[0].value)
+    if len(sizes) == 1 and not sizes[0].star and not isinstance(sizes[0].value, cst.Integer):
+        return code(sizes[0].value)  # a shape (TensorFlow's random ops refuse a bare int)
     if any(arg.star for arg in sizes):
         raise Untranslatable("sizes given with * cannot be translated")
     return (

@@ -643,13 +643,18 @@ class Translator(cst.CSTTransformer):
         return isinstance(receiver, cst.Name) and receiver.value in scope.tensor_locals
 
     def _is_module(self, receiver: cst.BaseExpression) -> bool:
-        """True for `np.sum(...)`-style calls on an imported module, not on a tensor."""
+        """True for `np.sum(...)`-style calls on an imported module, not on a tensor, and for
+        methods of what a non-torch module returned (`np.float32(x).item()` is numpy's)."""
         head = receiver
         while isinstance(head, cst.Attribute):
             head = head.value
-        return isinstance(head, cst.Name) and (
+        if isinstance(head, cst.Name) and (
             head.value in self.info.other_modules or self.info.imports.is_alias(head.value)
-        )
+        ):
+            return True
+        while isinstance(head, cst.Attribute | cst.Call | cst.Subscript):
+            head = head.func if isinstance(head, cst.Call) else head.value
+        return isinstance(head, cst.Name) and head.value in self.info.other_modules
 
     def _apply(self, original: cst.Call, updated: cst.Call, name: str, rule) -> cst.BaseExpression:
         self.ctx.notes.clear()

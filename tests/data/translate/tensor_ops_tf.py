@@ -50,7 +50,7 @@ class Ops(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.fc = keras.layers.Dense(5, **torch_init(4 * 3 * 3))
-        self.scale = keras.Variable(tf.ones(1))
+        self.scale = keras.Variable(tf.ones((1,)))
         self.act = PReLU(4, init=0.1)  # one slope per channel
         self.shared = PReLU()  # one slope for everything
 

@@ -109,7 +109,7 @@ class RNNModel(keras.Model):
         self.decoder = keras.Sequential(
             [keras.layers.Dense(ntoken, **torch_init(nhid)), keras.layers.Identity()]
         )
-        self.scale = keras.Variable(tf.ones(1), trainable=False)
+        self.scale = keras.Variable(tf.ones((1,)), trainable=False)
         self.nlayers = nlayers
         self.nhid = nhid
 
