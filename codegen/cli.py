@@ -523,9 +523,11 @@ def translate(
         _writable_file(report, "--report")
         _writable_file(dump, "--dump")
         args, kwargs = _parse_init_args(init_args)
-        from .verify.translated import InputSpec
+        parsed = []
+        if input_shapes:  # imported only when needed: it brings the op registry (start-up time)
+            from .verify.translated import InputSpec
 
-        parsed = [InputSpec.parse(text) for text in input_shapes]
+            parsed = [InputSpec.parse(text) for text in input_shapes]
         shape = list(parsed[0].shape[1:]) if to == "yaml" and parsed else None
         check = _check_spec_text if to == "yaml" else None
         written = translate_path(source, to, out, force, class_name, shape, check)
