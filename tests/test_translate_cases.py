@@ -292,3 +292,22 @@ def test_an_import_the_file_already_has_is_not_added_again() -> None:
     code = translate_source(source, "f.py").code
     assert code.count("import numpy as np") == 1, code
     assert "# Data helpers\nimport numpy as np\n" in code  # the user's, by its comment
+
+
+def test_the_prelude_follows_a_late_torch_import() -> None:
+    """Found by trying a script style: with `import torch` after module-level code, the prelude
+    (classes subclassing keras.layers.Layer) went above the translated `import keras`, and the
+    output raised NameError on import. Both translation paths."""
+    from codegen.translate.api import translate_whole
+
+    source = (
+        'import os\n\nDEBUG = os.environ.get("DEBUG")\n\nimport torch  # noqa: E402\n'
+        "from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.conv = nn.Conv2d(1, 2, 3)\n\n"
+        "    def forward(self, x):\n        return torch.flatten(self.conv(x), 1)\n"
+    )
+    for translate in (translate_source, translate_whole):
+        code = translate(source, "late.py").code
+        assert code.index("\nimport keras\n") < code.index("(keras.layers.Layer):"), code
+        assert code.index('DEBUG = os.environ.get("DEBUG")') < code.index("\nimport keras\n")
+        compile(code, "late_tf.py", "exec")

@@ -169,6 +169,12 @@ def _place_prelude(module: cst.Module) -> cst.Module:
     index = 0
     while index < len(body) and is_header(body[index], index):
         index += 1
+    # after dlgen's imports where those come later (a late `import torch`)
+    late = [i for i, s in enumerate(body) if IMPORTS_PLACEHOLDER in module.code_for_node(s)]
+    if late and late[0] >= index:
+        index = late[0] + 1
+        while index < len(body) and is_header(body[index], index):
+            index += 1
     if index < len(body):
         after = body[index]
         blank = 0

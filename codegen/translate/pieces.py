@@ -575,6 +575,13 @@ class Pieces:
         items = list(self.items)
         if prelude:
             index = next((i for i, item in enumerate(items) if not item.header), len(items))
+            # after dlgen's imports where those come later (a late `import torch`): the prelude
+            # subclasses keras.layers.Layer at module level
+            late = [i for i, item in enumerate(items) if IMPORTS_PLACEHOLDER in item.text]
+            if late and late[0] >= index:
+                index = late[0] + 1
+                while index < len(items) and items[index].header:
+                    index += 1
             if index < len(items) and items[index].blank < 2:
                 item = items[index]
                 items[index] = Item("\n" * (2 - item.blank) + item.text, 2, item.header)
