@@ -302,12 +302,13 @@ def test_the_prelude_follows_a_late_torch_import() -> None:
 
     source = (
         'import os\n\nDEBUG = os.environ.get("DEBUG")\n\nimport torch  # noqa: E402\n'
-        "from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "from torch import nn  # noqa: E402\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
         "        super().__init__()\n        self.conv = nn.Conv2d(1, 2, 3)\n\n"
         "    def forward(self, x):\n        return torch.flatten(self.conv(x), 1)\n"
     )
     for translate in (translate_source, translate_whole):
         code = translate(source, "late.py").code
-        assert code.index("\nimport keras\n") < code.index("(keras.layers.Layer):"), code
-        assert code.index('DEBUG = os.environ.get("DEBUG")') < code.index("\nimport keras\n")
+        keras_import = "\nimport keras  # noqa: E402\n"  # the torch import's noqa carried over
+        assert code.index(keras_import) < code.index("(keras.layers.Layer):"), code
+        assert code.index('DEBUG = os.environ.get("DEBUG")') < code.index(keras_import)
         compile(code, "late_tf.py", "exec")

@@ -119,6 +119,8 @@ def _finish(
     imports = [IMPORT_LINES[k] for k in sorted(needed, key=lambda k: IMPORT_LINES[k])]
     # one the file already has at module level (`import numpy as np`) is not added again
     imports = [line for line in imports if not re.search(f"^{re.escape(line)}$", out, re.M)]
+    if translator.import_noqa:
+        imports = [f"{line}  {min(translator.import_noqa)}" for line in imports]
     imports += [f"{statement}  {MARK}used by untranslated code" for statement in kept]
     out = out.replace(IMPORTS_PLACEHOLDER + "\n", "".join(line + "\n" for line in imports), 1)
     if prelude_text:

@@ -82,6 +82,8 @@ class Translator(cst.CSTTransformer):
         self.skip: set[int] = set()  # ids of nodes handled by their parent
         self.torch_imports: list[tuple[cst.SimpleStatementLine, list[str]]] = []
         self.placed_imports = False
+        # a noqa comment on a replaced torch import: the Keras imports in its place need it too
+        self.import_noqa: set[str] = set()
         self.step_calls: dict[int, loop.StepCall] = {}  # id(statement) → zero_grad/...
         self.step_marks: dict[int, Construct] = {}  # their provisional report entries
         self.steps = 0
@@ -410,6 +412,9 @@ class Translator(cst.CSTTransformer):
         if any(name.split(".", 1)[0] != "torch" for name in names):
             return updated
         self.torch_imports.append((original, names))
+        comment = original.trailing_whitespace.comment
+        if comment is not None and comment.value.startswith("# noqa"):
+            self.import_noqa.add(comment.value)
         if not self.placed_imports:
             self.placed_imports = True
             return updated.with_changes(
