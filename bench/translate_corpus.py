@@ -66,7 +66,7 @@ def main() -> None:
             translation = translate_source(text, name)
             report, code = translation.report, translation.code
         except DlgenError as error:
-            rows.append((name, None, None, False, f"error: {error.message}", False))
+            rows.append((name, None, None, False, f"error: {error.message}", False, []))
             continue
         checked = [c for c in report.constructs if c.in_output]
         rules = [c for c in report.constructs if not c.in_output]
@@ -77,16 +77,21 @@ def main() -> None:
         except SyntaxError:
             compiles = False
         found.update(c.name for c in checked)
-        undefined = _undefined_names(code, text)
-        what = ", ".join([c.name for c in checked] + [f"undefined {n}" for n in undefined])
+        undefined = _ruff_names(code, text, "F821")
+        redefined = _ruff_names(code, text, "F811")
+        what = ", ".join(
+            [c.name for c in checked]
+            + [f"undefined {n}" for n in undefined]
+            + [f"REDEFINED {n}" for n in redefined]
+        )
         unmarked = [n for n in undefined if n not in {c.name for c in checked}]
-        rows.append((name, rules_rate, report.rate, compiles, what, bool(unmarked)))
+        rows.append((name, rules_rate, report.rate, compiles, what, bool(unmarked), redefined))
         if args.verify and "verify" in entry and report.rate == 1:
             verdicts[name] = _verify(entry["verify"], text, code, scratch / str(len(rows)))
     verified = " verify |" if args.verify else ""
     print(f"| file | rules' rate | after output check | compiles | output check found |{verified}")
     print("|---|---|---|---|---|" + ("---|" if args.verify else ""))
-    for name, before, after, compiles, what, _ in rows:
+    for name, before, after, compiles, what, *_ in rows:
         rates = ("-", "-") if before is None else (f"{before:.0%}", f"{after:.0%}")
         verdict = f" {verdicts.get(name, '')} |" if args.verify else ""
         print(
@@ -101,7 +106,8 @@ def main() -> None:
         f"{len(rows)} files: {len(rows) - len(done)} refused with one error line; "
         f"{claimed} fully translated by the rules' log, {full} after the output check "
         f"({overclaims} overclaims caught); {sum(not r[3] for r in done)} outputs do not compile; "
-        f"{sum(r[5] for r in done)} use a name dlgen left undefined (ruff F821) unmarked"
+        f"{sum(r[5] for r in done)} use a name dlgen left undefined (ruff F821) unmarked; "
+        f"{sum(bool(r[6]) for r in done)} redefine a name the source did not (ruff F811)"
     )
     if args.verify:
         equal = sum(v.startswith("equal") for v in verdicts.values())
@@ -151,10 +157,11 @@ def _verify(what: dict, source: str, code: str, folder: Path) -> str:
     )
 
 
-def _undefined_names(code: str, source: str) -> list[str]:
-    """Names ruff calls undefined (F821) in the output but not in the source: dlgen's doing."""
+def _ruff_names(code: str, source: str, rule: str) -> list[str]:
+    """Names ruff flags with `rule` (F821 undefined, F811 redefined) in the output but not in
+    the source: dlgen's doing."""
 
-    def undefined(text: str) -> set[str]:
+    def flagged(text: str) -> set[str]:
         result = subprocess.run(
             [
                 sys.executable,
@@ -162,7 +169,7 @@ def _undefined_names(code: str, source: str) -> list[str]:
                 "ruff",
                 "check",
                 "--select",
-                "F821",
+                rule,
                 "--output-format",
                 "json",
                 "--no-cache",
@@ -176,7 +183,7 @@ def _undefined_names(code: str, source: str) -> list[str]:
         )
         return {item["message"].split("`")[1] for item in json.loads(result.stdout or "[]")}
 
-    return sorted(undefined(code) - undefined(source))
+    return sorted(flagged(code) - flagged(source))
 
 
 if __name__ == "__main__":
