@@ -216,7 +216,14 @@ SNIPPETS = [
     # #26 point 2: a bare int size is a shape of one axis (tf.random.normal(1) is an error)
     ("noise = torch.randn(1)", "noise = tf.random.normal((1,))"),
     ("noise = torch.rand(n)", "noise = tf.random.uniform(n)"),
-    # numpy's own .item(): what a numpy function returned is not a tensor
+    # numpy's own .item(): what a numpy function returned is not a tensor, nor a local
+    # assigned it (until it is assigned a tensor)
+    (
+        "def f(x):\n    acc = np.mean(x)\n    a = acc.item()\n    acc = torch.ones(1)\n"
+        "    return a, acc.item()",
+        "def f(x):\n    acc = np.mean(x)\n    a = acc.item()\n    acc = tf.ones((1,))\n"
+        "    return a, acc.numpy().item()",
+    ),
     (
         "v = np.float32(x).item() + np.array(y)[0].item()",
         "v = np.float32(x).item() + np.array(y)[0].item()",

@@ -45,6 +45,8 @@ class _Scope:
     training: bool  # a `training` variable is in scope (call, or a method given one)
     train_models: set[str] = field(default_factory=set)  # `m` of `m.train()` calls
     tensor_locals: set[str] = field(default_factory=set)  # locals assigned translated values
+    # locals assigned what a non-torch module returned (`a = np.mean(x)`): their methods stay
+    numpy_locals: set[str] = field(default_factory=set)
     in_place: dict[str, list[int]] = field(default_factory=dict)  # x[...] = v, with lines
     node: cst.FunctionDef | None = None  # the original function
     # a module class's `__init__` without `**kwargs`: it gets one, passed on to
@@ -290,14 +292,20 @@ class Translator(cst.CSTTransformer):
         return updated
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if (
+        if not (
             self.scopes
-            and self.statements
-            and self.statements[-1].changed
             and len(original.targets) == 1
             and isinstance(original.targets[0].target, cst.Name)
         ):
-            self.scopes[-1].tensor_locals.add(original.targets[0].target.value)
+            return updated
+        scope, name = self.scopes[-1], original.targets[0].target.value
+        if self.statements and self.statements[-1].changed:
+            scope.tensor_locals.add(name)
+            scope.numpy_locals.discard(name)
+        elif self._from_other_module(original.value):
+            scope.numpy_locals.add(name)
+        else:
+            scope.numpy_locals.discard(name)
         return updated
 
     def visit_For(self, node: cst.For) -> None:
@@ -657,9 +665,21 @@ class Translator(cst.CSTTransformer):
             head.value in self.info.other_modules or self.info.imports.is_alias(head.value)
         ):
             return True
+        if (
+            isinstance(head, cst.Name)
+            and self.scopes
+            and head.value in self.scopes[-1].numpy_locals
+        ):
+            return True
+        return self._from_other_module(head)
+
+    def _from_other_module(self, value: cst.BaseExpression) -> bool:
+        """What a call into a non-torch module returns (`np.float32(x)`, `np.load(f)["a"]`)."""
+        head, called = value, False
         while isinstance(head, cst.Attribute | cst.Call | cst.Subscript):
+            called |= isinstance(head, cst.Call)
             head = head.func if isinstance(head, cst.Call) else head.value
-        return isinstance(head, cst.Name) and head.value in self.info.other_modules
+        return called and isinstance(head, cst.Name) and head.value in self.info.other_modules
 
     def _apply(self, original: cst.Call, updated: cst.Call, name: str, rule) -> cst.BaseExpression:
         self.ctx.notes.clear()
