@@ -66,12 +66,11 @@ def parameter_count(row: Row) -> int:
     if op in ("lstm", "gru"):
         gates = 4 if op == "lstm" else 3
         dirs = 2 if p.bidirectional else 1
-        total, width = 0, x.shape[-1]
-        for _ in range(p.num_layers):
-            biases = 1 if op == "lstm" else 2  # the LSTM's recurrent bias stays frozen at 0
-            total += dirs * gates * p.hidden_size * (width + p.hidden_size + biases)
-            width = p.hidden_size * dirs
-        return total
+        biases = 1 if op == "lstm" else 2  # the LSTM's recurrent bias stays frozen at 0
+        per_input = dirs * gates * p.hidden_size  # weights per input feature, over directions
+        first = per_input * (x.shape[-1] + p.hidden_size + biases)
+        later = per_input * (p.hidden_size * dirs + p.hidden_size + biases)  # on the stack below
+        return first + (p.num_layers - 1) * later
     return 0
 
 

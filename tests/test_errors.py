@@ -26,6 +26,8 @@ EXPECTED = {
     "bf16_tflite": "bf16_tflite.yaml:11:3: error: tflite has no bfloat16 kernels, so a mixed_precision: bf16 model does not convert; drop tflite or set mixed_precision off",
     "data_path_escapes": "data_path_escapes.yaml:2:19: error: data.path: path '../../x.npz' leaves the project folder (the sample-data script would write there); give a path inside the project, or an absolute one",
     "empty": "empty.yaml:1:1: error: the spec is empty; start from `dlgen examples` or `dlgen schema`",
+    # found by bench/fuzz.py: counting this stack's parameters layer by layer never ended
+    "huge_stack": "huge_stack.yaml:5:34: error: model.layers[0].num_layers: Input should be less than or equal to 100",
 }
 
 

@@ -136,3 +136,30 @@ def test_optimizer_spellings_are_explicit() -> None:
     sgd = REGISTRY.optimizers["sgd"]
     assert sgd.keras_l2(sgd.params(momentum=0.9, weight_decay=1e-4)) == 1e-4
     assert sgd.keras_l2(sgd.params(weight_decay=1e-4)) == 0.0
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_parameter_count_matches_pytorch(op: str, bidirectional: bool, tmp_path) -> None:
+    """The closed form for stacked recurrent layers (it replaced a loop over num_layers that
+    never ended for a fuzzed num_layers of 2e13) counts what PyTorch's module holds, less the
+    LSTM's recurrent biases, which dlgen keeps frozen at 0."""
+    import torch
+
+    from codegen.check import check, parameter_count
+    from codegen.spec.loader import load_spec
+
+    spec = tmp_path / "rnn.yaml"
+    spec.write_text(
+        "project: {name: rnn}\n"
+        "data: {kind: synthetic_classification, input_shape: [5, 4], sequence: true, num_classes: 3}\n"
+        f"model:\n  layers:\n    - {{op: {op}, hidden_size: 6, num_layers: 3, "
+        f"bidirectional: {str(bidirectional).lower()}, return_sequences: false}}\n"
+        "    - {op: linear, out_features: 3}\n"
+        "loss: cross_entropy\noptimizer: {type: sgd}\n"
+    )
+    row = check(load_spec(spec)).rows[0]
+    module = getattr(torch.nn, op.upper())(4, 6, num_layers=3, bidirectional=bidirectional)
+    frozen = "bias_hh" if op == "lstm" else "nothing"
+    expected = sum(p.numel() for n, p in module.named_parameters() if frozen not in n)
+    assert parameter_count(row) == expected

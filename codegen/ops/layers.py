@@ -846,9 +846,13 @@ REGISTRY.add_automatic_layer(
 )
 
 
+MAX_STACKED = 100  # num_layers of a recurrent op
+
+
 class RecurrentParams(Params):
     hidden_size: PositiveInt
-    num_layers: PositiveInt = 1
+    # bounded: the Keras model has one layer per stacked layer, written out in model.py
+    num_layers: int = Field(default=1, ge=1, le=MAX_STACKED, description="stacked layers")
     bidirectional: bool = False
     dropout: float = Field(
         default=0.0, ge=0, lt=1, description="between stacked layers, as PyTorch"
