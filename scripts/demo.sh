@@ -7,7 +7,7 @@ bash scripts/setup.sh
 .venv/bin/dlgen new --framework both -o demo --force
 data="$(pwd)/examples/data/mnist"
 for project in pytorch tensorflow; do
-    echo "== $project: 1 epoch, 20 batches"
+    echo "== $project: 1 epoch, at most 20 batches"
     (cd "demo/$project" && TF_CPP_MIN_LOG_LEVEL=2 ../../.venv/bin/python train.py \
         --epochs 1 --max-steps 20 --data "$data" --out runs)
 done
