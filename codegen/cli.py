@@ -664,10 +664,13 @@ def _verify_translation(
         _fail_translate(error)
     shown = " and ".join(str(spec) for spec in specs)
     console.print(f"{escape(class_name)}: PyTorch vs TensorFlow on input {escape(shown)}")
-    for mode, rows in (("inference mode", result.outputs), ("training mode", result.training)):
+    for title, rows in (
+        ("inference mode", result.outputs),
+        ("training mode (dropout off)", result.training),
+    ):
         if not rows:
             continue
-        table = Table(title=mode + (" (dropout off)" if mode == "training mode" else ""))
+        table = Table(title=title)
         for column in ("output", "shape", "max abs diff"):
             table.add_column(column)
         for label, out_shape, diff in rows:

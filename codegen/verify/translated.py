@@ -364,21 +364,29 @@ def _to_numpy(value: Any) -> Any:
     return np.asarray(value)
 
 
-def _random_layers_off(torch_model: Any, keras_model: Any) -> int:
-    """Dropout off in both models for the training-mode check: PyTorch's dropout modules go to
-    eval mode, Keras's Dropout layers get rate 0. Returns how many were turned off."""
-    import keras
+def _torch_dropout_off(torch_model: Any) -> int:
+    """PyTorch's dropout modules to eval mode (the rest stays as it is); how many there were."""
     import torch
 
-    count = 0
-    for module in torch_model.modules():
-        if isinstance(module, torch.nn.modules.dropout._DropoutNd):
-            module.eval()
-            count += 1
+    dropouts = [
+        module
+        for module in torch_model.modules()
+        if isinstance(module, torch.nn.modules.dropout._DropoutNd)
+    ]
+    for module in dropouts:
+        module.eval()
+    return len(dropouts)
+
+
+def _random_layers_off(torch_model: Any, keras_model: Any) -> int:
+    """Dropout off in both models for the training-mode check: PyTorch's dropout modules go to
+    eval mode, Keras's Dropout layers get rate 0. Returns how many PyTorch modules were off."""
+    import keras
+
     for layer in keras_model._flatten_layers(include_self=False):
         if isinstance(layer, keras.layers.Dropout):
             layer.rate = 0.0
-    return count
+    return _torch_dropout_off(torch_model)
 
 
 def _compare(
@@ -511,7 +519,9 @@ def verify_files(
             arrays[f"torch/{key}"] = _np(value)
         for variable in keras_model.variables:
             arrays[f"tf/{variable.path}"] = np.asarray(variable.numpy())
-    snapshot = copy.deepcopy(torch_model)  # before training mode moves any statistics
+    # training mode moves normalization statistics: keep the buffers as they are now (small),
+    # for the float64 reference that only a failing comparison needs
+    buffers = {name: value.clone() for name, value in torch_model.named_buffers()}
     training_out = None
     if training:
         training_out = _training_check(
@@ -521,7 +531,11 @@ def verify_files(
         np.savez(dump, **arrays)
     if not result.ok:  # how far float32 rounding alone moves PyTorch's own outputs here
         with stage(f"running PyTorch's {class_name} in float64", torch_file):
-            result.rounding = _rounding(snapshot, xs, torch_out, training_out)
+            reference = copy.deepcopy(torch_model)
+            with torch.no_grad():
+                for name, value in reference.named_buffers():
+                    value.copy_(buffers[name])
+            result.rounding = _rounding(reference, xs, torch_out, training_out)
     return result
 
 
@@ -540,9 +554,7 @@ def _rounding(model: Any, xs: list, inference: list, training: list | None) -> f
             continue
         model.train(mode == "train")
         if mode == "train":
-            for module in model.modules():
-                if isinstance(module, torch.nn.modules.dropout._DropoutNd):
-                    module.eval()
+            _torch_dropout_off(model)
         with torch.no_grad():
             wide = _flatten(model(*inputs))
         for a, b in zip(outputs, wide, strict=False):
