@@ -228,6 +228,11 @@ SNIPPETS = [
         "v = np.float32(x).item() + np.array(y)[0].item()",
         "v = np.float32(x).item() + np.array(y)[0].item()",
     ),
+    # a receiver of unknown type (a parameter) may be numpy's: np.asarray serves both
+    (
+        "def f(stats):\n    return stats.item(), stats[0].tolist()",
+        "def f(stats):\n    return np.asarray(stats).item(), np.asarray(stats[0]).tolist()",
+    ),
 ]
 PREAMBLE = (
     "import numpy as np\nimport torch\nimport torch.nn.functional as F\nfrom torch import optim\n"

@@ -142,7 +142,8 @@ def test_files_the_pieces_path_does_not_take_translate_as_one_module(text: str) 
 
 def test_comments_and_blank_lines_go_where_libcst_puts_them() -> None:
     """Trailing comments belong to the block they are indented into; a removed statement
-    takes its leading comments with it; an emptied block gets `pass`."""
+    takes its leading comments with it, except an import (they go to what follows); an
+    emptied block gets `pass`."""
     text = textwrap.dedent("""\
         # header comment
         import torch

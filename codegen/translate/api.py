@@ -18,7 +18,7 @@ from .output_check import find_leftovers, mark_leftovers, restore_imports
 from .pieces import Pieces, is_header
 from .report import MARK, Report
 from .source import SourceError, parse, read_tree
-from .transformer import IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator
+from .transformer import IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator, is_removed
 
 _IMPORT_USE = re.compile(r"\b(tf|keras|np)\.")
 _IMPORT_LINE = re.compile(r"^(import [\w.]+( as \w+)?|from [\w.]+ import [\w, ]+)$")
@@ -102,7 +102,7 @@ def translate_whole(text: str, name: str = "<string>") -> Translation:
     report = Report(name)
     ctx = Ctx()
     translator = Translator(info, report, ctx)
-    new = module.visit(translator)
+    new = carry_removed(module.visit(translator))
     prelude_text = prelude.render(ctx.prelude)
     if prelude_text:
         new = _place_prelude(new)
@@ -156,6 +156,26 @@ def rewritten_attributes() -> frozenset[str]:
     return frozenset(
         {*METHODS, *script.METHODS, *script.MODULE_METHODS, "training", *loop.STEP_KINDS}
     )
+
+
+def carry_removed(module: cst.Module) -> cst.Module:
+    """The comment lines above a removed import, moved to the statement after it (or to the
+    end of the file); the import's stand-in goes."""
+    body: list = []
+    carried: list[cst.EmptyLine] = []
+    for statement in module.body:
+        if is_removed(statement):
+            carried += statement.leading_lines  # type: ignore[attr-defined]
+        elif carried:
+            lines = [*carried, *statement.leading_lines]
+            body.append(statement.with_changes(leading_lines=lines))
+            carried = []
+        else:
+            body.append(statement)
+    if not carried:
+        return module.with_changes(body=body)
+    footer = [*carried, *module.footer]
+    return module.with_changes(body=body, footer=footer)
 
 
 def _placeholder(name: str, blank: int) -> cst.SimpleStatementLine:

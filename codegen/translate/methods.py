@@ -258,6 +258,21 @@ def tolist(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(f"{code(_receiver(call))}.numpy().tolist()")
 
 
+def _any_value(name: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        Args(call, (), f"Tensor.{name}")
+        ctx.note("np.asarray: the receiver may be a tensor or a numpy value")
+        return ctx.expr(f"np.asarray({code(_receiver(call))}).{name}()")
+
+    return rule
+
+
+# Methods that numpy values share with tensors, under the same name and meaning, but which a
+# TensorFlow tensor only reaches through `.numpy()` (a numpy value has no `.numpy()`). On a
+# receiver not known to be a tensor, `np.asarray(x).item()` is right for either.
+VALUE_METHODS = {name: _any_value(name) for name in ("item", "tolist")}
+
+
 def _unary(tf_name: str, what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         Args(call, (), what)

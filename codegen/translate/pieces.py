@@ -34,9 +34,11 @@ from .transformer import (
     DEFERRED,
     IMPORTS_PLACEHOLDER,
     PRELUDE_PLACEHOLDER,
+    REMOVED_PLACEHOLDER,
     Translator,
     _Scope,
     adds_keras_kwargs,
+    is_removed,
 )
 
 _WORD = re.compile(r"\w+")
@@ -156,6 +158,7 @@ class Pieces:
         self.copied: list[ast.AST] = []  # statements and headers copied as text
         self.headers: list[ast.stmt] = []  # classes and functions whose header was copied
         self.items: list[Item] = []
+        self.carried = ""  # comment lines above a removed import, for the next item
         self.tail = ""  # the module's trailing comments
         self.quiet: dict[int, bool] = {}
         body = tree.body
@@ -380,8 +383,11 @@ class Pieces:
                 )
                 if top:
                     for text, result in zip(texts, results, strict=True):
+                        if is_removed(result):  # its comments go with the next statement
+                            self.carried += text[: text.rindex(REMOVED_PLACEHOLDER)]
+                            continue
                         header = is_header(result, len(self.items))
-                        self.items.append(Item(text, _blank_lines(result), header))
+                        self._add(text, _blank_lines(result), header)
                 else:
                     out += texts
                 emitted = emitted or bool(results)
@@ -394,7 +400,7 @@ class Pieces:
                 text = self._text(start, first) + self._enter(units[index][0], depth, first, own)
             if top:
                 header = kinds[index] == "quiet" and _header_line(units[index], len(self.items))
-                self.items.append(Item(text, self._blank(start, first), header))
+                self._add(text, self._blank(start, first), header)
             else:
                 out.append(text)
             emitted = True
@@ -402,10 +408,18 @@ class Pieces:
         if not emitted and not top:  # the translation removed every statement
             out.append(self.indent * depth + "pass\n")
         if top:
-            self.tail = self._module_footer(self._text(lead, end))
+            self.tail = self.carried + self._module_footer(self._text(lead, end))
+            self.carried = ""
         else:
             out.append(self._text(lead, end))
         return out
+
+    def _add(self, text: str, blank: int, header: bool) -> None:
+        """A top-level statement's item, after the comments carried from a removed import."""
+        if self.carried:
+            text, blank = self.carried + text, _count_blank(self.carried)
+            self.carried = ""
+        self.items.append(Item(text, blank, header))
 
     def _module_footer(self, text: str) -> str:
         """The file's trailing lines as libcst writes them back: after a blank line, a trailing
@@ -620,6 +634,12 @@ def _header_line(unit: list[ast.stmt], index: int) -> bool:
         )
         for node in unit
     )
+
+
+def _count_blank(text: str) -> int:
+    """Blank lines at the start of `text`."""
+    lines = text.split("\n")
+    return next((i for i, line in enumerate(lines) if line.strip()), len(lines) - 1)
 
 
 def _blank_lines(statement: cst.CSTNode) -> int:

@@ -17,12 +17,27 @@ from . import formatting, loop, script
 from .analysis import FileInfo
 from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code, simple
 from .imports import is_torch
-from .methods import AMBIGUOUS, IN_PLACE
+from .methods import AMBIGUOUS, IN_PLACE, VALUE_METHODS
 from .names import keras_attr
 from .report import MARK, Construct, Report
 
 IMPORTS_PLACEHOLDER = "__dlgen_imports__"
 PRELUDE_PLACEHOLDER = "__dlgen_prelude__"
+# A removed import's own line, kept where comments stood above it: they go to the next
+# statement (api.carry_removed, pieces.Pieces), and this line goes away.
+REMOVED_PLACEHOLDER = "__dlgen_removed__"
+
+
+def is_removed(statement: cst.CSTNode) -> bool:
+    """A removed import's stand-in (REMOVED_PLACEHOLDER)."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Name)
+        and small.value.value == REMOVED_PLACEHOLDER
+    )
 DEFERRED = "__dlgen_formatted_"
 NO_GRAD = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
 _LINE, _SUITE, _COMPOUND, _BLOCK = 1, 2, 3, 4  # the node kinds on_visit / on_leave tell apart
@@ -429,6 +444,11 @@ class Translator(cst.CSTTransformer):
                 body=[cst.Expr(cst.Name(IMPORTS_PLACEHOLDER))],
                 trailing_whitespace=cst.TrailingWhitespace(),
             )
+        if any(line.comment is not None for line in original.leading_lines):
+            return updated.with_changes(  # a section comment above it stays
+                body=[cst.Expr(cst.Name(REMOVED_PLACEHOLDER))],
+                trailing_whitespace=cst.TrailingWhitespace(),
+            )
         return cst.RemovalSentinel.REMOVE
 
     def _no_grad(self, node: cst.With) -> str | None:
@@ -637,6 +657,9 @@ class Translator(cst.CSTTransformer):
                 return self._apply(original, updated, f"{attr}()", script.METHODS[attr])
             if attr in AMBIGUOUS and not self._surely_tensor(receiver, original):
                 return updated
+            if attr in VALUE_METHODS and not self._is_module(receiver):
+                if not self._tensor_value(receiver, updated.func.value):
+                    return self._apply(original, updated, f"Tensor.{attr}", VALUE_METHODS[attr])
             if attr in METHODS and not self._is_module(receiver):
                 if attr == "train" and isinstance(receiver, cst.Name) and self.scopes:
                     self.scopes[-1].train_models.add(receiver.value)
@@ -654,6 +677,21 @@ class Translator(cst.CSTTransformer):
         if scope.module_class and scope.training:
             return True
         return isinstance(receiver, cst.Name) and receiver.value in scope.tensor_locals
+
+    def _tensor_value(self, receiver: cst.BaseExpression, updated: cst.BaseExpression) -> bool:
+        """Whether a receiver is surely a tensor: a PyTorch call was translated inside it, it
+        is (indexes, calls) a local assigned a translated value, or it is in a forward."""
+        if not receiver.deep_equals(updated):
+            return True
+        head = receiver  # `criterion(out, y)`, `h[0]`: what a translated value gives
+        while isinstance(head, cst.Attribute | cst.Subscript | cst.Call):
+            head = head.func if isinstance(head, cst.Call) else head.value
+        if not self.scopes:
+            return False
+        scope = self.scopes[-1]
+        if scope.module_class and scope.training:
+            return True
+        return isinstance(head, cst.Name) and head.value in scope.tensor_locals
 
     def _is_module(self, receiver: cst.BaseExpression) -> bool:
         """True for `np.sum(...)`-style calls on an imported module, not on a tensor, and for

@@ -3,7 +3,9 @@
 import torch
 import torch.nn.init as init
 from torch import nn
-from torch.nn import Conv2d
+
+# ---- a section comment above a removed import stays, above what follows ----
+from torch.nn import Conv2d  # a trailing comment about a removed import goes with it
 from torch.nn import functional as F
 
 

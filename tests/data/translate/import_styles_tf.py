@@ -195,6 +195,9 @@ class Conv2d(ConvNd):
     rank = 2
 
 
+# ---- a section comment above a removed import stays, above what follows ----
+
+
 class Block(keras.layers.Layer):
     def __init__(self, channels, **kwargs):
         super().__init__(**kwargs)
