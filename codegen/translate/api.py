@@ -90,8 +90,7 @@ def translate_pieces(text: str, name: str = "<string>") -> Translation:
     pieces = Pieces(text, rewritten_attributes(), report, ctx)
     prelude_text = prelude.render(ctx.prelude)
     out = pieces.code(bool(prelude_text))
-    names = pieces.names() - _defined(prelude_text)
-    kept = _still_needed(names, pieces.translator) if report.left else []
+    kept = _still_needed(out, prelude_text, pieces.translator) if report.left else []
     return _finish(out, pieces.translator, ctx, report, prelude_text, kept)
 
 
@@ -106,9 +105,9 @@ def translate_whole(text: str, name: str = "<string>") -> Translation:
     prelude_text = prelude.render(ctx.prelude)
     if prelude_text:
         new = _place_prelude(new)
-    names = _module_names(new) - _defined(prelude_text)
-    kept = _still_needed(names, translator) if report.left else []
-    return _finish(new.code, translator, ctx, report, prelude_text, kept)
+    out = new.code
+    kept = _still_needed(out, prelude_text, translator) if report.left else []
+    return _finish(out, translator, ctx, report, prelude_text, kept)
 
 
 def _finish(
@@ -211,25 +210,20 @@ def _place_prelude(module: cst.Module) -> cst.Module:
     return module.with_changes(body=body)
 
 
-def _module_names(module: cst.Module) -> set[str]:
-    names: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.add(node.value)
-
-    module.visit(Names())
-    return names
-
-
-def _defined(prelude_text: str) -> set[str]:
-    """Names the prelude defines (its `StepLR` replaces PyTorch's: not a use of the import)."""
-    return set(re.findall(r"^(?:class|def) (\w+)", prelude_text, re.MULTILINE))
+def _used_names(text: str) -> set[str]:
+    """The identifiers the code of `text` uses (Name nodes: not attributes, strings or
+    comments); every word when it does not parse (so that no needed import is dropped)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set(re.findall(r"\w+", text))
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
-def _still_needed(names: set[str], translator: Translator) -> list[str]:
-    """PyTorch import statements whose names untranslated code (`names`: all in the output)
-    still uses."""
+def _still_needed(out: str, prelude_text: str, translator: Translator) -> list[str]:
+    """PyTorch import statements whose names untranslated code in `out` still uses (the
+    prelude's own `StepLR` is not a use of PyTorch's)."""
+    names = _used_names(out) - set(re.findall(r"^(?:class|def) (\w+)", prelude_text, re.M))
     kept = []
     for statement, _ in translator.torch_imports:
         bound = set()

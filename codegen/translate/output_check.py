@@ -68,13 +68,16 @@ def find_leftovers(code: str, source: ast.Module | None = None) -> list[Leftover
     except SyntaxError as exc:
         return [Leftover(exc.lineno or 1, "output does not compile", exc.msg)]
     covered = _covered_lines(code, tree)
-    torch_names = _torch_names(tree)
+    pairs = list(_nodes_with_statement(tree))
+    names = _Names.of((node for _, node in pairs), tree)
+    torch_names = names.torch
     undefined: set[str] = set()
     if source is not None:
-        torch_names |= _torch_names(source) - _bound_names(tree)
-        undefined = _undefined(tree) - _undefined(source) - torch_names
+        original = _Names.of_tree(source)
+        torch_names |= original.torch - names.bound
+        undefined = names.undefined() - original.undefined() - torch_names
     found: dict[int, Leftover] = {}  # by the line of the statement that holds it
-    for statement, node in _nodes_with_statement(tree):
+    for statement, node in pairs:
         start = statement.lineno
         if start in found or _is_covered(statement, covered):
             continue
@@ -107,8 +110,8 @@ def restore_imports(code: str, source: ast.Module) -> tuple[str, int, int]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, 0, 0
-    unbound = _torch_names(source) - _bound_names(tree)
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in unbound}
+    names = _Names.of_tree(tree)
+    used = (_Names.of_tree(source).torch - names.bound) & names.used
     if not used:
         return code, 0, 0
     lines = []
@@ -174,48 +177,76 @@ def _is_module_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in ("np", "numpy", "tf", "keras", "math")
 
 
-def _torch_names(tree: ast.Module) -> set[str]:
-    """Names bound by importing a PyTorch module (anywhere in the file), less those a module
-    level class or function binds again (the prelude's `StepLR` replaces PyTorch's)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        names.update(_bound(alias) for alias in _torch_aliases(node))
-    rebound = {
-        node.name
-        for node in tree.body
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-    }
-    return names - rebound
-
-
 _BUILTINS = frozenset(dir(builtins)) | {"__file__"}
 
 
-def _undefined(tree: ast.Module) -> set[str]:
-    """Names read but bound nowhere in the file (nor builtins); nothing when a star import
-    could bind anything."""
-    if any(
-        isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
-        for n in ast.walk(tree)
-    ):
-        return set()
-    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return read - _bound_names(tree) - _BUILTINS
+@dataclass
+class _Names:
+    """What one walk over a file learns about its names."""
+
+    torch: set[str]  # bound by importing a PyTorch module, less what a module-level def rebinds
+    bound: set[str]  # bound somewhere (import, def, class, argument, assignment)
+    used: set[str]  # every Name node's identifier
+    read: set[str]  # read (Load)
+    star: bool  # a star import (it could bind anything)
+
+    @classmethod
+    def of(cls, nodes, module: ast.Module) -> _Names:
+        names = cls(set(), set(), set(), set(), False)
+        for node in nodes:
+            kind = type(node)
+            if kind is ast.Name:
+                names.used.add(node.id)
+                if type(node.ctx) is ast.Load:
+                    names.read.add(node.id)
+                else:
+                    names.bound.add(node.id)
+            elif kind is ast.arg:
+                names.bound.add(node.arg)
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                names.bound.update(_binds(node))
+                names.torch.update(_bound(alias) for alias in _torch_aliases(node))
+                names.star |= any(alias.name == "*" for alias in node.names)
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+                names.bound.add(node.name)
+        names.torch -= {  # the prelude's `StepLR` replaces PyTorch's
+            node.name
+            for node in module.body
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        return names
+
+    @classmethod
+    def of_tree(cls, tree: ast.Module) -> _Names:
+        cached = _CACHE.get(id(tree))
+        if cached is not None and cached[0] is tree:
+            return cached[1]
+        names = cls.of(_walk(tree), tree)
+        _CACHE.clear()  # one entry: the source tree, asked for twice
+        _CACHE[id(tree)] = (tree, names)
+        return names
+
+    def undefined(self) -> set[str]:
+        """Names read but bound nowhere in the file (nor builtins); nothing when a star
+        import could bind anything."""
+        return set() if self.star else self.read - self.bound - _BUILTINS
 
 
-def _bound_names(tree: ast.Module) -> set[str]:
-    """Every name the output binds somewhere (import, def, class, argument, assignment)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update(_binds(node))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-    return names
+_CACHE: dict[int, tuple[ast.Module, _Names]] = {}
+
+
+def _walk(tree: ast.AST):
+    """Every node of `tree` (depth first; `ast.walk` is slower, breadth first)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
 
 
 def _nodes_with_statement(tree: ast.Module):
@@ -228,12 +259,20 @@ def _nodes_with_statement(tree: ast.Module):
             statement = node
         if statement is not None:
             yield statement, node
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            stack.append((child, statement))
+        children: list[ast.AST] = []
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                children.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                children.append(value)
+        stack.extend((child, statement) for child in reversed(children))
 
 
 def _covered_lines(code: str, tree: ast.Module) -> set[int]:
     """Lines a marker covers: its own line (a marked import) and the next statement's."""
+    if MARK.rstrip() not in code:
+        return set()
     marks: set[int] = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
@@ -253,7 +292,7 @@ def _covered_lines(code: str, tree: ast.Module) -> set[int]:
         covered.add(after + 1)
     # a covered statement covers its whole span (a call over several lines); a compound one
     # only its header, not its body
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.stmt) and node.lineno in covered:
             body = getattr(node, "body", None)
             if isinstance(body, list) and body:

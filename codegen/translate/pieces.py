@@ -154,9 +154,6 @@ class Pieces:
         self.translator = Translator(info, report, ctx)
         self.indent = self._default_indent(tree)
         self.kept: list[cst.CSTNode] = []  # parsed pieces: the translator keys tables by id()
-        self.outputs: list[cst.CSTNode] = []  # translated statements (for the names they use)
-        self.copied: list[ast.AST] = []  # statements and headers copied as text
-        self.headers: list[ast.stmt] = []  # classes and functions whose header was copied
         self.items: list[Item] = []
         self.carried = ""  # comment lines above a removed import, for the next item
         self.tail = ""  # the module's trailing comments
@@ -395,7 +392,6 @@ class Pieces:
                 continue
             if kinds[index] == "quiet":
                 text = self._text(start, own)
-                self.copied.extend(units[index])
             else:
                 text = self._text(start, first) + self._enter(units[index][0], depth, first, own)
             if top:
@@ -444,7 +440,6 @@ class Pieces:
             header, deferred = self._stub(node, depth, first, colon)
         else:
             header, deferred = self._text(first, colon + 1), []
-            self.headers.append(node)
         if isinstance(node, ast.ClassDef):
             translator.classes.append(node.name in self.info.module_classes)
         else:
@@ -485,7 +480,6 @@ class Pieces:
             raise Fallback
         deferred = translator.report.constructs[translator.stub_mark :]
         del translator.report.constructs[translator.stub_mark :]
-        self.outputs.append(result)
         text = self._code(module, depth, [result])[0]
         return text[: text.rstrip("\n").rfind("\n") + 1], deferred  # without the `pass`
 
@@ -525,8 +519,6 @@ class Pieces:
                 lines.pop(0)
             results[0] = results[0].with_changes(leading_lines=lines)
         translator.defer = set()
-        self.outputs.extend(results)
-        self.outputs.extend(statement for _, statement in translator.deferred[deferred:])
         if not results:
             return [], []
         texts = self._code(module, depth, results)
@@ -603,24 +595,6 @@ class Pieces:
             items.insert(index, Item(placeholder, 0, True))
         return self.head + "".join(item.text for item in items) + self.tail
 
-    def names(self) -> set[str]:
-        """Every name in the output (as `cst.Name`s: identifiers, attributes, keywords...)."""
-        found: set[str] = set()
-
-        class Names(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                found.add(node.value)
-
-        for node in self.outputs:
-            node.visit(Names())
-        for statement in self.copied:
-            found |= _ast_names(statement)
-        for header in self.headers:
-            found.add(header.name)  # type: ignore[attr-defined]
-            for part in self._header_parts(header):
-                found |= _ast_names(part)
-        return found
-
 
 def _header_line(unit: list[ast.stmt], index: int) -> bool:
     """`is_header` for a statement line copied as text."""
@@ -649,33 +623,3 @@ def _blank_lines(statement: cst.CSTNode) -> int:
             break
         blank += 1
     return blank
-
-
-def _ast_names(node: ast.AST) -> set[str]:
-    """The identifiers libcst would hold as `Name` nodes in `node`'s source."""
-    found: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            found.add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            found.add(sub.attr)
-        elif isinstance(sub, ast.keyword | ast.arg):
-            name = sub.arg
-            if name:
-                found.add(name)
-        elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.add(sub.name)
-        elif isinstance(sub, ast.Global | ast.Nonlocal):
-            found.update(sub.names)
-        elif isinstance(sub, ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
-            if sub.name:
-                found.add(sub.name)
-        elif isinstance(sub, ast.MatchMapping) and sub.rest:
-            found.add(sub.rest)
-        elif isinstance(sub, ast.MatchClass):
-            found.update(sub.kwd_attrs)
-        elif isinstance(sub, ast.alias):
-            found.update(sub.name.split("."))
-            if sub.asname:
-                found.add(sub.asname)
-    return found

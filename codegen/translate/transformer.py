@@ -38,6 +38,8 @@ def is_removed(statement: cst.CSTNode) -> bool:
         and isinstance(small.value, cst.Name)
         and small.value.value == REMOVED_PLACEHOLDER
     )
+
+
 DEFERRED = "__dlgen_formatted_"
 NO_GRAD = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
 _LINE, _SUITE, _COMPOUND, _BLOCK = 1, 2, 3, 4  # the node kinds on_visit / on_leave tell apart
