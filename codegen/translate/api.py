@@ -43,7 +43,7 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
     gc.disable()  # libcst makes millions of short-lived objects, no cycles: refcounts free them
     try:
         try:
-            return check_output(translate_pieces(text, name), tree)
+            return check_output(translate_pieces(text, name, tree), tree)
         except Exception:  # noqa: BLE001 - Fallback (or a bug there): the whole-module path
             return check_output(translate_whole(text, name), tree)
     except RecursionError:  # below MAX_DEPTH, yet too deep for a walk: still one line
@@ -82,12 +82,14 @@ def check_output(translation: Translation, source: ast.Module | None = None) -> 
     return Translation(code, translation.report)
 
 
-def translate_pieces(text: str, name: str = "<string>") -> Translation:
+def translate_pieces(
+    text: str, name: str = "<string>", tree: ast.Module | None = None
+) -> Translation:
     """`translate_source` piece by piece; raises `pieces.Fallback` for a file that needs the
     whole-module path (tabs, CRLF, uneven indentation, a syntax error...)."""
     report = Report(name)
     ctx = Ctx()
-    pieces = Pieces(text, rewritten_attributes(), report, ctx)
+    pieces = Pieces(text, rewritten_attributes(), report, ctx, tree)
     prelude_text = prelude.render(ctx.prelude)
     out = pieces.code(bool(prelude_text))
     kept = _still_needed(out, prelude_text, pieces.translator) if report.left else []

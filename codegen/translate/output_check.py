@@ -222,7 +222,8 @@ class _Names:
         if cached is not None and cached[0] is tree:
             return cached[1]
         names = cls.of(_walk(tree), tree)
-        _CACHE.clear()  # one entry: the source tree, asked for twice
+        if len(_CACHE) > 4:  # the source tree is asked for twice; a few entries are enough
+            _CACHE.clear()
         _CACHE[id(tree)] = (tree, names)
         return names
 

@@ -121,7 +121,14 @@ class Pieces:
     """Translate `text` (raises `Fallback` for the whole-module path); `code()` is the result
     with the imports and prelude placeholders of `api.translate_source`."""
 
-    def __init__(self, text: str, attrs: frozenset[str], report: Report, ctx: Ctx) -> None:
+    def __init__(
+        self,
+        text: str,
+        attrs: frozenset[str],
+        report: Report,
+        ctx: Ctx,
+        tree: ast.Module | None = None,  # Python's parse of `text`, when the caller has it
+    ) -> None:
         if (
             not text.endswith("\n")
             or "\r" in text
@@ -131,7 +138,7 @@ class Pieces:
         ):
             raise Fallback
         try:
-            tree = ast.parse(text)
+            tree = tree or ast.parse(text)
         except (SyntaxError, ValueError):
             raise Fallback from None
         if not tree.body:

@@ -92,7 +92,12 @@ def _deepest(tree: ast.Module) -> tuple[int, ast.AST]:
             statement = node
         if depth > best[0]:
             best = (depth, statement)
-        stack.extend((child, depth + 1, statement) for child in ast.iter_child_nodes(node))
+        for field in node._fields:  # ast.iter_child_nodes, inlined (it is a hot loop)
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend((v, depth + 1, statement) for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append((value, depth + 1, statement))
     return best
 
 
