@@ -143,6 +143,56 @@ def test_folder_with_a_broken_file_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def _parallel(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    """Worker processes for every folder (on), or for none."""
+    from codegen.translate import driver
+
+    monkeypatch.setattr(driver, "PARALLEL_LINES", 0 if on else 10**9)
+    monkeypatch.setattr(driver, "_usable_cpus", lambda: 2)
+
+
+def test_a_large_folder_translates_on_worker_processes_as_it_does_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files, reports and their order are the same either way (the corpus, as one folder)."""
+    from codegen.translate.driver import translate_tree
+    from codegen.translate.report import reports_json
+
+    results = {}
+    for on in (False, True):
+        _parallel(monkeypatch, on)
+        out = tmp_path / f"out{on}"
+        written = translate_tree(CORPUS, out, force=False)
+        texts = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.py")}
+        results[on] = texts, reports_json(written.reports)
+    assert len(results[True][0]) == len(list(CORPUS.glob("*.py")))
+    assert results[True] == results[False]
+
+
+def test_a_worker_process_error_is_the_first_bad_file_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codegen.errors import DlgenError
+    from codegen.translate.driver import translate_tree
+
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(CORPUS / "seeds_simple_model.py", source / "a.py")
+    shutil.copy(CASES / "invalid" / "bad_indent.py.txt", source / "b.py")
+    (source / "c.py").write_text("x = (\n")
+    messages = []
+    for on in (False, True):
+        _parallel(monkeypatch, on)
+        with pytest.raises(DlgenError) as caught:
+            translate_tree(source, tmp_path / "out", force=False)
+        error = caught.value
+        messages.append((str(error), getattr(error, "excerpt", "")))
+    assert messages[0] == messages[1]
+    assert messages[1][0].startswith(f"{source / 'b.py'}:4:3: cannot parse: unexpected indent")
+    assert messages[1][1]  # the source line and a caret
+    assert not (tmp_path / "out").exists()
+
+
 def test_to_yaml_writes_a_spec_that_checks(tmp_path: Path) -> None:
     spec = tmp_path / "net.yaml"
     result = run_dlgen(

@@ -3,9 +3,12 @@ without `force`)."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from ..errors import DlgenError, Location
 from ..files import decode_utf8, read_bounded
 from .api import translate_source
 from .report import Report
+from .source import SourceError
 
 TARGETS = ("tf", "yaml")
 
@@ -84,19 +88,81 @@ def _umask() -> int:
 
 def translate_tree(source: Path, destination: Path, force: bool) -> Written:
     """Translate every .py file under `source` into the same tree under `destination`."""
+    paths = _python_files(source)
+    if not paths:
+        raise DlgenError("no Python files to translate", Location(str(source)))
+    texts = [_read(path) for path in paths]  # an unreadable file stops the run before any work
     files: dict[str, str] = {}
     reports: list[Report] = []
-    for path in _python_files(source):
-        rel = path.relative_to(source).as_posix()
-        result = translate_source(_read(path), str(path))
-        files[rel] = result.code
-        reports.append(result.report)
-    if not files:
-        raise DlgenError("no Python files to translate", Location(str(source)))
+    for path, (code, report) in zip(paths, _translate_all(texts, paths), strict=True):
+        files[path.relative_to(source).as_posix()] = code
+        reports.append(report)
     from ..render import write_tree  # Jinja comes with it: only folders need it
 
     write_tree(files, destination, force=force)
     return Written(destination, [destination / rel for rel in sorted(files)], reports)
+
+
+# Below this many lines in a folder, starting worker processes costs more than it saves.
+PARALLEL_LINES = 2_000
+
+
+def _translate_all(texts: list[str], paths: list[Path]) -> list[tuple[str, Report]]:
+    """Each file's translation and report, in order: on as many processes as this one may
+    use when the folder is large enough (files are independent), else here. The first file
+    (in order) that cannot be translated raises its error, as one after another would."""
+    workers = min(_usable_cpus(), len(texts))
+    lines = sum(text.count("\n") for text in texts)
+    if workers < 2 or lines < PARALLEL_LINES or "fork" not in mp.get_all_start_methods():
+        return [_translated(text, str(path)) for text, path in zip(texts, paths, strict=True)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            # forked workers start with every module already imported
+            results = list(pool.map(_translate_one, texts, map(str, paths)))
+    except BrokenProcessPool:
+        raise DlgenError(
+            "a translating process stopped unexpectedly (out of memory?)",
+            Location(os.path.commonpath([str(path) for path in paths])),
+        ) from None
+    for result in results:
+        if isinstance(result, _Failure):
+            raise result.error()
+    return results  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A file's DlgenError as a worker process sends it back (pickling the exception itself
+    would lose its location and excerpt)."""
+
+    message: str
+    location: Location | None
+    excerpt: str
+
+    def error(self) -> DlgenError:
+        if self.excerpt:
+            return SourceError(self.message, self.location, self.excerpt)  # type: ignore[arg-type]
+        return DlgenError(self.message, self.location)
+
+
+def _translated(text: str, name: str) -> tuple[str, Report]:
+    result = translate_source(text, name)
+    return result.code, result.report
+
+
+def _translate_one(text: str, name: str) -> tuple[str, Report] | _Failure:
+    """`_translated` in a worker process."""
+    try:
+        return _translated(text, name)
+    except DlgenError as error:
+        return _Failure(error.message, error.location, getattr(error, "excerpt", ""))
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _python_files(source: Path) -> list[Path]:
