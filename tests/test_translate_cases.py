@@ -228,6 +228,11 @@ SNIPPETS = [
         "v = np.float32(x).item() + np.array(y)[0].item()",
         "v = np.float32(x).item() + np.array(y)[0].item()",
     ),
+    # a tensor method's receiver and arguments are tensors: their .data is PyTorch's
+    (
+        "k = x.data.argmax(1).eq(y.data)",
+        "k = tf.equal(tf.argmax(tf.stop_gradient(x), axis=1), tf.stop_gradient(y))",
+    ),
     # a receiver of unknown type (a parameter) may be numpy's: np.asarray serves both
     (
         "def f(stats):\n    return stats.item(), stats[0].tolist()",

@@ -167,5 +167,8 @@ class Args:
 
 
 def simple(node: cst.BaseExpression) -> bool:
-    """True for a name or attribute chain, which may be evaluated twice without harm."""
+    """True for a name or attribute chain, which may be evaluated twice without harm, and
+    for `tf.stop_gradient` of one (what `x.data` becomes)."""
+    if isinstance(node, cst.Call) and len(node.args) == 1 and code(node.func) == "tf.stop_gradient":
+        node = node.args[0].value
     return isinstance(node, cst.Name) or (isinstance(node, cst.Attribute) and simple(node.value))

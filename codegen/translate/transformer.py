@@ -659,6 +659,12 @@ class Translator(cst.CSTTransformer):
                 return self._apply(original, updated, f"{attr}()", script.METHODS[attr])
             if attr in AMBIGUOUS and not self._surely_tensor(receiver, original):
                 return updated
+            if (
+                (attr in METHODS or attr in VALUE_METHODS)
+                and attr not in IN_PLACE  # `p.data.add_(...)` writes to the parameter
+                and not self._is_module(receiver)
+            ):
+                updated = self._without_data(original, updated)
             if attr in VALUE_METHODS and not self._is_module(receiver):
                 if not self._tensor_value(receiver, updated.func.value):
                     return self._apply(original, updated, f"Tensor.{attr}", VALUE_METHODS[attr])
@@ -679,6 +685,22 @@ class Translator(cst.CSTTransformer):
         if scope.module_class and scope.training:
             return True
         return isinstance(receiver, cst.Name) and receiver.value in scope.tensor_locals
+
+    def _without_data(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """`x.data.max(1)`, `y.eq(t.data)`: the receiver and arguments of a tensor method are
+        tensors, so their `.data` is PyTorch's (the values, outside autograd), which a
+        TensorFlow tensor lacks: `tf.stop_gradient(x)`."""
+
+        def plain(value: cst.BaseExpression) -> cst.BaseExpression:
+            if isinstance(value, cst.Attribute) and value.attr.value == "data":
+                self._record(original, "Tensor.data", "tf.stop_gradient: outside autograd")
+                return self.ctx.expr(f"tf.stop_gradient({code(value.value)})")
+            return value
+
+        func = updated.func
+        assert isinstance(func, cst.Attribute)
+        args = [arg.with_changes(value=plain(arg.value)) for arg in updated.args]
+        return updated.with_changes(func=func.with_changes(value=plain(func.value)), args=args)
 
     def _tensor_value(self, receiver: cst.BaseExpression, updated: cst.BaseExpression) -> bool:
         """Whether a receiver is surely a tensor: a PyTorch call was translated inside it, it
