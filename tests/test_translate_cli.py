@@ -790,3 +790,37 @@ def test_verify_takes_arguments_several_inputs_and_factories(tmp_path: Path) -> 
         assert result.stderr.strip() == result.stderr.strip().splitlines()[0]
         assert result.stderr.startswith(message), result.stderr
         assert not (tmp_path / "never.py").exists()  # checked before anything is written
+
+
+REBOUND_TARGET = """\
+import torch
+import torch.nn as nn
+
+model = nn.Linear(3, 4)
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+data = [(torch.ones(2, 3), torch.tensor([[1], [2]]))] * 3
+for points, target in data:
+    optimizer.zero_grad()
+    target = target.view(-1)
+    loss = criterion(model(points), target)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.slow  # TensorFlow runs the translated step
+def test_a_training_step_that_rebinds_a_loop_name_takes_it_as_an_argument() -> None:
+    """From fxia22/pointnet.pytorch's train_segmentation.py: `target = target.view(-1)`
+    inside the step made the compiled step's `target` local, read before assignment
+    (UnboundLocalError when traced). Names the step reads before binding are its arguments.
+    And in `loss = criterion(model(points), target)` the model is `model`, not `criterion`
+    (whose variables were differentiated, and which was called with `training=True`)."""
+    from codegen.translate.api import translate_source
+
+    result = translate_source(REBOUND_TARGET, "train.py")
+    assert not result.report.left, result.report.left
+    assert "def train_step(target, points):" in result.code
+    namespace: dict = {}
+    exec(compile(result.code, "train_tf.py", "exec"), namespace)  # traces and runs the step
+    assert float(namespace["loss"]) > 0

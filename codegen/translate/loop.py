@@ -83,6 +83,7 @@ class _Names(cst.CSTVisitor):
     def __init__(self) -> None:
         self.read: list[str] = []
         self.assigned: list[str] = []
+        self.read_first: list[str] = []  # read before anything here assigned them
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         node.value.visit(self)
@@ -98,8 +99,11 @@ class _Names(cst.CSTVisitor):
             self._targets(target.target)
         return False
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        node.value.visit(self)
+        node.target.visit(self)  # `x += 1` reads x first
         self._targets(node.target)
+        return False
 
     def _targets(self, node: cst.BaseExpression) -> None:
         if isinstance(node, cst.Name):
@@ -112,6 +116,8 @@ class _Names(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value not in self.read:
             self.read.append(node.value)
+        if node.value not in self.assigned and node.value not in self.read_first:
+            self.read_first.append(node.value)
 
 
 def _names(statements: list[cst.BaseStatement]) -> _Names:
@@ -171,10 +177,23 @@ class _TrainingCall(cst.CSTTransformer):
         return updated
 
 
-def model_of(statements: list[cst.BaseStatement], known: set[str], exclude: set[str]) -> str:
-    """The model the step trains: one that `.train()` was called on, else the one called."""
+def model_of(
+    statements: list[cst.BaseStatement], known: set[str], exclude: set[str], loss: str = ""
+) -> str:
+    """The model the step trains: one that `.train()` was called on, else the one called
+    (not the criterion: in `loss = criterion(model(x), y)`, the call that gives the loss)."""
     for name in known:
         return name
+    exclude = set(exclude)
+    for statement in statements:
+        for small in getattr(statement, "body", ()):
+            if (
+                isinstance(small, cst.Assign)
+                and code(small.targets[0].target) == loss
+                and isinstance(small.value, cst.Call)
+                and isinstance(small.value.func, cst.Name)
+            ):
+                exclude.add(small.value.func.value)
     for statement in statements:
         for node in _calls(statement):
             if isinstance(node.func, cst.Name) and node.func.value not in exclude:
@@ -206,7 +225,8 @@ def step_function(
     code in `after` reads (the rest of the loop body and of the function)."""
     forward = [s.visit(_TrainingCall({model})) for s in forward]  # type: ignore[misc]
     names = _names(forward)
-    inputs = [n for n in names.read if n in loop_names and n not in names.assigned]
+    # `target = target.view(-1)` reads the loop's target before binding its own
+    inputs = [n for n in names.read_first if n in loop_names or n in names.assigned]
     if step.loss not in names.assigned:
         raise Untranslatable(f"the loss {step.loss} is not computed between zero_grad and backward")
     for statement in between:

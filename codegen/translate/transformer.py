@@ -378,7 +378,9 @@ class Translator(cst.CSTTransformer):
             loop_names |= set(loop.bound_names(statement))
         forward = body[step.zero + 1 : step.backward]
         try:
-            model = loop.model_of(forward, scope.train_models if scope else set(), self.ctx.prelude)
+            model = loop.model_of(
+                forward, scope.train_models if scope else set(), self.ctx.prelude, step.loss
+            )
             self.steps += 1
             name = "train_step" if self.steps == 1 else f"train_step_{self.steps}"
             between = body[step.backward + 1 : step.step]
