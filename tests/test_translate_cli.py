@@ -824,3 +824,17 @@ def test_a_training_step_that_rebinds_a_loop_name_takes_it_as_an_argument() -> N
     namespace: dict = {}
     exec(compile(result.code, "train_tf.py", "exec"), namespace)  # traces and runs the step
     assert float(namespace["loss"]) > 0
+
+
+def test_a_training_step_with_a_block_in_its_forward_translates() -> None:
+    """A compound statement between zero_grad and backward (an `if`) is not a statement
+    line: looking for the loss's call must skip it (it raised TypeError)."""
+    from codegen.translate.api import translate_source
+
+    text = REBOUND_TARGET.replace(
+        "    target = target.view(-1)\n",
+        "    if target.dim() > 1:\n        target = target.view(-1)\n",
+    )
+    result = translate_source(text, "train.py")
+    assert "def train_step(" in result.code
+    compile(result.code, "train_tf.py", "exec")

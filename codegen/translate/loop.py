@@ -186,7 +186,9 @@ def model_of(
         return name
     exclude = set(exclude)
     for statement in statements:
-        for small in getattr(statement, "body", ()):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
             if (
                 isinstance(small, cst.Assign)
                 and code(small.targets[0].target) == loss
