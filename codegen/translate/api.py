@@ -14,7 +14,7 @@ from ..errors import Location
 from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
-from .output_check import find_leftovers, mark_leftovers, restore_imports
+from .output_check import Names, find_leftovers, mark_leftovers, restore_imports
 from .pieces import Pieces, is_header
 from .report import MARK, Report
 from .source import SourceError, parse, read_tree
@@ -60,13 +60,14 @@ def translate_source(text: str, name: str = "<string>") -> Translation:
 def check_output(translation: Translation, source: ast.Module | None = None) -> Translation:
     """Run the output check: each statement of the output that still holds PyTorch, and that
     no marker covers, gets a marker and counts as not translated."""
-    leftovers = find_leftovers(translation.code, source)
+    names = Names.of_tree(source) if source is not None else None
+    leftovers = find_leftovers(translation.code, names)
     if not leftovers:
         return translation
     code = mark_leftovers(translation.code, leftovers)
     after, added = 0, 0
-    if source is not None:  # the torch imports the kept code needs, if they were dropped
-        code, after, added = restore_imports(code, source)
+    if source is not None and names is not None:  # the torch imports the kept code needs
+        code, after, added = restore_imports(code, source, names)
     marked = 0
     for leftover in sorted(leftovers, key=lambda item: item.line):
         if leftover.name != "output does not compile":
@@ -219,7 +220,7 @@ def _used_names(text: str) -> set[str]:
         tree = ast.parse(text)
     except SyntaxError:
         return set(re.findall(r"\w+", text))
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return Names.of_tree(tree).used
 
 
 def _still_needed(out: str, prelude_text: str, translator: Translator) -> list[str]:

@@ -18,6 +18,7 @@ import tokenize
 from dataclasses import dataclass
 
 from .report import MARK
+from .source import child_nodes
 
 # Modules whose names, once imported, mean PyTorch code is still there.
 TORCH_MODULES = ("torch", "torchvision", "torchaudio", "torchtext")
@@ -58,10 +59,10 @@ class Leftover:
     detail: str
 
 
-def find_leftovers(code: str, source: ast.Module | None = None) -> list[Leftover]:
+def find_leftovers(code: str, source: Names | None = None) -> list[Leftover]:
     """Leftovers of `code` (a translated file), one per statement, in line order. With the
-    `source` tree, a name its torch imports bound that the output uses without binding it
-    (the import was dropped) is a leftover too."""
+    source's names (`Names.of_tree`), a name its torch imports bound that the output uses
+    without binding it (the import was dropped) is a leftover too."""
     try:
         tree = ast.parse(code)
         compile(tree, "<output>", "exec")  # what only the compiler refuses (a late __future__)
@@ -69,13 +70,12 @@ def find_leftovers(code: str, source: ast.Module | None = None) -> list[Leftover
         return [Leftover(exc.lineno or 1, "output does not compile", exc.msg)]
     covered = _covered_lines(code, tree)
     pairs = list(_nodes_with_statement(tree))
-    names = _Names.of((node for _, node in pairs), tree)
+    names = Names.of((node for _, node in pairs), tree)
     torch_names = names.torch
     undefined: set[str] = set()
     if source is not None:
-        original = _Names.of_tree(source)
-        torch_names |= original.torch - names.bound
-        undefined = names.undefined() - original.undefined() - torch_names
+        torch_names |= source.torch - names.bound
+        undefined = names.undefined() - source.undefined() - torch_names
     found: dict[int, Leftover] = {}  # by the line of the statement that holds it
     for statement, node in pairs:
         start = statement.lineno
@@ -102,16 +102,16 @@ def mark_leftovers(code: str, leftovers: list[Leftover]) -> str:
     return "".join(lines)
 
 
-def restore_imports(code: str, source: ast.Module) -> tuple[str, int, int]:
+def restore_imports(code: str, source: ast.Module, names: Names) -> tuple[str, int, int]:
     """Put back the source's torch imports whose names the output still uses without binding
-    them (code kept untranslated needs them), marked. Returns the code, the line after which
-    they went in and how many lines went in."""
+    them (code kept untranslated needs them), marked; `names` are the source's. Returns the
+    code, the line after which they went in and how many lines went in."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, 0, 0
-    names = _Names.of_tree(tree)
-    used = (_Names.of_tree(source).torch - names.bound) & names.used
+    output = Names.of_tree(tree)
+    used = (names.torch - output.bound) & output.used
     if not used:
         return code, 0, 0
     lines = []
@@ -181,7 +181,7 @@ _BUILTINS = frozenset(dir(builtins)) | {"__file__"}
 
 
 @dataclass
-class _Names:
+class Names:
     """What one walk over a file learns about its names."""
 
     torch: set[str]  # bound by importing a PyTorch module, less what a module-level def rebinds
@@ -191,7 +191,7 @@ class _Names:
     star: bool  # a star import (it could bind anything)
 
     @classmethod
-    def of(cls, nodes, module: ast.Module) -> _Names:
+    def of(cls, nodes, module: ast.Module) -> Names:
         names = cls(set(), set(), set(), set(), False)
         for node in nodes:
             kind = type(node)
@@ -217,23 +217,13 @@ class _Names:
         return names
 
     @classmethod
-    def of_tree(cls, tree: ast.Module) -> _Names:
-        cached = _CACHE.get(id(tree))
-        if cached is not None and cached[0] is tree:
-            return cached[1]
-        names = cls.of(_walk(tree), tree)
-        if len(_CACHE) > 4:  # the source tree is asked for twice; a few entries are enough
-            _CACHE.clear()
-        _CACHE[id(tree)] = (tree, names)
-        return names
+    def of_tree(cls, tree: ast.Module) -> Names:
+        return cls.of(_walk(tree), tree)
 
     def undefined(self) -> set[str]:
         """Names read but bound nowhere in the file (nor builtins); nothing when a star
         import could bind anything."""
         return set() if self.star else self.read - self.bound - _BUILTINS
-
-
-_CACHE: dict[int, tuple[ast.Module, _Names]] = {}
 
 
 def _walk(tree: ast.AST):
@@ -242,12 +232,7 @@ def _walk(tree: ast.AST):
     while stack:
         node = stack.pop()
         yield node
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
+        stack.extend(child_nodes(node))
 
 
 def _nodes_with_statement(tree: ast.Module):
@@ -260,14 +245,7 @@ def _nodes_with_statement(tree: ast.Module):
             statement = node
         if statement is not None:
             yield statement, node
-        children: list[ast.AST] = []
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                children.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                children.append(value)
-        stack.extend((child, statement) for child in reversed(children))
+        stack.extend((child, statement) for child in reversed(child_nodes(node)))
 
 
 def _covered_lines(code: str, tree: ast.Module) -> set[int]:

@@ -92,13 +92,21 @@ def _deepest(tree: ast.Module) -> tuple[int, ast.AST]:
             statement = node
         if depth > best[0]:
             best = (depth, statement)
-        for field in node._fields:  # ast.iter_child_nodes, inlined (it is a hot loop)
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend((v, depth + 1, statement) for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append((value, depth + 1, statement))
+        stack.extend((child, depth + 1, statement) for child in child_nodes(node))
     return best
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes(node)` as a list, in the same order, without its generator
+    layers (the output check and the depth check call it on every node of a file)."""
+    children: list[ast.AST] = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
 
 
 def parse(text: str, name: str) -> cst.Module:

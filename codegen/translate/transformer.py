@@ -681,12 +681,16 @@ class Translator(cst.CSTTransformer):
         or a local assigned a translated (tensor) value."""
         if any(arg.keyword is not None and arg.keyword.value == "alpha" for arg in call.args):
             return True
+        return self._tensor_in_scope(receiver)
+
+    def _tensor_in_scope(self, name: cst.BaseExpression) -> bool:
+        """In a module's forward, or a local assigned a translated (tensor) value."""
         if not self.scopes:
             return False
         scope = self.scopes[-1]
         if scope.module_class and scope.training:
             return True
-        return isinstance(receiver, cst.Name) and receiver.value in scope.tensor_locals
+        return isinstance(name, cst.Name) and name.value in scope.tensor_locals
 
     def _without_data(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         """`x.data.max(1)`, `y.eq(t.data)`: the receiver and arguments of a tensor method are
@@ -712,12 +716,7 @@ class Translator(cst.CSTTransformer):
         head = receiver  # `criterion(out, y)`, `h[0]`: what a translated value gives
         while isinstance(head, cst.Attribute | cst.Subscript | cst.Call):
             head = head.func if isinstance(head, cst.Call) else head.value
-        if not self.scopes:
-            return False
-        scope = self.scopes[-1]
-        if scope.module_class and scope.training:
-            return True
-        return isinstance(head, cst.Name) and head.value in scope.tensor_locals
+        return self._tensor_in_scope(head)
 
     def _is_module(self, receiver: cst.BaseExpression) -> bool:
         """True for `np.sum(...)`-style calls on an imported module, not on a tensor, and for
