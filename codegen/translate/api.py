@@ -15,10 +15,16 @@ from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - 
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
 from .output_check import Names, find_leftovers, mark_leftovers, restore_imports
-from .pieces import Pieces, is_header
+from .pieces import Pieces, is_header, prelude_index
 from .report import MARK, Report
 from .source import SourceError, parse, read_tree
-from .transformer import IMPORTS_PLACEHOLDER, PRELUDE_PLACEHOLDER, Translator, is_removed
+from .transformer import (
+    IMPORTS_PLACEHOLDER,
+    PRELUDE_PLACEHOLDER,
+    REMOVED_PLACEHOLDER,
+    Translator,
+    is_placeholder,
+)
 
 _IMPORT_USE = re.compile(r"\b(tf|keras|np)\.")
 _IMPORT_LINE = re.compile(r"^(import [\w.]+( as \w+)?|from [\w.]+ import [\w, ]+)$")
@@ -166,7 +172,7 @@ def carry_removed(module: cst.Module) -> cst.Module:
     body: list = []
     carried: list[cst.EmptyLine] = []
     for statement in module.body:
-        if is_removed(statement):
+        if is_placeholder(statement, REMOVED_PLACEHOLDER):
             carried += statement.leading_lines  # type: ignore[attr-defined]
         elif carried:
             lines = [*carried, *statement.leading_lines]
@@ -190,15 +196,8 @@ def _place_prelude(module: cst.Module) -> cst.Module:
     """Put the prelude placeholder after the docstring and imports, making sure the next
     statement is two blank lines away, as black wants."""
     body = list(module.body)
-    index = 0
-    while index < len(body) and is_header(body[index], index):
-        index += 1
-    # after dlgen's imports where those come later (a late `import torch`)
-    late = [i for i, s in enumerate(body) if IMPORTS_PLACEHOLDER in module.code_for_node(s)]
-    if late and late[0] >= index:
-        index = late[0] + 1
-        while index < len(body) and is_header(body[index], index):
-            index += 1
+    late = (i for i, s in enumerate(body) if is_placeholder(s, IMPORTS_PLACEHOLDER))
+    index = prelude_index([is_header(s, i) for i, s in enumerate(body)], next(late, None))
     if index < len(body):
         after = body[index]
         blank = 0

@@ -38,7 +38,7 @@ from .transformer import (
     Translator,
     _Scope,
     adds_keras_kwargs,
-    is_removed,
+    is_placeholder,
 )
 
 _WORD = re.compile(r"\w+")
@@ -387,7 +387,7 @@ class Pieces:
                 )
                 if top:
                     for text, result in zip(texts, results, strict=True):
-                        if is_removed(result):  # its comments go with the next statement
+                        if is_placeholder(result, REMOVED_PLACEHOLDER):  # comments go on
                             self.carried += text[: text.rindex(REMOVED_PLACEHOLDER)]
                             continue
                         header = is_header(result, len(self.items))
@@ -587,20 +587,27 @@ class Pieces:
         """The translated file, with the prelude placeholder where `api` wants it."""
         items = list(self.items)
         if prelude:
-            index = next((i for i, item in enumerate(items) if not item.header), len(items))
-            # after dlgen's imports where those come later (a late `import torch`): the prelude
-            # subclasses keras.layers.Layer at module level
-            late = [i for i, item in enumerate(items) if IMPORTS_PLACEHOLDER in item.text]
-            if late and late[0] >= index:
-                index = late[0] + 1
-                while index < len(items) and items[index].header:
-                    index += 1
+            late = (i for i, item in enumerate(items) if IMPORTS_PLACEHOLDER in item.text)
+            index = prelude_index([item.header for item in items], next(late, None))
             if index < len(items) and items[index].blank < 2:
                 item = items[index]
                 items[index] = Item("\n" * (2 - item.blank) + item.text, 2, item.header)
             placeholder = ("\n" if index else "") + PRELUDE_PLACEHOLDER + "\n"
             items.insert(index, Item(placeholder, 0, True))
         return self.head + "".join(item.text for item in items) + self.tail
+
+
+def prelude_index(headers: list[bool], imports_at: int | None) -> int:
+    """Where the prelude goes among the top-level statements (`headers`: which are headers,
+    `is_header`): after the leading headers, or after dlgen's imports where those come later
+    (a late `import torch`; the prelude subclasses keras.layers.Layer at module level) and the
+    headers that follow them."""
+    index = next((i for i, header in enumerate(headers) if not header), len(headers))
+    if imports_at is not None and imports_at >= index:
+        index = imports_at + 1
+        while index < len(headers) and headers[index]:
+            index += 1
+    return index
 
 
 def _header_line(unit: list[ast.stmt], index: int) -> bool:

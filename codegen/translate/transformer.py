@@ -28,15 +28,15 @@ PRELUDE_PLACEHOLDER = "__dlgen_prelude__"
 REMOVED_PLACEHOLDER = "__dlgen_removed__"
 
 
-def is_removed(statement: cst.CSTNode) -> bool:
-    """A removed import's stand-in (REMOVED_PLACEHOLDER)."""
+def is_placeholder(statement: cst.CSTNode, name: str) -> bool:
+    """A module-level stand-in line: IMPORTS_PLACEHOLDER or REMOVED_PLACEHOLDER."""
     if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
         return False
     small = statement.body[0]
     return (
         isinstance(small, cst.Expr)
         and isinstance(small.value, cst.Name)
-        and small.value.value == REMOVED_PLACEHOLDER
+        and small.value.value == name
     )
 
 
