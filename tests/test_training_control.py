@@ -317,7 +317,7 @@ def test_a_damaged_or_missing_mnist_file_is_one_line(
     offline = tmp_path / "empty"  # nothing there, and no network in the tests
     for where, expected in (
         (truncated, f"{truncated}: "),
-        (offline, "cannot download train-images-idx3-ubyte.gz ("),
+        (offline, f"{offline}: no train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "),
     ):
         result = subprocess.run(
             [sys.executable, "-c", READ_MNIST, str(where)],

@@ -16,6 +16,32 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(["N", *(str(d) for d in shape)]) + ")"
 
 
+# The data sets in the MNIST file format: where each is documented to be downloaded from, and
+# the MD5 of each file as served there (the same as torchvision's).
+IDX_SOURCES = {
+    "mnist": {
+        "title": "MNIST",
+        "url": "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "md5": {
+            "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+        },
+    },
+    "fashion_mnist": {
+        "title": "Fashion-MNIST",
+        "url": "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        "md5": {
+            "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+        },
+    },
+}
+
+
 def data_context(checked: CheckedModel) -> dict[str, Any]:
     """The data section as plain values for the shared numpy loading code."""
     data = checked.loaded.spec.data
@@ -26,8 +52,10 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
         values["embedded"] = [c.model_dump() for c in data.embedded]
     values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
     values["default_path"] = getattr(data, "path", "")
+    if data.kind == "mnist":
+        values["source"] = IDX_SOURCES[data.dataset]
     values["help"] = {  # train.py's --help line for --data
-        "mnist": "MNIST folder",
+        "mnist": f"{values.get('source', {}).get('title')} folder",
         "npz": ".npz file",
         "csv": "CSV file",
         "text": "CSV file",

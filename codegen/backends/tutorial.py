@@ -134,6 +134,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "spec_name": tf_ctx["spec_name"],
         "kind": data["kind"],
         "data_path": data["default_path"],
+        "data_title": data.get("source", {}).get("title", ""),
         "loader": "`load_arrays` in `data.py`",
         "layers": len(checked.rows),
         "params": f"{checked.params_count:,}",

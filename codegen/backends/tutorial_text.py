@@ -31,8 +31,9 @@ EN: dict[str, str] = {
         "in CUDA), then everything else (on Windows, activate with `.venv\\Scripts\\activate`):"
     ),
     "data_download": (
-        "**Data.** The MNIST files (about 10 MB) are downloaded into `{data_path}` in this "
-        "folder the first time `compare.py`, a notebook or the tests need them."
+        "**Data.** The {data_title} files are downloaded into `{data_path}` in this folder "
+        "the first time `compare.py`, a notebook or the tests need them, each checked against "
+        "its published MD5. Offline, put the four `.gz` files there yourself."
     ),
     "data_file": (
         "**Data.** This spec reads `{data_path}`, {data_format}. Put your file there, or pass "
@@ -313,8 +314,8 @@ ZH: dict[str, str] = {
         "`.venv\\Scripts\\activate` 激活）："
     ),
     "data_download": (
-        "**数据。** `compare.py`、notebook 或测试第一次用到 MNIST 时，会把它的文件（约 10 MB）"
-        "下载到本目录的 `{data_path}`。"
+        "**数据。** `compare.py`、notebook 或测试第一次用到 {data_title} 时，会把它的文件"
+        "下载到本目录的 `{data_path}`，并逐个核对公布的 MD5。离线时请自己把四个 `.gz` 文件放到那里。"
     ),
     "data_file": (
         "**数据。** 本规格读取 `{data_path}`，即{data_format}。请把数据文件放在那里，或给 "

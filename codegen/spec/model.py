@@ -259,6 +259,11 @@ class Mnist(DataBase):
     """The MNIST IDX files (train-images-idx3-ubyte.gz, ...) from a folder."""
 
     kind: Literal["mnist"]
+    dataset: Literal["mnist", "fashion_mnist"] = Field(
+        default="mnist",
+        description="which data set the files hold: the one downloaded (and checksummed) "
+        "when a file is missing",
+    )
     path: DataPath = Field(
         default="data/mnist", description="folder holding the four MNIST .gz files"
     )

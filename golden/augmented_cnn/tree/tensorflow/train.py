@@ -1,7 +1,4 @@
-"""Steps 3 to 5 with TensorFlow/Keras: compile, fit and save.
-
-Run `python train.py --help` for the options.
-"""
+"""Steps 3 to 5 with TensorFlow/Keras: compile, fit and save."""
 
 import argparse
 import json
@@ -59,9 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument("--data", default=DEFAULT_DATA, help=".npz file")
-    parser.add_argument(
-        "--out", default="runs", help="folder for the metrics and the model"
-    )
+    parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--no-export", action="store_true", help="skip step 5's exports"
@@ -102,10 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     statistics = fit_preprocessing(args.data, args.seed)  # the training split's numbers
     exports = {} if args.no_export else export_model(model, out, statistics)
     epochs = [
-        {
-            "epoch": epoch + 1,
-            **{name: values[i] for name, values in history.history.items()},
-        }
+        {"epoch": epoch + 1, **{name: v[i] for name, v in history.history.items()}}
         for i, epoch in enumerate(history.epoch)
     ]
     inspect_training(model, epochs, out, args.data, args.seed, statistics)

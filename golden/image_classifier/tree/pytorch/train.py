@@ -1,7 +1,4 @@
-"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model.
-
-Run `python train.py --help` for the options.
-"""
+"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model."""
 
 import argparse
 import json
@@ -74,9 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
     parser.add_argument("--data", default=DEFAULT_DATA, help="unused: no data file")
-    parser.add_argument(
-        "--out", default="runs", help="folder for the metrics and the model"
-    )
+    parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     torch.manual_seed(args.seed)

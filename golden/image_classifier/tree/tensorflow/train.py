@@ -1,7 +1,4 @@
-"""Steps 3 to 5 with TensorFlow/Keras: compile, fit with callbacks and save.
-
-Run `python train.py --help` for the options.
-"""
+"""Steps 3 to 5 with TensorFlow/Keras: compile, fit with callbacks and save."""
 
 import argparse
 import json
@@ -30,9 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument("--data", default=DEFAULT_DATA, help="unused: no data file")
-    parser.add_argument(
-        "--out", default="runs", help="folder for the metrics and the model"
-    )
+    parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(args.seed)  # Python, numpy and TensorFlow
@@ -79,10 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     # Step 5: save.
     model.save(out / "model.keras")
     epochs = [
-        {
-            "epoch": epoch + 1,
-            **{name: values[i] for name, values in history.history.items()},
-        }
+        {"epoch": epoch + 1, **{name: v[i] for name, v in history.history.items()}}
         for i, epoch in enumerate(history.epoch)
     ]
     metrics = {

@@ -1,7 +1,4 @@
-"""Steps 3 to 5 with TensorFlow/Keras: compile, fit and save.
-
-Run `python train.py --help` for the options.
-"""
+"""Steps 3 to 5 with TensorFlow/Keras: compile, fit and save."""
 
 import argparse
 import json
@@ -22,9 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--data", default=DEFAULT_DATA, help="unused: no data file")
-    parser.add_argument(
-        "--out", default="runs", help="folder for the metrics and the model"
-    )
+    parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(args.seed)  # Python, numpy and TensorFlow
@@ -66,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     epochs = [
         {
             "epoch": (epoch + 1) * group,
-            **{name: values[i] for name, values in history.history.items()},
+            **{name: v[i] for name, v in history.history.items()},
         }
         for i, epoch in enumerate(history.epoch)
     ]

@@ -1,6 +1,7 @@
 """Step 1 — data: load the arrays and batch them with a `DataLoader`."""
 
 import gzip
+import hashlib
 import struct
 import urllib.request
 from pathlib import Path
@@ -11,41 +12,53 @@ from torch.utils.data import DataLoader, TensorDataset
 
 DEFAULT_DATA = "data/mnist"
 VALIDATION_SPLIT = 0.1
-MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-MNIST_FILES = {  # images and labels of each part
-    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # MNIST's files, and their MD5s there
+MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Read one gzipped IDX file (the MNIST format) into a numpy array."""
+    """Read one gzipped IDX file (the MNIST format; byte 3 is the rank) into a numpy array."""
     with gzip.open(path, "rb") as handle:
         raw = handle.read()
-    dims = raw[3]
-    shape = struct.unpack(">" + "I" * dims, raw[4 : 4 + 4 * dims])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    shape = struct.unpack(f">{raw[3]}I", raw[4 : 4 + 4 * raw[3]])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * len(shape)).reshape(shape)
 
 
-def download_mnist(folder: Path) -> None:
-    """Fetch the MNIST files that are missing from `folder`."""
+def download(folder: Path, name: str) -> None:
+    """Fetch one file from URL, showing the MB received; kept only if its MD5 is right."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in (name for names in MNIST_FILES.values() for name in names):
-        if not (folder / name).exists():
-            print(f"downloading {name} ...")
-            try:
-                urllib.request.urlretrieve(MNIST_URL + name, folder / name)
-            except OSError as error:  # offline, or the server is down
-                raise SystemExit(f"cannot download {name} ({error}); see --data")
+    part = folder / (name + ".part")
+
+    def report(blocks: int, block_size: int, total: int) -> None:
+        print(f"\r{URL}{name}: {blocks * block_size >> 20} MB", end="", flush=True)
+
+    urllib.request.urlretrieve(URL + name, part, report)
+    print()
+    if hashlib.md5(part.read_bytes()).hexdigest() != MD5[name]:
+        raise SystemExit(f"{URL}{name}: not the file expected (MD5); left as {part}")
+    part.rename(folder / name)
 
 
 def read_mnist(path: str, part: str) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST's "train" or "test" files: (N, 1, 28, 28) float32 images in [-1, 1], int64 labels."""
+    """The "train" or "t10k" files: (N, 1, 28, 28) float32 images in [-1, 1], int64 labels."""
     folder = Path(path)
-    if not all((folder / name).exists() for name in MNIST_FILES[part]):
-        download_mnist(folder)
+    if folder.is_file():
+        raise SystemExit(f"{folder}: a file; --data is a folder of MNIST files")
+    missing = [name for name in MD5 if not (folder / name).exists()]
     try:
-        images, labels = (read_idx(folder / name) for name in MNIST_FILES[part])
+        for name in missing:
+            download(folder, name)
+        images = read_idx(folder / f"{part}-images-idx3-ubyte.gz")
+        labels = read_idx(folder / f"{part}-labels-idx1-ubyte.gz")
+    except urllib.error.URLError as error:  # offline, or the server is down
+        raise SystemExit(
+            f"{folder}: no {', '.join(missing)} ({error.reason}): put them there"
+        )
     except (OSError, EOFError, ValueError) as error:  # a truncated or damaged file
         raise SystemExit(f"{folder}: {error} (a damaged file: delete it)")
     x = ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
@@ -57,16 +70,11 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return split(*read_mnist(path, "train"), seed)
 
 
-def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded train/validation index split (0.1 held out)."""
-    order = np.random.default_rng(seed + 1).permutation(count)
-    held_out = int(count * VALIDATION_SPLIT)
-    return np.sort(order[held_out:]), np.sort(order[:held_out])
-
-
 def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_val, y_val."""
-    train_idx, val_idx = split_indices(len(x), seed)
+    """x_train, y_train, x_val, y_val: a seeded split, 0.1 held out."""
+    order = np.random.default_rng(seed + 1).permutation(len(x))
+    held_out = int(len(x) * VALIDATION_SPLIT)
+    train_idx, val_idx = np.sort(order[held_out:]), np.sort(order[:held_out])
     return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
 
 
@@ -85,6 +93,6 @@ def make_loaders(
 
 def make_test_loader(path: str, batch_size: int) -> DataLoader:
     """Batches of the test split."""
-    x_test, y_test = read_mnist(path, "test")  # the t10k files
+    x_test, y_test = read_mnist(path, "t10k")  # the test split
     test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
     return DataLoader(test_set, batch_size=batch_size)

@@ -1,7 +1,4 @@
-"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model.
-
-Run `python train.py --help` for the options.
-"""
+"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model."""
 
 import argparse
 import json
@@ -76,9 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
     parser.add_argument("--data", default=DEFAULT_DATA, help="MNIST folder")
-    parser.add_argument(
-        "--out", default="runs", help="folder for the metrics and the model"
-    )
+    parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--resume", action="store_true", help="go on from --out/checkpoint.pt"
@@ -163,7 +158,6 @@ def main(argv: list[str] | None = None) -> None:
             break
     wall_time = time.perf_counter() - start
 
-    # The test split: data that neither training nor the choice of epoch has seen.
     test_loader = make_test_loader(args.data, args.batch_size)
     test = evaluate(model, test_loader, criterion, device, args.max_steps)
     print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))

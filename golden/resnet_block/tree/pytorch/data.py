@@ -22,16 +22,11 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return split(x.astype(np.float32), y, seed)
 
 
-def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded train/validation index split (0.1 held out)."""
-    order = np.random.default_rng(seed + 1).permutation(count)
-    held_out = int(count * VALIDATION_SPLIT)
-    return np.sort(order[held_out:]), np.sort(order[:held_out])
-
-
 def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_val, y_val."""
-    train_idx, val_idx = split_indices(len(x), seed)
+    """x_train, y_train, x_val, y_val: a seeded split, 0.1 held out."""
+    order = np.random.default_rng(seed + 1).permutation(len(x))
+    held_out = int(len(x) * VALIDATION_SPLIT)
+    train_idx, val_idx = np.sort(order[held_out:]), np.sort(order[:held_out])
     return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
 
 

@@ -1,7 +1,5 @@
-"""Step 2 — model: ResNetBlock as an nn.Module.
-
-Layers with weights are declared in __init__; stateless ones are functional calls in forward.
-Shapes in comments are (batch, ...) in PyTorch's channels-first layout.
+"""Step 2 — model: ResNetBlock as an nn.Module, layers with weights declared in __init__,
+stateless ones called in forward. Shapes in comments are (batch, ...), channels first.
 """
 
 import torch

@@ -107,16 +107,11 @@ def preprocessing_statistics(x_train: np.ndarray) -> dict:
     return {"scale": SCALE, "mean": mean.tolist(), "std": std.tolist()}
 
 
-def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded train/validation index split (0.2 held out)."""
-    order = np.random.default_rng(seed + 1).permutation(count)
-    held_out = int(count * VALIDATION_SPLIT)
-    return np.sort(order[held_out:]), np.sort(order[:held_out])
-
-
 def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_val, y_val."""
-    train_idx, val_idx = split_indices(len(x), seed)
+    """x_train, y_train, x_val, y_val: a seeded split, 0.2 held out."""
+    order = np.random.default_rng(seed + 1).permutation(len(x))
+    held_out = int(len(x) * VALIDATION_SPLIT)
+    train_idx, val_idx = np.sort(order[held_out:]), np.sort(order[:held_out])
     return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
 
 
@@ -152,8 +147,7 @@ def fit_preprocessing(path: str, seed: int) -> dict:
 def make_datasets(
     path: str, batch_size: int, seed: int
 ) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
-    """Training batches, reshuffled every epoch, and validation batches (None
-    without a validation split). Inputs go through the preprocessing layers with the training
+    """Training batches, reshuffled every epoch; validation batches or None. Inputs go through the preprocessing layers with the training
     split's numbers."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
     preprocess = preprocessing_layers(preprocessing_statistics(x_train))

@@ -76,12 +76,6 @@ def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 
-def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_val, y_val."""
-    train_idx, val_idx = split_indices(len(x), seed)
-    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
-
-
 def make_loaders(
     path: str, batch_size: int, seed: int
 ) -> tuple[DataLoader, DataLoader | None]:

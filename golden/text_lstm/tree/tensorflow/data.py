@@ -75,17 +75,10 @@ def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 
-def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """x_train, y_train, x_val, y_val."""
-    train_idx, val_idx = split_indices(len(x), seed)
-    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
-
-
 def make_datasets(
     path: str, batch_size: int, seed: int
 ) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
-    """Training batches, reshuffled every epoch, and validation batches (None
-    without a validation split)."""
+    """Training batches, reshuffled every epoch; validation batches or None."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
     train = tf.data.Dataset.from_tensor_slices((x_train, y_train))
     train = train.shuffle(len(x_train), seed=seed)
