@@ -21,7 +21,7 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 def generate(example: str, *extra: str, revision: str | None = None) -> Path:
     """Generate both projects of an example into a temporary folder, with this checkout's
     dlgen or, given `revision`, with dlgen as it was at that git revision."""
-    out = Path(tempfile.mkdtemp(prefix="dlgen-bench-")) / example
+    out = Path(tempfile.mkdtemp(prefix="dlgen-bench-")) / Path(example).stem
     source = REPO
     if revision is not None:  # a throw-away worktree: `python -m codegen.cli` imports its code
         source = Path(tempfile.mkdtemp(prefix="dlgen-rev-")) / "dlgen"

@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 1: data.
     train_loader, val_loader = make_loaders(args.data, args.batch_size, args.seed)
+    test_loader = make_test_loader(args.data, args.batch_size)
 
     # Step 2: model.
     model = SimpleModel().to(device)
@@ -153,7 +154,6 @@ def main(argv: list[str] | None = None) -> None:
     wall_time = time.perf_counter() - start
     writer.close()
 
-    test_loader = make_test_loader(args.data, args.batch_size)
     test = evaluate(model, test_loader, criterion, device, args.max_steps)
     print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
 

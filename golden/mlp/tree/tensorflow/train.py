@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.max_steps:
         train_ds = train_ds.take(args.max_steps)
         val_ds = val_ds.take(args.max_steps)
+    test_ds = make_test_dataset(args.data, args.batch_size)
 
     # Step 2: model.
     model = build_model()
@@ -82,7 +83,6 @@ def main(argv: list[str] | None = None) -> None:
     wall_time = time.perf_counter() - start
 
     # Step 5: evaluate on the test split, save.
-    test_ds = make_test_dataset(args.data, args.batch_size)
     test = model.evaluate(test_ds, steps=args.max_steps, verbose=0, return_dict=True)
     print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
     model.save(out / "model.keras")

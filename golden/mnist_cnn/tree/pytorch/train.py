@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 1: data.
     train_loader, val_loader = make_loaders(args.data, args.batch_size, args.seed)
+    test_loader = make_test_loader(args.data, args.batch_size)
 
     # Step 2: model.
     model = Net().to(device)
@@ -158,7 +159,6 @@ def main(argv: list[str] | None = None) -> None:
             break
     wall_time = time.perf_counter() - start
 
-    test_loader = make_test_loader(args.data, args.batch_size)
     test = evaluate(model, test_loader, criterion, device, args.max_steps)
     print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
 
