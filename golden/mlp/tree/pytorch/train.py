@@ -1,6 +1,7 @@
 """Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model."""
 
 import argparse
+import itertools
 import json
 import os
 import pickle
@@ -29,9 +30,7 @@ def train(
     model.train()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     optimizer.zero_grad()
-    for step, (inputs, targets) in enumerate(loader):
-        if step == max_steps:
-            break
+    for step, (inputs, targets) in enumerate(itertools.islice(loader, max_steps)):
         inputs, targets = inputs.to(device), targets.to(device)
         outputs = model(inputs)
         loss = criterion(outputs, targets)
@@ -57,9 +56,7 @@ def evaluate(
     model.eval()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     with torch.no_grad():
-        for step, (inputs, targets) in enumerate(loader):
-            if step == max_steps:
-                break
+        for inputs, targets in itertools.islice(loader, max_steps):
             inputs, targets = inputs.to(device), targets.to(device)
             outputs = model(inputs)
             loss = criterion(outputs, targets)

@@ -1,6 +1,7 @@
 """Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model."""
 
 import argparse
+import itertools
 import json
 import time
 from pathlib import Path
@@ -23,9 +24,7 @@ def train(
     """One epoch of training; returns the mean loss and accuracy per sample."""
     model.train()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
-    for step, (inputs, targets) in enumerate(loader):
-        if step == max_steps:
-            break
+    for inputs, targets in itertools.islice(loader, max_steps):  # None: every batch
         inputs, targets = inputs.to(device), targets.to(device)
         optimizer.zero_grad()
         outputs = model(inputs)
@@ -49,9 +48,7 @@ def evaluate(
     model.eval()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     with torch.no_grad():
-        for step, (inputs, targets) in enumerate(loader):
-            if step == max_steps:
-                break
+        for inputs, targets in itertools.islice(loader, max_steps):
             inputs, targets = inputs.to(device), targets.to(device)
             outputs = model(inputs)
             loss = criterion(outputs, targets)
