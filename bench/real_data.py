@@ -8,7 +8,7 @@ default from /usr/share/datasets/fashion-mnist/ (Debian's `dataset-fashion-mnist
 This script installs and downloads nothing: without the files it says how to get them.
 
 Programs, all with the same network (conv 32 3x3, max pool, dense 128, dense 10), Adam 1e-3,
-batch 64, trained on all 60,000 training images and evaluated on the 10,000 test images:
+batch 64, trained on all training images and evaluated on all test images:
 - the generated PyTorch and TensorFlow projects of `mnist_plain` (examples/mnist_cnn.yaml
   without training options, as bench/project_size.py makes it), with `data.dataset:
   fashion_mnist` and no validation split;
@@ -27,7 +27,9 @@ with #28's targets (accuracy within 0.5 points, samples/s >= 0.95x, peak memory 
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
+import struct
 import sys
 import tempfile
 from pathlib import Path
@@ -35,14 +37,10 @@ from pathlib import Path
 from _util import REPO, generate, median, run_generated
 from project_size import plain_mnist_spec
 
+from codegen.backends.common import IDX_SOURCES
+
 DEFAULT_DATA = Path("/usr/share/datasets/fashion-mnist")
-FILES = [
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-]
-TRAIN_IMAGES = 60_000
+FILES = list(IDX_SOURCES["fashion_mnist"]["md5"])  # the four files of the MNIST format
 REFERENCES = {
     "pytorch": ("pytorch/examples style", REPO / "bench" / "reference" / "pytorch_examples"),
     "tensorflow": ("keras-io style", REPO / "bench" / "reference" / "keras_io"),
@@ -60,6 +58,12 @@ def check_data(folder: Path) -> None:
         )
 
 
+def training_images(folder: Path) -> int:
+    """The count in the training labels file's header (IDX: magic, then the count)."""
+    with gzip.open(folder / "train-labels-idx1-ubyte.gz", "rb") as handle:
+        return struct.unpack(">II", handle.read(8))[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--only", choices=tuple(NAMES))
     args = parser.parse_args()
     check_data(args.data)
+    train_images = training_images(args.data)
     for variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         os.environ[variable] = str(args.threads)  # the runner passes os.environ on
 
@@ -93,7 +98,7 @@ def main() -> None:
             runs[name].append(
                 {
                     "accuracy": metrics["test"]["accuracy"],
-                    "samples_per_s": TRAIN_IMAGES * args.epochs / metrics["wall_time_s"],
+                    "samples_per_s": train_images * args.epochs / metrics["wall_time_s"],
                     "peak_memory_mb": metrics["peak_memory_mb"],
                 }
             )
@@ -104,7 +109,7 @@ def main() -> None:
         for name, results in runs.items()
     }
     print(
-        f"\nFashion-MNIST, {TRAIN_IMAGES:,} training images x {args.epochs} epochs, batch 64, "
+        f"\n{args.data}: {train_images:,} training images x {args.epochs} epochs, batch 64, "
         f"{args.threads} threads, medians of {args.runs} runs"
     )
     print("| program | test accuracy | samples/s | peak memory (MB) |")

@@ -74,13 +74,21 @@ def server() -> Iterator[str]:
     httpd.shutdown()
 
 
-def _read(project: Path, folder: Path, url: str = "", md5: dict | None = None, env=ENV):
+def _read(
+    project: Path,
+    folder: Path,
+    url: str = "",
+    md5: dict | None = None,
+    env: dict[str, str] = ENV,
+    before: str = "",
+) -> subprocess.CompletedProcess:
+    """READ in a child process in `project`, after the Python in `before`."""
     return subprocess.run(
-        [sys.executable, "-c", READ, str(folder), url, json.dumps(md5) if md5 else ""],
+        [sys.executable, "-c", before + READ, str(folder), url, json.dumps(md5) if md5 else ""],
         cwd=project,
         capture_output=True,
         text=True,
-        env={**env, "no_proxy": "127.0.0.1"},
+        env={**env, "no_proxy": "127.0.0.1"},  # the local server is not behind the proxy
         timeout=300,
     )
 
@@ -132,21 +140,14 @@ def test_offline_one_line_naming_the_files_and_nothing_from_another_data_set(
         (DATA / "mnist" / "train-images-idx3-ubyte.gz").read_bytes()
     )
     record = tmp_path / "urls.txt"
-    script = (
+    spy = (
         "import urllib.request, sys\n"
         "real = urllib.request.urlretrieve\n"
         f"def spy(url, *a, **k):\n    open({str(record)!r}, 'a').write(url + '\\n')\n"
         "    return real(url, *a, **k)\n"
-        "urllib.request.urlretrieve = spy\n" + READ
+        "urllib.request.urlretrieve = spy\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(folder), "", ""],
-        cwd=projects[name],
-        capture_output=True,
-        text=True,
-        env=OFFLINE,
-        timeout=300,
-    )
+    result = _read(projects[name], folder, env=OFFLINE, before=spy)
     assert result.returncode == 1, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
     missing = "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz"

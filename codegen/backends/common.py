@@ -52,14 +52,14 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
         values["embedded"] = [c.model_dump() for c in data.embedded]
     values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
     values["default_path"] = getattr(data, "path", "")
-    if data.kind == "mnist":
-        values["source"] = IDX_SOURCES[data.dataset]
     values["help"] = {  # train.py's --help line for --data
-        "mnist": f"{values.get('source', {}).get('title')} folder",
         "npz": ".npz file",
         "csv": "CSV file",
         "text": "CSV file",
     }.get(data.kind, "unused: no data file")
+    if data.kind == "mnist":
+        values["source"] = IDX_SOURCES[data.dataset]
+        values["help"] = f"{values['source']['title']} folder"
     values["feature_axis"] = checked.input.feature_axis
     values["label_kind"] = {"classification": "int64", "binary": "binary", "regression": "float32"}[
         checked.task
