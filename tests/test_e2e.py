@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,8 +90,12 @@ print(tuple(net.predict(np.load(sys.argv[2]), verbose=0).shape))
 
 def _train(project_dir: Path, name: str, out: Path) -> dict:
     args = ["--epochs", "2", "--data", data_for(name), "--out", str(out)]
-    if "--max-steps" in (project_dir / "train.py").read_text():  # not in full-batch projects
+    code = (project_dir / "train.py").read_text()
+    batched = "--max-steps" in code  # not in full-batch projects
+    if batched:
         args += ["--max-steps", "3"]
+    if "--log-interval" in code:  # PyTorch: a progress line every N batches
+        args += ["--log-interval", "2"]
     result = subprocess.run(
         [sys.executable, "train.py", *args],
         cwd=project_dir,
@@ -100,7 +105,15 @@ def _train(project_dir: Path, name: str, out: Path) -> dict:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
+    if "--log-interval" in args:
+        assert result.stdout.count("  batch 2/") == 2, result.stdout  # once per epoch
+        assert "  batch 3/" not in result.stdout, result.stdout
+        assert all(record["samples_per_s"] > 0 for record in metrics["epochs"])
+    elif batched:  # Keras: fit's own progress bar, which reaches 3/3 in each epoch
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # colours, even off a terminal
+        assert plain.count("3/3 ━") == 2, plain
+    return metrics
 
 
 def _check_metrics(metrics: dict, framework: str, name: str) -> None:

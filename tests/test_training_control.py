@@ -228,7 +228,7 @@ def test_loss_threshold_stops_training_and_tensorboard_logs(framework: str, tmp_
 
 
 AMP_TORCH = """
-import contextlib
+import argparse, contextlib
 import torch, train
 from model import {cls}
 x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
@@ -243,7 +243,8 @@ for mixed in (False, True):
         seen.append(float(torch.nn.functional.cross_entropy(outputs, targets)))
         return torch.nn.functional.cross_entropy(outputs, targets)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    train.train(model, [(x, y)], criterion, optimizer, torch.device("cpu"))
+    settings = argparse.Namespace(max_steps=None, log_interval=10)
+    train.train(model, [(x, y)], criterion, optimizer, torch.device("cpu"), settings)
     losses.append(seen[0])
 print(losses[0], losses[1])
 """

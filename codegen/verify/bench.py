@@ -89,7 +89,7 @@ def run_project(
 def summarize(
     framework: str, metrics: dict[str, Any], elapsed: float, samples: int | None
 ) -> BenchRow:
-    final = metrics["final"]
+    final = metrics["epochs"][-1] if metrics["epochs"] else {}
     preferred = ("val_accuracy", "accuracy", "val_mae", "mae", "val_mse", "mse")
     metric = next(((k, final[k]) for k in preferred if k in final), None)
     wall = metrics["wall_time_s"]

@@ -7,6 +7,7 @@ by the CLI and recorded as golden numbers.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import inspect
 import itertools
@@ -440,8 +441,11 @@ def _torch_epoch(
 
     train = getattr(pair.torch_project.train, "train", None)
     if train is not None:
-        extra = {}
-        if "scaler" in inspect.signature(train).parameters:
+        extra: dict[str, Any] = {}
+        parameters = inspect.signature(train).parameters
+        if "args" in parameters:  # train.py's settings: every batch, no progress lines
+            extra["args"] = argparse.Namespace(max_steps=None, log_interval=len(batches) + 1)
+        if "scaler" in parameters:
             extra["scaler"] = torch.amp.GradScaler(device.type, enabled=False)
         train(model, batches, recording, optimizer, device, **extra)
         return losses

@@ -257,7 +257,7 @@ def report(
         "|---|---|---|---|---|",
     ]
     for framework, run in runs.items():
-        final = run["final"]
+        final = run["epochs"][-1] if run["epochs"] else {}
         lines.append(
             f"| {framework} | {run['wall_time_s']:.2f} | {run['peak_memory_mb']:,.0f} | "
             f"{final.get('loss', float('nan')):.4f} | {final_metric(final)} |"

@@ -88,9 +88,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 4: fit.
     start = time.perf_counter()
-    history = trained.fit(
-        train_ds, validation_data=val_ds, epochs=args.epochs, verbose=2
-    )
+    history = trained.fit(train_ds, validation_data=val_ds, epochs=args.epochs)
     wall_time = time.perf_counter() - start
 
     # Step 5: save and export.
@@ -104,7 +102,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "tensorflow",
         "epochs": epochs,
-        "final": epochs[-1] if epochs else {},
         "wall_time_s": wall_time,
         "exports": exports,
     }

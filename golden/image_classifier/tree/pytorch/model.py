@@ -1,6 +1,5 @@
 """Step 2 — model: ImageClassifier as an nn.Module, layers with weights declared in __init__,
-stateless ones called in forward. Shapes in comments are (batch, ...), channels first.
-"""
+stateless ones called in forward. Comments give shapes (batch, ...), channels first."""
 
 import torch
 import torch.nn.functional as F

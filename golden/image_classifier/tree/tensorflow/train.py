@@ -63,11 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     start = time.perf_counter()
     history = model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=args.epochs,
-        callbacks=callbacks,
-        verbose=2,
+        train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks
     )
     wall_time = time.perf_counter() - start
 
@@ -80,7 +76,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "tensorflow",
         "epochs": epochs,
-        "final": epochs[-1] if epochs else {},
         "wall_time_s": wall_time,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

@@ -62,7 +62,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "pytorch",
         "epochs": history,
-        "final": history[-1],
         "wall_time_s": wall_time,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

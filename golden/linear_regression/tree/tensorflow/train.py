@@ -68,7 +68,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "tensorflow",
         "epochs": epochs,
-        "final": epochs[-1] if epochs else {},
         "wall_time_s": wall_time,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

@@ -1,11 +1,11 @@
 """Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model."""
 
 import argparse
-import itertools
 import json
 import os
 import pickle
 import time
+from itertools import islice
 from pathlib import Path
 
 import torch
@@ -24,25 +24,29 @@ def train(
     criterion: nn.Module,
     optimizer: torch.optim.Optimizer,
     device: torch.device,
-    max_steps: int | None = None,
+    args: argparse.Namespace,
 ) -> dict[str, float]:
-    """One epoch of training; returns the mean loss and accuracy per sample."""
+    """One epoch (at most args.max_steps batches), a line every args.log_interval batches;
+    returns the mean loss and accuracy per sample, and samples/s."""
     model.train()
-    totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
+    totals, count, start = {"loss": 0.0, "accuracy": 0.0}, 0, time.perf_counter()
     optimizer.zero_grad()
-    for step, (inputs, targets) in enumerate(itertools.islice(loader, max_steps)):
+    for step, (inputs, targets) in enumerate(islice(loader, args.max_steps), 1):
         inputs, targets = inputs.to(device), targets.to(device)
         outputs = model(inputs)
         loss = criterion(outputs, targets)
         (loss / ACCUMULATE).backward()
-        if (step + 1) % ACCUMULATE == 0:
+        if step % ACCUMULATE == 0:
             nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
             optimizer.step()
             optimizer.zero_grad()
         totals["loss"] += loss.item() * len(inputs)
         totals["accuracy"] += (outputs.argmax(dim=1) == targets).sum().item()
         count += len(inputs)
-    return {name: total / count for name, total in totals.items()}
+        if step % args.log_interval == 0:
+            print(f"  batch {step}/{len(loader)}: loss {totals['loss'] / count:.4f}")
+    means = {name: total / count for name, total in totals.items()}
+    return {**means, "samples_per_s": count / (time.perf_counter() - start)}
 
 
 def evaluate(
@@ -56,7 +60,7 @@ def evaluate(
     model.eval()
     totals, count = {"loss": 0.0, "accuracy": 0.0}, 0
     with torch.no_grad():
-        for inputs, targets in itertools.islice(loader, max_steps):
+        for inputs, targets in islice(loader, max_steps):
             inputs, targets = inputs.to(device), targets.to(device)
             outputs = model(inputs)
             loss = criterion(outputs, targets)
@@ -71,6 +75,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
+    parser.add_argument(
+        "--log-interval", type=int, default=100, help="batches per line"
+    )
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
@@ -124,9 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     for epoch in range(first_epoch, args.epochs + 1):
         record = {"epoch": epoch}
-        record.update(
-            train(model, train_loader, criterion, optimizer, device, args.max_steps)
-        )
+        record.update(train(model, train_loader, criterion, optimizer, device, args))
         if val_loader is not None:
             val = evaluate(model, val_loader, criterion, device, args.max_steps)
             record.update({f"val_{name}": value for name, value in val.items()})
@@ -159,7 +164,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "pytorch",
         "epochs": history,
-        "final": history[-1],
         "test": test,
         "wall_time_s": wall_time,
     }

@@ -74,11 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"resumed from {out / 'backup'}")
     start = time.perf_counter()
     history = model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=args.epochs,
-        callbacks=callbacks,
-        verbose=2,
+        train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks
     )
     wall_time = time.perf_counter() - start
 
@@ -93,7 +89,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "tensorflow",
         "epochs": epochs,
-        "final": epochs[-1] if epochs else {},
         "test": test,
         "wall_time_s": wall_time,
     }

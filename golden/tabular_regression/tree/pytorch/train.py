@@ -1,9 +1,9 @@
 """Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model."""
 
 import argparse
-import itertools
 import json
 import time
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +29,13 @@ def train(
     criterion: nn.Module,
     optimizer: torch.optim.Optimizer,
     device: torch.device,
-    max_steps: int | None = None,
+    args: argparse.Namespace,
 ) -> dict[str, float]:
-    """One epoch of training; returns the mean loss and mae per sample."""
+    """One epoch (at most args.max_steps batches), a line every args.log_interval batches;
+    returns the mean loss and mae per sample, and samples/s."""
     model.train()
-    totals, count = {"loss": 0.0, "mae": 0.0}, 0
-    for inputs, targets in itertools.islice(loader, max_steps):  # None: every batch
+    totals, count, start = {"loss": 0.0, "mae": 0.0}, 0, time.perf_counter()
+    for step, (inputs, targets) in enumerate(islice(loader, args.max_steps), 1):
         inputs, targets = inputs.to(device), targets.to(device)
         optimizer.zero_grad()
         outputs = model(inputs)
@@ -44,7 +45,10 @@ def train(
         totals["loss"] += loss.item() * len(inputs)
         totals["mae"] += (outputs - targets).abs().mean(dim=1).sum().item()
         count += len(inputs)
-    return {name: total / count for name, total in totals.items()}
+        if step % args.log_interval == 0:
+            print(f"  batch {step}/{len(loader)}: loss {totals['loss'] / count:.4f}")
+    means = {name: total / count for name, total in totals.items()}
+    return {**means, "samples_per_s": count / (time.perf_counter() - start)}
 
 
 def evaluate(
@@ -58,7 +62,7 @@ def evaluate(
     model.eval()
     totals, count = {"loss": 0.0, "mae": 0.0}, 0
     with torch.no_grad():
-        for inputs, targets in itertools.islice(loader, max_steps):
+        for inputs, targets in islice(loader, max_steps):
             inputs, targets = inputs.to(device), targets.to(device)
             outputs = model(inputs)
             loss = criterion(outputs, targets)
@@ -107,6 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument(
+        "--log-interval", type=int, default=100, help="batches per line"
+    )
+    parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
     parser.add_argument("--data", default=DEFAULT_DATA, help="CSV file")
@@ -143,9 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         record = {"epoch": epoch}
-        record.update(
-            train(model, train_loader, criterion, optimizer, device, args.max_steps)
-        )
+        record.update(train(model, train_loader, criterion, optimizer, device, args))
         if val_loader is not None:
             val = evaluate(model, val_loader, criterion, device, args.max_steps)
             record.update({f"val_{name}": value for name, value in val.items()})
@@ -165,7 +170,6 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "pytorch",
         "epochs": history,
-        "final": history[-1],
         "wall_time_s": wall_time,
         "exports": exports,
     }
