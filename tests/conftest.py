@@ -42,6 +42,16 @@ def run_dlgen(
     )
 
 
+def held_out_data_for(example: str) -> str | None:
+    """The --test argument (a spec's `data.test` file) that makes an example's project run
+    offline; None where the example has no test file."""
+    return {
+        "text_lstm": str(DATA / "text" / "reviews_test.csv"),
+        "augmented_cnn": str(DATA / "npz" / "shapes_test.npz"),
+        "tabular_regression": str(DATA / "tabular" / "houses_test.csv"),
+    }.get(example)
+
+
 def data_for(example: str) -> str:
     """The --data argument that makes an example's generated project run offline."""
     return {

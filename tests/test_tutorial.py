@@ -25,7 +25,7 @@ from codegen.backends.weight_code import transfer_statements
 from codegen.check import check
 from codegen.render import black_mode
 from codegen.spec import load_spec
-from conftest import EXAMPLE_NAMES, EXAMPLES, data_for, run_dlgen
+from conftest import EXAMPLE_NAMES, EXAMPLES, data_for, held_out_data_for, run_dlgen
 
 VALID = Path(__file__).parent / "data" / "valid"
 
@@ -369,9 +369,11 @@ class TutorialRuns:
             log.write_text(made.stdout + made.stderr)
             self.started[name] = (None, log)
             return
-        env = {k: v for k, v in os.environ.items() if k != "TUTORIAL_DATA"}
+        env = {k: v for k, v in os.environ.items() if k not in ("TUTORIAL_DATA", "TUTORIAL_TEST")}
         if name not in SAMPLE_DATA and data_for(name) != "unused":
             env["TUTORIAL_DATA"] = data_for(name)
+            if held_out_data_for(name):
+                env["TUTORIAL_TEST"] = held_out_data_for(name)
         command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
         command += ["--basetemp", str(folder / "tmp")]
         command += ["--deselect", "tests/test_tutorial.py::test_project_smoke_tests"]

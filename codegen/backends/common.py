@@ -52,6 +52,7 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
         values["embedded"] = [c.model_dump() for c in data.embedded]
     values["file_based"] = data.kind in ("mnist", "npz", "csv", "text")
     values["default_path"] = getattr(data, "path", "")
+    values["default_test"] = getattr(data, "test", None)  # a test file (not MNIST's t10k)
     values["help"] = {  # train.py's --help line for --data
         "npz": ".npz file",
         "csv": "CSV file",
@@ -60,11 +61,37 @@ def data_context(checked: CheckedModel) -> dict[str, Any]:
     if data.kind == "mnist":
         values["source"] = IDX_SOURCES[data.dataset]
         values["help"] = f"{values['source']['title']} folder"
+    values.update(_test_split(data))
     values["feature_axis"] = checked.input.feature_axis
     values["label_kind"] = {"classification": "int64", "binary": "binary", "regression": "float32"}[
         checked.task
     ]
     return values
+
+
+def _test_split(data: Any) -> dict[str, str]:
+    """How make_test_loader / make_test_dataset read the test split: `test_read` (the
+    expression giving x_test, y_test), `test_params` (their parameters after `batch_size`
+    moves second) and `test_args` (train.py's arguments for them). MNIST's test split is in
+    the data folder; a `data.test` file needs the training file too where the training
+    split's numbers (preprocessing statistics, a text vocabulary) transform it."""
+    if data.kind == "mnist":
+        read, first, extra = 'read_mnist(path, "t10k")', "path", []
+    elif data.kind == "text":
+        read, first, extra = "load_test_arrays(path, test, seed)", "test", ["path"]
+    else:
+        read, first, extra = "read_arrays(test)", "test", ["path"] if data.preprocessing else []
+    if data.preprocessing or data.kind == "text":
+        extra.append("seed")
+    names = [first, "batch_size", *extra]
+    flags = {"path": "data", "test": "test", "batch_size": "batch_size", "seed": "seed"}
+    return {
+        "test_read": read,
+        "test_params": ", ".join(
+            f"{name}: {'int' if name in ('batch_size', 'seed') else 'str'}" for name in names
+        ),
+        "test_args": ", ".join(f"args.{flags[name]}" for name in names),
+    }
 
 
 def definitions(checked: CheckedModel) -> list[str]:
@@ -125,7 +152,8 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "distributed": train.distributed,
         "debug": train.debug,
         "has_validation": spec.data.validation_split > 0,
-        "has_test": spec.data.kind == "mnist",  # a test split of its own (MNIST's t10k files)
+        # A test split: MNIST's t10k files, or a file-based spec's `data.test`.
+        "has_test": spec.data.kind == "mnist" or getattr(spec.data, "test", None) is not None,
         "full_batch": full_batch(checked),
         "train_samples": train_samples(checked),
         "print_every": print_every(checked),

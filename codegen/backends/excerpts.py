@@ -123,17 +123,6 @@ def _step_sections(tree: ast.Module, lines: list[str], path: str) -> dict[str, E
     return out
 
 
-def extract(files: dict[str, str], path: str, name: str) -> Excerpt:
-    """Like `find`, but a missing name is a dlgen bug: the tutorial's step table is stale."""
-    excerpt = find(files[path], path, name)
-    if excerpt is None:
-        raise RuntimeError(
-            f"generated {path} defines no {name!r}: update the step table in "
-            "codegen/backends/tutorial.py"
-        )
-    return excerpt
-
-
 # ---------------------------------------------------------------- imports for notebook cells
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..check import CheckedModel
 from ..ops import REGISTRY
 from ..render import PlannedFile, environment, format_python, render_plan
-from .excerpts import Excerpt, extract, find, imports_for
+from .excerpts import Excerpt, find, imports_for
 from .tutorial_text import LANGUAGES, TEXT, compare_labels
 from .weight_code import transfer_statements
 
@@ -63,7 +63,9 @@ NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
         6: ["make_strategy?", "%step6", "Step 6?"],
     },
 }
-SHARED_STEP_1 = "load_arrays"  # the same function in both data.py files, shown once
+# The same functions in both data.py files, shown once: the file reader, where the kind has
+# one of its own, and load_arrays.
+SHARED_STEP_1 = ("read_arrays?", "read_texts?", "load_arrays")
 # Data read from a file the reader brings: the tutorial can write a random one of its format.
 SAMPLE_KINDS = ("npz", "csv", "text")
 SAMPLE_SCRIPT = "make_sample_data.py"
@@ -134,6 +136,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "spec_name": tf_ctx["spec_name"],
         "kind": data["kind"],
         "data_path": data["default_path"],
+        "test_path": data["default_test"] or "",
         "data_title": data.get("source", {}).get("title", ""),
         "loader": "`load_arrays` in `data.py`",
         "layers": len(checked.rows),
@@ -224,10 +227,16 @@ def steps(
             differences=_differences(number, facts, text),
         )
         if number == 1:
-            step.shared = [extract(files, f"{TORCH}/data.py", SHARED_STEP_1)]
-            other = extract(files, f"{TF}/data.py", SHARED_STEP_1)
-            if other.code != step.shared[0].code:
-                raise RuntimeError("load_arrays differs between the two data.py files")
+            for name in SHARED_STEP_1:
+                mine = find(files[f"{TORCH}/data.py"], f"{TORCH}/data.py", name.rstrip("?"))
+                other = find(files[f"{TF}/data.py"], f"{TF}/data.py", name.rstrip("?"))
+                if mine is None and other is None and name.endswith("?"):
+                    continue
+                if mine is None or other is None:  # a dlgen bug: the step table is stale
+                    raise RuntimeError(f"a generated data.py defines no {name.rstrip('?')}")
+                if other.code != mine.code:
+                    raise RuntimeError(f"{name} differs between the two data.py files")
+                step.shared.append(mine)
         if number == 6:
             step.note = text["s6_torch"]
         out.append(step)
@@ -357,6 +366,7 @@ def tutorial_files(
         "labels": compare_labels(),
         "default_data": default_data,
         "notebook_data": f"../{default_data}" if default_data else "",
+        "default_test": data["default_test"] or "",  # a spec's test file, else ""
         "keras_channels_last": checked.input.channels_first and not checked.input.integer,
         "output_channels_first": checked.output.channels_first,
         "has_scheduler": torch_ctx["scheduler_expr"] is not None,

@@ -42,6 +42,11 @@ EN: dict[str, str] = {
         "command below runs on it, but the model learns nothing from random data. The tests "
         "write one of their own when the file is missing."
     ),
+    "data_test": (
+        "The test split is a second file of the same format, `{test_path}`: both projects "
+        "evaluate on it once after training (`--test PATH` to `compare.py` and `train.py`; "
+        "`make_sample_data.py` writes a random one there too)."
+    ),
     "data_train": (
         "`train.py`, run inside `pytorch/` or `tensorflow/`, looks for `{data_path}` in that "
         "folder: pass `--data ../{data_path}` to use the same data."
@@ -322,6 +327,11 @@ ZH: dict[str, str] = {
         "`compare.py` 和 `train.py` 传 `--data PATH`。手头没有数据？"
         "`python make_sample_data.py` 会在那里写入一个该格式的小型随机文件：下面的每条命令都能"
         "在它上面运行，只是模型从随机数据中学不到东西。文件缺失时，测试会自己写一个。"
+    ),
+    "data_test": (
+        "测试集是同样格式的第二个文件 `{test_path}`：训练结束后，两个项目都会在它上面评估一次"
+        "（给 `compare.py` 和 `train.py` 传 `--test PATH`；`make_sample_data.py` 也会在那里写入"
+        "一个随机文件）。"
     ),
     "data_train": (
         "在 `pytorch/` 或 `tensorflow/` 中运行的 `train.py` 会在该目录下查找 `{data_path}`："

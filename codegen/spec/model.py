@@ -255,6 +255,25 @@ def _inside_project(path: str) -> str:
 DataPath = Annotated[str, AfterValidator(_inside_project)]
 
 
+class FileData(DataBase):
+    """Data read from a file (`path`), with an optional test split in a file of its own."""
+
+    path: DataPath
+    test: DataPath | None = Field(
+        default=None,
+        description="a file in the same format holding the test split: both projects "
+        "evaluate on it once after training (--test)",
+    )
+
+    @model_validator(mode="after")
+    def _separate_test(self) -> FileData:
+        if self.test is not None and posixpath.normpath(self.test) == posixpath.normpath(self.path):
+            raise ValueError(
+                f"test is the training file {self.path!r}: give a file of held-out samples"
+            )
+        return self
+
+
 class Mnist(DataBase):
     """The MNIST IDX files (train-images-idx3-ubyte.gz, ...) from a folder."""
 
@@ -280,11 +299,10 @@ class Mnist(DataBase):
         return self
 
 
-class Npz(DataBase):
+class Npz(FileData):
     """Arrays x (samples, *input_shape) and y from a .npz file."""
 
     kind: Literal["npz"]
-    path: DataPath
     input_shape: Shape
     num_classes: int | None = Field(
         default=None, ge=2, description="set for classification; absent for regression"
@@ -329,13 +347,12 @@ class Categorical(StrictModel):
         return self
 
 
-class Csv(DataBase):
+class Csv(FileData):
     """Numeric feature columns, categorical columns and one target column from a CSV file with
     a header. Model inputs are the numeric columns, then the one-hot columns, then one
     category-code column per embedded column (0 = not listed, i + 1 = categories[i])."""
 
     kind: Literal["csv"]
-    path: DataPath
     target: str
     features: list[str] = Field(default=[], description="numeric columns")
     categorical: list[Categorical] = Field(
@@ -377,11 +394,10 @@ class Csv(DataBase):
         return [self.passthrough + len(self.embedded)]
 
 
-class Text(DataBase):
+class Text(FileData):
     """A CSV of texts and integer labels, tokenized on whitespace into a vocabulary."""
 
     kind: Literal["text"]
-    path: DataPath
     text_column: str = "text"
     label_column: str = "label"
     vocab_size: int = Field(default=10000, ge=3)

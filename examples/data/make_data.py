@@ -22,6 +22,9 @@ the real data, which are committed to the repository:
 * ``npz/shapes.npz``: 8-bit RGB 16x16 images (values 0-255) of four shape
   classes (horizontal bar, vertical bar, square, cross) at random positions
   and colours, for image preprocessing and augmentation.
+* ``text/reviews_test.csv``, ``tabular/houses_test.csv``, ``npz/shapes_test.npz``:
+  test splits of the three above (the examples' ``data.test``), drawn the same
+  way with seeds of their own.
 
 The output is byte-identical on every run (fixed seeds, gzip ``mtime=0``,
 fixed timestamps inside the ``.npz`` zip archive).  Run from the repo root::
@@ -256,11 +259,11 @@ def make_review(label: int, rng: np.random.Generator) -> str:
     return " ".join(words)
 
 
-def make_reviews(path: Path) -> None:
-    """Write ``reviews.csv`` with balanced positive/negative reviews."""
+def make_reviews(path: Path, count: int = N_REVIEWS, seed: int = SEED + 1) -> None:
+    """Write ``reviews.csv`` (or its test split) with balanced positive/negative reviews."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(SEED + 1)
-    labels = rng.permutation(np.arange(N_REVIEWS) % 2)
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(count) % 2)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["text", "label"])
@@ -300,12 +303,11 @@ DISTRICT_PRICE = {"north": 30.0, "south": -10.0, "east": 0.0, "west": 15.0}
 HEATING_PRICE = {"gas": 0.0, "electric": -5.0, "oil": -15.0, "heat_pump": 20.0, "wood": -8.0}
 
 
-def make_houses(path: Path) -> None:
-    """Write ``houses.csv``: price is linear in the numeric features plus a district and a
-    heating offset."""
+def make_houses(path: Path, count: int = N_HOUSES, seed: int = SEED + 4) -> None:
+    """Write ``houses.csv`` (or its test split): price is linear in the numeric features plus
+    a district and a heating offset."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(SEED + 4)
-    count = N_HOUSES
+    rng = np.random.default_rng(seed)
     rooms = rng.integers(1, 9, size=count).astype(np.float64)
     area = np.round(rng.uniform(30.0, 250.0, size=count), 3)
     age = np.round(rng.uniform(0.0, 100.0, size=count), 3)
@@ -313,7 +315,7 @@ def make_houses(path: Path) -> None:
     price = HOUSING_INTERCEPT + rng.normal(0.0, HOUSING_NOISE_STD, size=count)
     price += 20.0 * rooms + 1.5 * area - 0.4 * age
     price += np.array([DISTRICT_PRICE[str(d)] for d in districts])
-    heating = np.random.default_rng(SEED + 6).choice(list(HEATING_PRICE), size=count)
+    heating = np.random.default_rng(seed + 2).choice(list(HEATING_PRICE), size=count)
     price += np.array([HEATING_PRICE[str(h)] for h in heating])
     price /= 100.0  # in units of 100k: a target of order 1 suits a small network
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -324,10 +326,11 @@ def make_houses(path: Path) -> None:
             writer.writerow([*numbers, row[3], row[4], f"{row[5]:.3f}"])
 
 
-def make_shapes(path: Path) -> None:
-    """Write ``shapes.npz``: x (N, 3, 16, 16) uint8 images, y the shape class (0-3)."""
-    rng = np.random.default_rng(SEED + 5)
-    count, size = N_SHAPES, 16
+def make_shapes(path: Path, count: int = N_SHAPES, seed: int = SEED + 5) -> None:
+    """Write ``shapes.npz`` (or its test split): x (N, 3, 16, 16) uint8 images, y the shape
+    class (0-3)."""
+    rng = np.random.default_rng(seed)
+    size = 16
     x = rng.integers(0, 40, size=(count, 3, size, size)).astype(np.float64)  # dark noise
     y = rng.permutation(np.arange(count) % 4).astype(np.int64)
     for index, label in enumerate(y):
@@ -397,6 +400,10 @@ def main() -> None:
     make_blobs(DATA_DIR / "npz" / "blobs.npz")
     make_houses(DATA_DIR / "tabular" / "houses.csv")
     make_shapes(DATA_DIR / "npz" / "shapes.npz")
+    # Test splits (a spec's `data.test`), drawn with seeds of their own.
+    make_reviews(DATA_DIR / "text" / "reviews_test.csv", 100, SEED + 11)
+    make_houses(DATA_DIR / "tabular" / "houses_test.csv", 100, SEED + 14)
+    make_shapes(DATA_DIR / "npz" / "shapes_test.npz", 96, SEED + 15)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ FRAMEWORKS = ("pytorch", "tensorflow")
 DEFAULT_DATA = (
     "data/shapes.npz"  # relative to this folder; "" when the code makes the data
 )
+DEFAULT_TEST = "data/shapes_test.npz"  # the test split's file, relative to this folder
 EPOCHS = 8
 SEED = 0
 MODEL_CLASS = "AugmentedCnn"
@@ -85,6 +86,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="data file or folder (default: %s)" % (DEFAULT_DATA or "made by the code"),
     )
+    parser.add_argument(
+        "--test",
+        default=str(ROOT / DEFAULT_TEST),
+        help=f"test split file (default: {DEFAULT_TEST})",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--out", default=str(ROOT / "runs" / "compare"), help="folder for both runs"
@@ -128,6 +134,7 @@ def train(framework: str, args: argparse.Namespace, data: str) -> dict:
     out = Path(args.out).resolve() / framework
     command = ["train.py", "--epochs", str(args.epochs), "--seed", str(args.seed)]
     command += ["--data", data, "--out", str(out)]
+    command += ["--test", str(Path(args.test).resolve())]
     if args.max_steps:
         command += ["--max-steps", str(args.max_steps)]
     print(f"$ cd {framework} && python {' '.join(command)}", flush=True)

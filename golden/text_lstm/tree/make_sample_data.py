@@ -1,6 +1,6 @@
 """Write a small random data file in the format text_lstm's spec reads.
 
-    python make_sample_data.py [PATH] [--count N]    # default PATH: DEFAULT_DATA below
+    python make_sample_data.py [PATH] [--count N]    # default PATH: DEFAULT_DATA below                                                      # (and DEFAULT_TEST, a quarter as many)
 
 For trying every command without your own data: random inputs and labels, so the model learns
 nothing, but `compare.py`, the notebooks and `train.py` all run. The tests use it when the file
@@ -15,6 +15,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA = "data/reviews.csv"  # relative to this folder, as compare.py reads it
+DEFAULT_TEST = "data/reviews_test.csv"  # the test split's file
 
 
 def write_sample(path: Path, count: int = 96, seed: int = 0) -> None:
@@ -33,21 +34,28 @@ def write_sample(path: Path, count: int = 96, seed: int = 0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", default=str(ROOT / DEFAULT_DATA))
+    parser.add_argument(
+        "path", nargs="?", help=f"file to write (default: {DEFAULT_DATA})"
+    )
     parser.add_argument("--count", type=int, default=512, help="samples (default: 512)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--force", action="store_true", help="overwrite an existing file"
     )
     args = parser.parse_args(argv)
-    path = Path(args.path)
-    if path.exists() and not args.force:
+    targets = [(Path(args.path or ROOT / DEFAULT_DATA), args.count, args.seed)]
+    if not args.path:  # the spec's test split too, drawn with another seed
+        targets.append((ROOT / DEFAULT_TEST, max(1, args.count // 4), args.seed + 1))
+    existing = [str(path) for path, _, _ in targets if path.exists()]
+    if existing and not args.force:
         print(
-            f"{path} exists: not overwritten (--force to replace it)", file=sys.stderr
+            f"{', '.join(existing)} exists: not overwritten (--force to replace it)",
+            file=sys.stderr,
         )
         return 1
-    write_sample(path, args.count, args.seed)
-    print(f"wrote {args.count} random samples to {path}")
+    for path, count, seed in targets:
+        write_sample(path, count, seed)
+        print(f"wrote {count} random samples to {path}")
     return 0
 
 

@@ -10,10 +10,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 DEFAULT_DATA = "data/shapes.npz"
+DEFAULT_TEST = "data/shapes_test.npz"
 VALIDATION_SPLIT = 0.1
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Arrays 'x' and 'y' from a .npz file."""
     try:
         with np.load(path) as arrays:
@@ -25,8 +26,12 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
         raise SystemExit(f"{path}: cannot read the arrays ({error})")
     if len(x) != len(y):
         raise SystemExit(f"{path}: {len(x)} inputs but {len(y)} labels")
-    y = y.astype(np.int64).reshape(-1)
-    return split(x, y, seed)
+    return x, y.astype(np.int64).reshape(-1)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The .npz file's arrays, split into x_train, y_train, x_val, y_val."""
+    return split(*read_arrays(path), seed)
 
 
 SCALE = 0.00392156862745098  # inputs are multiplied by this first
@@ -146,3 +151,14 @@ def make_loaders(
         return train_loader, None
     val_set = TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val))
     return train_loader, DataLoader(val_set, batch_size=batch_size)
+
+
+def make_test_loader(test: str, batch_size: int, path: str, seed: int) -> DataLoader:
+    """Batches of the test split, the file `test`, through `Preprocess` with the training split's numbers."""
+    x_test, y_test = read_arrays(test)
+    with torch.no_grad():
+        x_test = Preprocess(fit_preprocessing(path, seed))(
+            torch.from_numpy(x_test)
+        ).numpy()
+    test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
+    return DataLoader(test_set, batch_size=batch_size)

@@ -1,4 +1,4 @@
-"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model."""
+"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model."""
 
 import argparse
 import json
@@ -10,7 +10,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from data import DEFAULT_DATA, Preprocess, fit_preprocessing, load_arrays, make_loaders
+from data import (
+    DEFAULT_DATA,
+    DEFAULT_TEST,
+    Preprocess,
+    fit_preprocessing,
+    load_arrays,
+    make_loaders,
+    make_test_loader,
+)
 from export import export_model
 from inspection import inspect_run
 from model import AugmentedCnn
@@ -108,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
     parser.add_argument("--data", default=DEFAULT_DATA, help=".npz file")
+    parser.add_argument("--test", default=DEFAULT_TEST, help="test split: .npz file")
     parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -121,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 1: data.
     train_loader, val_loader = make_loaders(args.data, args.batch_size, args.seed)
+    test_loader = make_test_loader(args.test, args.batch_size, args.data, args.seed)
 
     # Step 2: model.
     model = AugmentedCnn().to(device)
@@ -142,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
         print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
     wall_time = time.perf_counter() - start
 
+    test = evaluate(model, test_loader, criterion, device, args.max_steps)
+    print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
+
     # Step 5: save and export.
     statistics = fit_preprocessing(args.data, args.seed)  # the training split's numbers
     exports = {}
@@ -154,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "pytorch",
         "epochs": history,
+        "test": test,
         "wall_time_s": wall_time,
         "exports": exports,
     }

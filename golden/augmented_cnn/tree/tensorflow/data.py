@@ -10,10 +10,11 @@ import tensorflow as tf
 from keras import layers
 
 DEFAULT_DATA = "data/shapes.npz"
+DEFAULT_TEST = "data/shapes_test.npz"
 VALIDATION_SPLIT = 0.1
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Arrays 'x' and 'y' from a .npz file."""
     try:
         with np.load(path) as arrays:
@@ -25,8 +26,12 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
         raise SystemExit(f"{path}: cannot read the arrays ({error})")
     if len(x) != len(y):
         raise SystemExit(f"{path}: {len(x)} inputs but {len(y)} labels")
-    y = y.astype(np.int64).reshape(-1)
-    return split(x, y, seed)
+    return x, y.astype(np.int64).reshape(-1)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The .npz file's arrays, split into x_train, y_train, x_val, y_val."""
+    return split(*read_arrays(path), seed)
 
 
 SCALE = 0.00392156862745098  # inputs are multiplied by this first
@@ -125,3 +130,14 @@ def make_datasets(
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size)
     val = val.map(lambda x, y: (preprocess(x), y))
     return train, val.prefetch(tf.data.AUTOTUNE)
+
+
+def make_test_dataset(
+    test: str, batch_size: int, path: str, seed: int
+) -> tf.data.Dataset:
+    """Batches of the test split, the file `test`, through the preprocessing layers with the training split's numbers."""
+    x_test, y_test = read_arrays(test)
+    x_test = np.moveaxis(x_test, 1, -1)  # channels last
+    preprocess = preprocessing_layers(fit_preprocessing(path, seed))
+    test = tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(batch_size)
+    return test.map(lambda x, y: (preprocess(x), y))

@@ -8,6 +8,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 DEFAULT_DATA = "data/houses.csv"
+DEFAULT_TEST = "data/houses_test.csv"
 VALIDATION_SPLIT = 0.2
 FEATURES = ["rooms", "area", "age"]
 # One-hot columns after the numeric ones; a value not listed encodes as all zeros.
@@ -56,7 +57,7 @@ def read_rows(path: str, columns: list[str]) -> list[dict[str, str]]:
     return rows
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Numeric, one-hot and category-code feature columns and the target column of a CSV file with a header."""
     rows = read_rows(path, [*FEATURES, *CATEGORIES, *EMBEDDED, TARGET])
     try:
@@ -76,8 +77,12 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
         ),
     ]
     x = np.concatenate([numeric.reshape(len(rows), -1), *encoded], axis=1)
-    y = np.array(target, dtype=np.float32).reshape(-1, 1)
-    return split(x, y, seed)
+    return x, np.array(target, dtype=np.float32).reshape(-1, 1)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The CSV file's features and target, split into x_train, y_train, x_val, y_val."""
+    return split(*read_arrays(path), seed)
 
 
 def feature_names() -> list[str]:
@@ -155,3 +160,14 @@ def make_loaders(
         return train_loader, None
     val_set = TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val))
     return train_loader, DataLoader(val_set, batch_size=batch_size)
+
+
+def make_test_loader(test: str, batch_size: int, path: str, seed: int) -> DataLoader:
+    """Batches of the test split, the file `test`, through `Preprocess` with the training split's numbers."""
+    x_test, y_test = read_arrays(test)
+    with torch.no_grad():
+        x_test = Preprocess(fit_preprocessing(path, seed))(
+            torch.from_numpy(x_test)
+        ).numpy()
+    test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
+    return DataLoader(test_set, batch_size=batch_size)

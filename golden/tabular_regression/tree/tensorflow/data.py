@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras import layers
 
 DEFAULT_DATA = "data/houses.csv"
+DEFAULT_TEST = "data/houses_test.csv"
 VALIDATION_SPLIT = 0.2
 FEATURES = ["rooms", "area", "age"]
 # One-hot columns after the numeric ones; a value not listed encodes as all zeros.
@@ -56,7 +57,7 @@ def read_rows(path: str, columns: list[str]) -> list[dict[str, str]]:
     return rows
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Numeric, one-hot and category-code feature columns and the target column of a CSV file with a header."""
     rows = read_rows(path, [*FEATURES, *CATEGORIES, *EMBEDDED, TARGET])
     try:
@@ -76,8 +77,12 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
         ),
     ]
     x = np.concatenate([numeric.reshape(len(rows), -1), *encoded], axis=1)
-    y = np.array(target, dtype=np.float32).reshape(-1, 1)
-    return split(x, y, seed)
+    return x, np.array(target, dtype=np.float32).reshape(-1, 1)
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """The CSV file's features and target, split into x_train, y_train, x_val, y_val."""
+    return split(*read_arrays(path), seed)
 
 
 def feature_names() -> list[str]:
@@ -163,3 +168,13 @@ def make_datasets(
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size)
     val = val.map(lambda x, y: (preprocess(x), y))
     return train, val.prefetch(tf.data.AUTOTUNE)
+
+
+def make_test_dataset(
+    test: str, batch_size: int, path: str, seed: int
+) -> tf.data.Dataset:
+    """Batches of the test split, the file `test`, through the preprocessing layers with the training split's numbers."""
+    x_test, y_test = read_arrays(test)
+    preprocess = preprocessing_layers(fit_preprocessing(path, seed))
+    test = tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(batch_size)
+    return test.map(lambda x, y: (preprocess(x), y))

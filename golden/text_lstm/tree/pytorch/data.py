@@ -8,6 +8,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 DEFAULT_DATA = "data/reviews.csv"
+DEFAULT_TEST = "data/reviews_test.csv"
 VALIDATION_SPLIT = 0.2
 
 
@@ -53,8 +54,8 @@ def encode(texts: list[str], vocabulary: dict[str, int], length: int) -> np.ndar
     return ids
 
 
-def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
-    """Texts and labels from a CSV file; the vocabulary comes from the training split only."""
+def read_texts(path: str) -> tuple[list[str], np.ndarray]:
+    """The texts and labels of a CSV file."""
     rows = read_rows(path, ["text", "label"])
     texts = [row["text"] or "" for row in rows]
     try:
@@ -63,10 +64,27 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
         ).reshape(-1, 1)
     except (TypeError, ValueError) as error:  # an empty cell, or text
         raise SystemExit(f"{path}: a label that is not a number ({error})")
+    return texts, labels
+
+
+def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
+    """Token ids and labels, split into x_train, y_train, x_val, y_val; the vocabulary
+    comes from the training split only."""
+    texts, labels = read_texts(path)
     train_idx, val_idx = split_indices(len(texts), seed)
     vocabulary = build_vocabulary([texts[i] for i in train_idx], 10000)
     x = encode(texts, vocabulary, 40)
     return x[train_idx], labels[train_idx], x[val_idx], labels[val_idx]
+
+
+def load_test_arrays(path: str, test: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The test file's token ids (with the vocabulary of the training file `path`'s
+    training split, as in load_arrays) and labels."""
+    texts, _ = read_texts(path)
+    train_idx, _ = split_indices(len(texts), seed)
+    vocabulary = build_vocabulary([texts[i] for i in train_idx], 10000)
+    test_texts, labels = read_texts(test)
+    return encode(test_texts, vocabulary, 40), labels
 
 
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,3 +105,10 @@ def make_loaders(
         return train_loader, None
     val_set = TensorDataset(torch.from_numpy(x_val), torch.from_numpy(y_val))
     return train_loader, DataLoader(val_set, batch_size=batch_size)
+
+
+def make_test_loader(test: str, batch_size: int, path: str, seed: int) -> DataLoader:
+    """Batches of the test split, the file `test` (token ids from the training split's vocabulary)."""
+    x_test, y_test = load_test_arrays(path, test, seed)
+    test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
+    return DataLoader(test_set, batch_size=batch_size)

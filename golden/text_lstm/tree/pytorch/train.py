@@ -1,4 +1,4 @@
-"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop, saving the model."""
+"""Steps 3 to 5 with PyTorch: loss and optimizer, the training loop and the test evaluation, saving the model."""
 
 import argparse
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from data import DEFAULT_DATA, make_loaders
+from data import DEFAULT_DATA, DEFAULT_TEST, make_loaders, make_test_loader
 from export import export_model
 from model import TextClassifier
 
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"
     )
     parser.add_argument("--data", default=DEFAULT_DATA, help="CSV file")
+    parser.add_argument("--test", default=DEFAULT_TEST, help="test split: CSV file")
     parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 1: data.
     train_loader, val_loader = make_loaders(args.data, args.batch_size, args.seed)
+    test_loader = make_test_loader(args.test, args.batch_size, args.data, args.seed)
 
     # Step 2: model.
     model = TextClassifier().to(device)
@@ -115,6 +117,9 @@ def main(argv: list[str] | None = None) -> None:
         print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
     wall_time = time.perf_counter() - start
 
+    test = evaluate(model, test_loader, criterion, device, args.max_steps)
+    print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
+
     # Step 5: save and export.
     exports = {}
     if not args.no_export:
@@ -125,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "pytorch",
         "epochs": history,
+        "test": test,
         "wall_time_s": wall_time,
         "exports": exports,
     }

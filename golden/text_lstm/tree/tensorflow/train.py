@@ -1,4 +1,4 @@
-"""Steps 3 to 5 with TensorFlow/Keras: compile, fit and save."""
+"""Steps 3 to 5 with TensorFlow/Keras: compile, fit, evaluate and save."""
 
 import argparse
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import keras
 
-from data import DEFAULT_DATA, make_datasets
+from data import DEFAULT_DATA, DEFAULT_TEST, make_datasets, make_test_dataset
 from export import export_model
 from model import DenseGradientAdam, build_model
 
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-steps", type=int, help="stop each epoch after N batches")
     parser.add_argument("--data", default=DEFAULT_DATA, help="CSV file")
+    parser.add_argument("--test", default=DEFAULT_TEST, help="test split: CSV file")
     parser.add_argument("--out", default="runs", help="folder for metrics and model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.max_steps:
         train_ds = train_ds.take(args.max_steps)
         val_ds = val_ds.take(args.max_steps)
+    test_ds = make_test_dataset(args.test, args.batch_size, args.data, args.seed)
 
     # Step 2: model.
     model = build_model()
@@ -54,7 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs)
     wall_time = time.perf_counter() - start
 
-    # Step 5: save and export.
+    # Step 5: evaluate on the test split, save and export.
+    test = model.evaluate(test_ds, steps=args.max_steps, verbose=0, return_dict=True)
+    print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
     exports = {} if args.no_export else export_model(model, out)
     epochs = [
         {"epoch": epoch + 1, **{name: v[i] for name, v in history.history.items()}}
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {
         "framework": "tensorflow",
         "epochs": epochs,
+        "test": test,
         "wall_time_s": wall_time,
         "exports": exports,
     }

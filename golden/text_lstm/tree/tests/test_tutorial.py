@@ -39,12 +39,15 @@ def test_project_smoke_tests(framework: str) -> None:
 
 
 @pytest.mark.slow
-def test_compare_agrees_and_writes_the_table(tmp_path: Path, data_path: str) -> None:
+def test_compare_agrees_and_writes_the_table(
+    tmp_path: Path, data_path: str, test_path: str
+) -> None:
     readme = tmp_path / "README.md"
     shutil.copy(ROOT / "README.md", readme)
     plot = tmp_path / "loss_curves.png"
     command = [sys.executable, str(ROOT / "compare.py"), "--epochs", str(EPOCHS)]
     command += ["--max-steps", str(MAX_STEPS), "--data", data_path]
+    command += ["--test", test_path]
     command += [
         "--out",
         str(tmp_path / "runs"),
@@ -81,7 +84,7 @@ def assert_png(path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_notebook_runs_top_to_bottom(
-    framework: str, tmp_path: Path, data_path: str
+    framework: str, tmp_path: Path, data_path: str, test_path: str
 ) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
@@ -91,6 +94,7 @@ def test_notebook_runs_top_to_bottom(
     )
     settings.source += f"\nEPOCHS = {EPOCHS}\nMAX_STEPS = {MAX_STEPS}\n"
     settings.source += f"DATA = {data_path!r}\nOUT = {str(tmp_path / 'out')!r}\n"
+    settings.source += f"TEST = {test_path!r}\n"
     client = nbclient.NotebookClient(
         notebook,
         timeout=600,
