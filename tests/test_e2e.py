@@ -178,9 +178,20 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
         assert (
             float(diff) <= 1e-4
         ), f"{name}/{framework}: {fmt} differs from the trained model by {diff}"
+    # predict.py takes inputs as a user has them: raw pixels, lines of text, or inputs as
+    # load_arrays returns them (the PyTorch layout, in both frameworks).
+    data = load_spec(EXAMPLES / f"{name}.yaml").spec.data
+    raw = tmp_path / "raw.npy"
+    if data.kind == "mnist":
+        np.save(raw, np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8))
+    elif data.kind == "text":
+        raw = tmp_path / "texts.txt"
+        raw.write_text("a fine film\nnot good at all\nword\n", encoding="utf-8")
+    else:
+        np.save(raw, _sample(torch_shape, integer, "pytorch"))
     saved = tmp_path / "outputs.npy"
     predict = subprocess.run(
-        [sys.executable, "predict.py", str(sample), "--runs", str(runs), "--save", str(saved)],
+        [sys.executable, "predict.py", str(raw), "--runs", str(runs), "--save", str(saved)],
         cwd=project_dir,
         capture_output=True,
         text=True,
@@ -188,7 +199,8 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
         timeout=300,
     )
     assert predict.returncode == 0, predict.stderr[-3000:]
-    assert "outputs" in predict.stdout or "predicted classes" in predict.stdout
+    rows = [line for line in predict.stdout.splitlines() if re.match(r" {4}[0-2]  ", line)]
+    assert len(rows) == 3, predict.stdout  # one table row per input
     assert np.load(saved).shape[0] == 3
 
 

@@ -1,8 +1,12 @@
 """Predict with an exported model: the deployment end of step 5.
 
-    python predict.py INPUTS.npy [--format savedmodel] [--runs runs] [--save OUT.npy]
+    python predict.py INPUTS [--format savedmodel] [--runs runs] [--batch-size 256] [--save OUT.npy]
 
-INPUTS.npy holds a batch in this project's layout: (N, 16, 16, 3), channels last.
+INPUTS, as you have them:
+- a .npy file of inputs as load_arrays in data.py returns them: (N, 3, 16, 16).
+They are
+run through the export in batches of --batch-size (bounded memory). Prints the first rows
+(the top classes with their probabilities) and, with labels, the accuracy.
 """
 
 import argparse
@@ -11,25 +15,66 @@ import numpy as np
 
 from export import FILES, load_predictor
 
+ROWS = 10  # rows of the printed table
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("inputs", help=".npy file with a batch of inputs")
+    parser.add_argument("inputs", help=".npy file of inputs")
     parser.add_argument("--format", choices=sorted(FILES), default="savedmodel")
     parser.add_argument("--runs", default="runs", help="the --out folder of train.py")
+    parser.add_argument("--batch-size", type=int, default=256, help="inputs per batch")
     parser.add_argument(
         "--save", default=None, help="write the outputs to this .npy file"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    return args
+
+
+def read_inputs(path: str) -> tuple[np.ndarray, None]:
+    """The inputs of a .npy file (no labels)."""
+    return np.load(path), None
+
+
+def predict_in_batches(inputs: np.ndarray, args: argparse.Namespace) -> np.ndarray:
+    """The export's outputs, --batch-size inputs at a time."""
+    predict = load_predictor(args.format, args.runs)
+    batches = range(0, len(inputs), args.batch_size)
+    return np.concatenate([predict(inputs[i : i + args.batch_size]) for i in batches])
+
+
+def report(outputs: np.ndarray, labels: np.ndarray | None) -> None:
+    """The top classes of the first ROWS inputs, with their probabilities; the accuracy."""
+    shifted = np.exp(
+        outputs - outputs.max(axis=1, keepdims=True)
+    )  # softmax of the logits
+    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    top = np.argsort(-probabilities, axis=1)[:, :3]
+    print(
+        "input  top classes (probability)" + ("  label" if labels is not None else "")
+    )
+    for row in range(min(ROWS, len(outputs))):
+        best = ", ".join(f"{c} ({probabilities[row, c]:.3f})" for c in top[row])
+        print(f"{row:>5}  {best}" + (f"  {labels[row]}" if labels is not None else ""))
+    predicted = top[:, 0]
+    if len(outputs) > ROWS:
+        print(f"  ... {len(outputs) - ROWS} more")
+    if labels is not None:
+        correct = int((predicted == labels).sum())
+        print(f"accuracy: {correct / len(labels):.4f} ({correct} of {len(labels)})")
 
 
 def main(argv: list[str] | None = None) -> np.ndarray:
     args = parse_args(argv)
-    inputs = np.load(args.inputs).astype("float32")
-    outputs = load_predictor(args.format, args.runs)(inputs)
+    try:
+        inputs, labels = read_inputs(args.inputs)
+    except (OSError, ValueError, KeyError) as error:  # missing or unreadable
+        raise SystemExit(f"{args.inputs}: {error}")
+    inputs = np.moveaxis(inputs, 1, -1)  # Keras's channels-last layout
+    outputs = predict_in_batches(inputs.astype("float32"), args)
     if args.save:
         np.save(args.save, outputs)
-    print("predicted classes:", outputs.argmax(axis=1).tolist())
+    report(outputs, labels)
     return outputs
 
 

@@ -62,8 +62,13 @@ def read_mnist(path: str, part: str) -> tuple[np.ndarray, np.ndarray]:
         )
     except (OSError, EOFError, ValueError) as error:  # a truncated or damaged file
         raise SystemExit(f"{folder}: {error} (a damaged file: delete it)")
-    x = ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
-    return x, labels.astype(np.int64)
+    return to_inputs(images), labels.astype(np.int64)
+
+
+def to_inputs(images: np.ndarray) -> np.ndarray:
+    """uint8 images (N, 28, 28) as the model's inputs (N, 1, 28, 28): float32 in [-1, 1].
+    predict.py transforms new images with it too."""
+    return ((images.astype(np.float32) / 255.0 - 0.5) / 0.5).reshape(-1, 1, 28, 28)
 
 
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:

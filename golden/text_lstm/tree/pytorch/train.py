@@ -9,7 +9,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from data import DEFAULT_DATA, DEFAULT_TEST, make_loaders, make_test_loader
+from data import (
+    DEFAULT_DATA,
+    DEFAULT_TEST,
+    fit_vocabulary,
+    make_loaders,
+    make_test_loader,
+)
 from export import export_model
 from model import TextClassifier
 
@@ -127,6 +133,10 @@ def main(argv: list[str] | None = None) -> None:
             device
         )  # traced exports run one batch
         exports = export_model(model, example, out)
+    vocabulary = fit_vocabulary(
+        args.data, args.seed
+    )  # predict.py encodes new texts with it
+    (out / "vocabulary.json").write_text(json.dumps(vocabulary))
     metrics = {
         "framework": "pytorch",
         "epochs": history,

@@ -76,14 +76,18 @@ def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
     return x[train_idx], labels[train_idx], x[val_idx], labels[val_idx]
 
 
-def load_test_arrays(path: str, test: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The test file's token ids (with the vocabulary of the training file `path`'s
-    training split, as in load_arrays) and labels."""
+def fit_vocabulary(path: str, seed: int) -> dict[str, int]:
+    """The vocabulary of the file `path`'s training split, as load_arrays builds it: train.py
+    saves it beside the model, and the test split is encoded with it."""
     texts, _ = read_texts(path)
     train_idx, _ = split_indices(len(texts), seed)
-    vocabulary = build_vocabulary([texts[i] for i in train_idx], 10000)
-    test_texts, labels = read_texts(test)
-    return encode(test_texts, vocabulary, 40), labels
+    return build_vocabulary([texts[i] for i in train_idx], 10000)
+
+
+def load_test_arrays(path: str, test: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The test file's token ids (with the training split's vocabulary) and labels."""
+    texts, labels = read_texts(test)
+    return encode(texts, fit_vocabulary(path, seed), 40), labels
 
 
 def split_indices(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import keras
 
-from data import DEFAULT_DATA, DEFAULT_TEST, make_datasets, make_test_dataset
+from data import (
+    DEFAULT_DATA,
+    DEFAULT_TEST,
+    fit_vocabulary,
+    make_datasets,
+    make_test_dataset,
+)
 from export import export_model
 from model import DenseGradientAdam, build_model
 
@@ -60,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     test = model.evaluate(test_ds, steps=args.max_steps, verbose=0, return_dict=True)
     print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
     exports = {} if args.no_export else export_model(model, out)
+    vocabulary = fit_vocabulary(
+        args.data, args.seed
+    )  # predict.py encodes new texts with it
+    (out / "vocabulary.json").write_text(json.dumps(vocabulary))
     epochs = [
         {"epoch": epoch + 1, **{name: v[i] for name, v in history.history.items()}}
         for i, epoch in enumerate(history.epoch)
