@@ -77,3 +77,33 @@ def test_missing_inputs_are_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"{missing}: ") and "No such file" in last, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORKS))
+def test_csv_rows_with_and_without_the_target(framework: str, tmp_path: Path) -> None:
+    test_file = held_out_data_for("tabular_regression")
+    project, runs = _trained("tabular_regression", framework, tmp_path, "--test", test_file)
+    metrics = json.loads((runs / "metrics.json").read_text())
+    fmt = FRAMEWORKS[framework]
+    labelled = _run(project, "predict.py", test_file, "--format", fmt, "--batch-size", "7")
+    assert labelled.returncode == 0, labelled.stderr[-3000:]
+    error = re.search(r"^mean absolute error: ([0-9.e+-]+) \(100 inputs\)$", labelled.stdout, re.M)
+    assert error and float(error.group(1)) == pytest.approx(metrics["test"]["mae"], rel=1e-3)
+    rows = Path(test_file).read_text().splitlines()[:4]
+    new = tmp_path / "new.csv"  # the rows a user wants priced: no price column
+    new.write_text("\n".join(",".join(r.split(",")[:-1]) for r in rows) + "\n")
+    unlabelled = _run(project, "predict.py", str(new), "--format", fmt)
+    assert unlabelled.returncode == 0, unlabelled.stderr[-3000:]
+    assert len(re.findall(r"^ {4}[0-2]  \[-?[0-9.]+\]$", unlabelled.stdout, re.M)) == 3
+    assert "mean absolute error" not in unlabelled.stdout
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORKS))
+def test_npz_file_like_the_training_file(framework: str, tmp_path: Path) -> None:
+    test_file = held_out_data_for("augmented_cnn")
+    project, runs = _trained("augmented_cnn", framework, tmp_path, "--test", test_file)
+    metrics = json.loads((runs / "metrics.json").read_text())
+    result = _run(project, "predict.py", test_file, "--format", FRAMEWORKS[framework])
+    assert result.returncode == 0, result.stderr[-3000:]
+    _, correct, total = ACCURACY.search(result.stdout).groups()
+    assert int(total) == 96 and int(correct) == round(metrics["test"]["accuracy"] * 96)

@@ -3,8 +3,9 @@
     python predict.py INPUTS [--format savedmodel] [--runs runs] [--batch-size 256] [--save OUT.npy]
 
 INPUTS, as you have them:
+- an .npz file like the training file (`x`, and `y`: the accuracy is printed);
 - a .npy file of inputs as load_arrays in data.py returns them: (N, 3, 16, 16).
-They are
+They are read and transformed by the same functions as the training data (data.py), then
 run through the export in batches of --batch-size (bounded memory). Prints the first rows
 (the top classes with their probabilities) and, with labels, the accuracy.
 """
@@ -13,6 +14,7 @@ import argparse
 
 import numpy as np
 
+from data import read_arrays
 from export import FILES, load_predictor
 
 ROWS = 10  # rows of the printed table
@@ -20,7 +22,9 @@ ROWS = 10  # rows of the printed table
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("inputs", help=".npy file of inputs")
+    parser.add_argument(
+        "inputs", help=".npz file like the training file, or .npy of inputs"
+    )
     parser.add_argument("--format", choices=sorted(FILES), default="savedmodel")
     parser.add_argument("--runs", default="runs", help="the --out folder of train.py")
     parser.add_argument("--batch-size", type=int, default=256, help="inputs per batch")
@@ -31,9 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def read_inputs(path: str) -> tuple[np.ndarray, None]:
-    """The inputs of a .npy file (no labels)."""
-    return np.load(path), None
+def read_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """The inputs (and targets) of an .npz file read as in training, or a .npy of inputs."""
+    return (np.load(path), None) if path.endswith(".npy") else read_arrays(path)
 
 
 def predict_in_batches(inputs: np.ndarray, args: argparse.Namespace) -> np.ndarray:

@@ -3,16 +3,19 @@
     python predict.py INPUTS [--format torchscript] [--runs runs] [--batch-size 256] [--save OUT.npy]
 
 INPUTS, as you have them:
+- a CSV file with the columns the spec reads (rooms, area, age, district, heating), and with `price`
+the mean absolute error is printed;
 - a .npy file of inputs as load_arrays in data.py returns them: (N, 8).
-They are
+They are read and transformed by the same functions as the training data (data.py), then
 run through the export in batches of --batch-size (bounded memory). Prints the first rows
-(the predicted values) and, with labels, the accuracy.
+(the predicted values) and, with labels, the mean absolute error.
 """
 
 import argparse
 
 import numpy as np
 
+from data import COLUMNS, TARGET, read_arrays, read_features, read_rows
 from export import FILES, load_predictor
 
 ROWS = 10  # rows of the printed table
@@ -20,7 +23,7 @@ ROWS = 10  # rows of the printed table
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("inputs", help=".npy file of inputs")
+    parser.add_argument("inputs", help="CSV file, or .npy of inputs")
     parser.add_argument("--format", choices=sorted(FILES), default="torchscript")
     parser.add_argument("--runs", default="runs", help="the --out folder of train.py")
     parser.add_argument("--batch-size", type=int, default=256, help="inputs per batch")
@@ -31,9 +34,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def read_inputs(path: str) -> tuple[np.ndarray, None]:
-    """The inputs of a .npy file (no labels)."""
-    return np.load(path), None
+def read_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's inputs from CSV rows (as in training), and their targets where given."""
+    if path.endswith(".npy"):
+        return np.load(path), None
+    rows = read_rows(path, COLUMNS)
+    return read_arrays(path) if TARGET in rows[0] else (read_features(path, rows), None)
 
 
 def predict_in_batches(inputs: np.ndarray, args: argparse.Namespace) -> np.ndarray:
@@ -43,12 +49,24 @@ def predict_in_batches(inputs: np.ndarray, args: argparse.Namespace) -> np.ndarr
     return np.concatenate([predict(inputs[i : i + args.batch_size]) for i in batches])
 
 
-def report(outputs: np.ndarray, labels: None) -> None:
-    """The predicted values of the first ROWS inputs."""
+def report(outputs: np.ndarray, labels: np.ndarray | None) -> None:
+    """The predicted values of the first ROWS inputs; the mean absolute error."""
+    print("input  predicted" + ("  target" if labels is not None else ""))
     for row in range(min(ROWS, len(outputs))):
-        print(f"{row:>5}  " + np.array2string(outputs[row], precision=4))
+        line = f"{row:>5}  " + np.array2string(outputs[row], precision=4)
+        print(
+            line
+            + (
+                "  " + np.array2string(labels[row], precision=4)
+                if labels is not None
+                else ""
+            )
+        )
     if len(outputs) > ROWS:
         print(f"  ... {len(outputs) - ROWS} more")
+    if labels is not None:
+        error = np.abs(outputs - labels.reshape(outputs.shape)).mean()
+        print(f"mean absolute error: {error:.4g} ({len(labels)} inputs)")
 
 
 def main(argv: list[str] | None = None) -> np.ndarray:

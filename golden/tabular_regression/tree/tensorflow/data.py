@@ -21,6 +21,7 @@ EMBEDDED = {
     "heating": ["gas", "electric", "oil", "heat_pump", "wood"],
 }
 TARGET = "price"
+COLUMNS = [*FEATURES, *CATEGORIES, *EMBEDDED]  # the input columns, in order
 
 
 def one_hot(values: list[str], categories: list[str]) -> np.ndarray:
@@ -57,15 +58,12 @@ def read_rows(path: str, columns: list[str]) -> list[dict[str, str]]:
     return rows
 
 
-def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric, one-hot and category-code feature columns and the target column of a CSV file with a header."""
-    rows = read_rows(path, [*FEATURES, *CATEGORIES, *EMBEDDED, TARGET])
+def read_features(path: str, rows: list[dict[str, str]]) -> np.ndarray:
+    """The model's inputs from CSV rows: numeric, one-hot and category-code columns    (predict.py reads new rows with it)."""
     try:
         numeric = [[float(row[name]) for name in FEATURES] for row in rows]
-        target = [float(row[TARGET]) for row in rows]
     except (TypeError, ValueError) as error:  # an empty cell, or text
         raise SystemExit(f"{path}: a value that is not a number ({error})")
-    numeric = np.array(numeric, dtype=np.float32)
     encoded = [
         *(
             one_hot([row[name] for row in rows], values)
@@ -76,8 +74,18 @@ def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
             for name, values in EMBEDDED.items()
         ),
     ]
-    x = np.concatenate([numeric.reshape(len(rows), -1), *encoded], axis=1)
-    return x, np.array(target, dtype=np.float32).reshape(-1, 1)
+    numeric = np.array(numeric, dtype=np.float32).reshape(len(rows), -1)
+    return np.concatenate([numeric, *encoded], axis=1)
+
+
+def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs and the target column of a CSV file with a header."""
+    rows = read_rows(path, [*COLUMNS, TARGET])
+    try:
+        target = [float(row[TARGET]) for row in rows]
+    except (TypeError, ValueError) as error:  # an empty cell, or text
+        raise SystemExit(f"{path}: a value that is not a number ({error})")
+    return read_features(path, rows), np.array(target, dtype=np.float32).reshape(-1, 1)
 
 
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
