@@ -77,6 +77,9 @@ def test_missing_inputs_are_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"{missing}: ") and "No such file" in last, result.stderr[-2000:]
+    untrained = _run(project, "predict.py", data_for("mnist_cnn"), "--runs", str(tmp_path / "no"))
+    assert untrained.returncode == 1 and "Traceback" not in untrained.stderr
+    assert "no such export (train.py writes it into its --out)" in untrained.stderr
 
 
 @pytest.mark.parametrize("framework", sorted(FRAMEWORKS))

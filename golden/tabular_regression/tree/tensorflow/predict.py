@@ -12,6 +12,7 @@ run through the export in batches of --batch-size (bounded memory). Prints the f
 """
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -71,10 +72,15 @@ def report(outputs: np.ndarray, labels: np.ndarray | None) -> None:
 
 def main(argv: list[str] | None = None) -> np.ndarray:
     args = parse_args(argv)
+    export = Path(args.runs) / FILES[args.format]
+    if not export.exists():
+        raise SystemExit(
+            f"{export}: no such export (train.py writes it into its --out)"
+        )
     try:
         inputs, labels = read_inputs(args.inputs)
     except (OSError, ValueError, KeyError) as error:  # missing or unreadable
-        raise SystemExit(f"{args.inputs}: {error}")
+        raise SystemExit(f"{getattr(error, 'filename', None) or args.inputs}: {error}")
     outputs = predict_in_batches(inputs.astype("float32"), args)
     if args.save:
         np.save(args.save, outputs)

@@ -8,11 +8,12 @@ INPUTS, as you have them:
 Texts are encoded with the vocabulary train.py saved in --runs (vocabulary.json).
 They are read and transformed by the same functions as the training data (data.py), then
 run through the export in batches of --batch-size (bounded memory). Prints the first rows
-(the top classes with their probabilities) and, with labels, the accuracy.
+(the class with its probability) and, with labels, the accuracy.
 """
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -82,10 +83,15 @@ def report(outputs: np.ndarray, labels: np.ndarray | None) -> None:
 
 def main(argv: list[str] | None = None) -> np.ndarray:
     args = parse_args(argv)
+    export = Path(args.runs) / FILES[args.format]
+    if not export.exists():
+        raise SystemExit(
+            f"{export}: no such export (train.py writes it into its --out)"
+        )
     try:
         inputs, labels = read_inputs(args)
     except (OSError, ValueError, KeyError) as error:  # missing or unreadable
-        raise SystemExit(f"{args.inputs}: {error}")
+        raise SystemExit(f"{getattr(error, 'filename', None) or args.inputs}: {error}")
     outputs = predict_in_batches(inputs.astype("int64"), args)
     if args.save:
         np.save(args.save, outputs)
