@@ -305,6 +305,9 @@ def verify(
         int | None, typer.Option(help="--bench: epochs (default: the spec's)")
     ] = None,
     bench_steps: Annotated[int | None, typer.Option(help="--bench: batches per epoch cap")] = None,
+    test: Annotated[
+        str | None, typer.Option("--test", help="--bench: the test split's file (data.test)")
+    ] = None,
     bench_out: Annotated[
         Path, typer.Option(help="--bench: folder for bench.md/json and the PNG")
     ] = Path("dlgen-bench"),
@@ -332,17 +335,21 @@ def verify(
                     Location(str(project)),
                 )
             checked = _load(str(project / SPEC_COPY), set_ or [])
+            extra = _bench_test(checked, test) if bench else []
             result = _verify(checked, project, data, steps, atol, rtol, wtol, device)
             if bench:
-                report = _bench(checked, project, data, bench_epochs, bench_steps, bench_out)
+                report = _bench(checked, project, data, bench_epochs, bench_steps, bench_out, extra)
         else:
             checked = _load(spec or DEFAULT_EXAMPLE, set_ or [])
+            extra = _bench_test(checked, test) if bench else []
             with tempfile.TemporaryDirectory(prefix="dlgen-verify-") as folder:
                 target = Path(folder) / "projects"
                 write_tree(generate_all(checked, "both", "verify"), target)
                 result = _verify(checked, target, data, steps, atol, rtol, wtol, device)
                 if bench:
-                    report = _bench(checked, target, data, bench_epochs, bench_steps, bench_out)
+                    report = _bench(
+                        checked, target, data, bench_epochs, bench_steps, bench_out, extra
+                    )
     except DlgenError as error:
         _fail(error)
     _print_result(result)
@@ -373,8 +380,28 @@ def _verify(
     )
 
 
+def _bench_test(checked: Any, test: str | None) -> list[str]:
+    """train.py's --test for --bench: the spec's test file must be given (its path in the spec
+    is relative to a project, which verify does not run in)."""
+    if not getattr(checked.loaded.spec.data, "test", None):
+        return []
+    if test is None:
+        raise DlgenError(
+            "the spec has a test split (data.test): give its file with --test", Location("--bench")
+        )
+    if not Path(test).is_file():
+        raise DlgenError("no such test file", Location(test))
+    return ["--test", str(Path(test).resolve())]
+
+
 def _bench(
-    checked: Any, folder: Path, data: str | None, epochs: int | None, steps: int | None, out: Path
+    checked: Any,
+    folder: Path,
+    data: str | None,
+    epochs: int | None,
+    steps: int | None,
+    out: Path,
+    extra: list[str],
 ) -> str:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -384,6 +411,7 @@ def _bench(
     spec = checked.loaded.spec
     epochs = epochs or spec.train.epochs
     args = ["--epochs", str(epochs), "--data", str(Path(data).resolve()) if data else "unused"]
+    args += extra
     if steps:
         args += ["--max-steps", str(steps)]
     per_epoch = -(-_train_samples(checked) // spec.data.batch_size)

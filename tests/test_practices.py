@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 SHAPES = str(DATA / "npz" / "shapes.npz")
 HOUSES = str(DATA / "tabular" / "houses.csv")
+HOUSES_TEST = str(DATA / "tabular" / "houses_test.csv")
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
 
 
@@ -305,7 +306,7 @@ def test_inspection_files_and_debug_mode(projects, framework: str, tmp_path: Pat
     args = ["--epochs", "2", "--max-steps", "3", "--no-export", "--debug"]
     result = subprocess.run(
         [sys.executable, "-c", RUN_DEBUG.format(torch=framework == "pytorch"), *args]
-        + ["--data", HOUSES, "--out", str(out)],
+        + ["--data", HOUSES, "--test", HOUSES_TEST, "--out", str(out)],
         cwd=projects["tabular_regression"] / framework,
         capture_output=True,
         text=True,

@@ -186,3 +186,14 @@ def test_a_nan_weight_fails_the_weights_check() -> None:
     weights = _compare_weights(pair, initial, 1e-6)
     assert not weights.ok
     assert "fc2" in weights.summary
+
+
+def test_bench_asks_for_the_test_file_before_verifying() -> None:
+    """A spec with data.test: --bench runs train.py, which evaluates the test file; verify
+    cannot know where it is (the spec's path is relative to a project), so it asks first."""
+    result = run_dlgen("verify", "text_lstm", "--data", data_for("text_lstm"), "--bench")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "--bench: error: the spec has a test split (data.test): give its file with --test"
+    )
+    assert "forward" not in result.stdout  # refused before any verification ran
