@@ -228,14 +228,15 @@ def steps(
         )
         if number == 1:
             for name in SHARED_STEP_1:
-                mine = find(files[f"{TORCH}/data.py"], f"{TORCH}/data.py", name.rstrip("?"))
-                other = find(files[f"{TF}/data.py"], f"{TF}/data.py", name.rstrip("?"))
+                bare = name.rstrip("?")  # "?": only where the data kind has one
+                mine = find(files[f"{TORCH}/data.py"], f"{TORCH}/data.py", bare)
+                other = find(files[f"{TF}/data.py"], f"{TF}/data.py", bare)
                 if mine is None and other is None and name.endswith("?"):
                     continue
                 if mine is None or other is None:  # a dlgen bug: the step table is stale
-                    raise RuntimeError(f"a generated data.py defines no {name.rstrip('?')}")
+                    raise RuntimeError(f"a generated data.py defines no {bare}")
                 if other.code != mine.code:
-                    raise RuntimeError(f"{name} differs between the two data.py files")
+                    raise RuntimeError(f"{bare} differs between the two data.py files")
                 step.shared.append(mine)
         if number == 6:
             step.note = text["s6_torch"]
