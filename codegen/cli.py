@@ -83,6 +83,14 @@ def _display_name(path: Path) -> str:
         return path.name
 
 
+def _nothing_to_update(folder: Path) -> DlgenError:
+    """--update names a folder that is not there: generating a new project would be a guess."""
+    return DlgenError(
+        "no such folder to update; without --update, dlgen new generates a new one",
+        Location(str(folder)),
+    )
+
+
 @app.command()
 def new(
     spec: Annotated[
@@ -122,6 +130,8 @@ def new(
                 "--update keeps your changes, --force replaces everything: pass one",
                 Location("--update"),
             )
+        if update and out is not None and not out.is_dir():
+            raise _nothing_to_update(out)
         record = read_manifest(out) if update and out is not None and out.is_dir() else None
         if update and out is not None and out.is_dir() and record is None:
             raise DlgenError(
@@ -153,7 +163,9 @@ def new(
             if framework == "both"
             else f"{name}-{'pytorch' if framework == 'torch' else 'tensorflow'}"
         )
-        if update and target.is_dir():
+        if update and not target.is_dir():
+            raise _nothing_to_update(target)
+        if update:
             record = record or read_manifest(target)
             if record is None:
                 raise DlgenError(

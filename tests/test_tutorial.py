@@ -261,6 +261,22 @@ def test_update_needs_a_manifest_and_not_force(tmp_path: Path) -> None:
     assert result.returncode == 1 and "unknown language 'fr'" in result.stderr
 
 
+@pytest.mark.parametrize("named", [True, False])
+def test_update_of_a_missing_folder_fails_and_writes_nothing(tmp_path: Path, named: bool) -> None:
+    """#15: `dlgen new --update -o FOLDER` on a folder that is not there generated the default
+    MNIST project and exited 0; without -o, the folder named after the spec's project."""
+    folder = tmp_path / "missing"
+    args = ("new", "--update", "-o", str(folder)) if named else ("new", "mlp", "--update")
+    result = run_dlgen(*args, cwd=tmp_path)
+    where = str(folder) if named else "mlp"
+    assert result.returncode == 1, result.stdout
+    assert (
+        result.stderr == f"{where}: error: no such folder to update; without --update, "
+        "dlgen new generates a new one\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_update_through_a_spec_link_to_a_device_is_one_line(tmp_path: Path) -> None:
     """#17: `dlgen-spec.yaml` linked to /dev/zero was read until MemoryError under --update."""
     folder = tmp_path / "project"
