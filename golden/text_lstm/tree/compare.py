@@ -29,7 +29,7 @@ DEFAULT_DATA = (
     "data/reviews.csv"  # relative to this folder; "" when the code makes the data
 )
 DEFAULT_TEST = "data/reviews_test.csv"  # the test split's file, relative to this folder
-EPOCHS = 5
+EPOCHS = 10
 SEED = 0
 MODEL_CLASS = "TextClassifier"
 PREFERRED_METRICS = ("val_accuracy", "accuracy", "val_mae", "mae", "val_mse", "mse")

@@ -46,11 +46,12 @@ def build_vocabulary(texts: list[str], size: int) -> dict[str, int]:
 
 
 def encode(texts: list[str], vocabulary: dict[str, int], length: int) -> np.ndarray:
-    """Token ids, truncated or padded with 0 to `length`."""
+    """Token ids, the last `length` tokens, padded with 0 at the front (Keras's pad_sequences
+    default): the recurrent layer's last step reads the last word, not padding."""
     ids = np.full((len(texts), length), PAD, dtype=np.int64)
     for row, text in enumerate(texts):
-        tokens = [vocabulary.get(token, UNKNOWN) for token in tokenize(text)][:length]
-        ids[row, : len(tokens)] = tokens
+        tokens = [vocabulary.get(token, UNKNOWN) for token in tokenize(text)][-length:]
+        ids[row, length - len(tokens) :] = tokens
     return ids
 
 
