@@ -145,6 +145,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "output_shape": _shape(checked.output.shape),
         "loss": spec.loss.type,
         "torch_loss": loss.torch_name,
+        "squash": "sigmoid" if spec.loss.type == "bce_with_logits" else "softmax",
         "optimizer": spec.optimizer.type,
         "schedule": f" + `{schedule.type}` schedule" if schedule else "",
         "metrics": ", ".join(f"`{m}`" for m in spec.train.metrics) or "—",
@@ -203,7 +204,9 @@ def _differences(step: int, facts: dict, text: dict[str, str]) -> list[str]:
         5: [("diff_export", True)],
         6: [],
     }
-    return [text[key].format(**facts) for key, applies in rules[step] if applies]
+    # The articles' bug was a softmax applied twice; a sigmoid twice is only a warning.
+    seed_bug = text["seed_bug"] if facts["squash"] == "softmax" else ""
+    return [text[key].format(**facts, seed_bug=seed_bug) for key, applies in rules[step] if applies]
 
 
 def steps(

@@ -193,9 +193,10 @@ EN: dict[str, str] = {
     ),
     "diff_logits": (
         "**Logits.** `{torch_loss}` takes raw scores; the Keras loss needs `from_logits=True` to "
-        "do the same. Forgetting it, or ending the model with a softmax, applies softmax twice "
-        "(the bug in the articles this tutorial follows)."
+        "do the same. Forgetting it, or ending the model with a {squash}, applies {squash} twice"
+        "{seed_bug}."
     ),
+    "seed_bug": " (the bug in the articles this tutorial follows)",
     "diff_l2": (
         "**Weight decay.** PyTorch's `weight_decay` adds `wd·w` to each gradient; Keras gets the "
         "same effect from L2 regularizers on the layers (`l2_penalty`)."
@@ -460,9 +461,10 @@ ZH: dict[str, str] = {
     ),
     "diff_logits": (
         "**Logits。** `{torch_loss}` 接收原始分数；Keras 的损失函数需要 `from_logits=True` "
-        "才能做同样的事。忘了这一点，或在模型末尾加上 softmax，都会让 softmax 被应用两次"
-        "（本教程所参照的文章中就有这个错误）。"
+        "才能做同样的事。忘了这一点，或在模型末尾加上 {squash}，都会让 {squash} 被应用两次"
+        "{seed_bug}。"
     ),
+    "seed_bug": "（本教程所参照的文章中就有这个错误）",
     "diff_l2": (
         "**权重衰减。** PyTorch 的 `weight_decay` 在每个梯度上加 `wd·w`；Keras 通过层上的 L2 "
         "正则项（`l2_penalty`）得到同样的效果。"

@@ -35,5 +35,4 @@ class TextClassifier(nn.Module):
         x = self.fc1(x)  # (N, 64)
         x = F.relu(x)  # (N, 64)
         x = self.fc2(x)  # (N, 1)
-        x = torch.sigmoid(x)  # (N, 1)
         return x

@@ -65,7 +65,7 @@ def predict_in_batches(inputs: np.ndarray, args: argparse.Namespace) -> np.ndarr
 
 def report(outputs: np.ndarray, labels: np.ndarray | None) -> None:
     """The class (0 or 1) of the first ROWS inputs with its probability; the accuracy."""
-    positive = outputs[:, 0]  # the model ends in a sigmoid
+    positive = 1 / (1 + np.exp(-outputs[:, 0]))  # sigmoid of the logits
     predicted = (positive > 0.5).astype(np.int64)
     if labels is not None:
         labels = labels.reshape(-1).astype(np.int64)

@@ -41,7 +41,7 @@ def train(
         optimizer.step()
         totals["loss"] += loss.item() * len(inputs)
         totals["accuracy"] += (
-            ((outputs > 0.5).float() == targets).float().mean(dim=1).sum().item()
+            ((outputs > 0.0).float() == targets).float().mean(dim=1).sum().item()
         )
         count += len(inputs)
         if step % args.log_interval == 0:
@@ -67,7 +67,7 @@ def evaluate(
             loss = criterion(outputs, targets)
             totals["loss"] += loss.item() * len(inputs)
             totals["accuracy"] += (
-                ((outputs > 0.5).float() == targets).float().mean(dim=1).sum().item()
+                ((outputs > 0.0).float() == targets).float().mean(dim=1).sum().item()
             )
             count += len(inputs)
     return {name: total / count for name, total in totals.items()}
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     model = TextClassifier().to(device)
 
     # Step 3: loss and optimizer.
-    criterion = nn.BCELoss()
+    criterion = nn.BCEWithLogitsLoss()
     optimizer = torch.optim.Adam(
         model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0
     )

@@ -28,7 +28,6 @@ def build_model() -> keras.Model:
             layers.Dense(64, name="fc1"),  # (N, 64)
             layers.ReLU(name="relu1"),  # (N, 64)
             layers.Dense(1, name="fc2"),  # (N, 1)
-            layers.Activation("sigmoid", name="sigmoid1"),  # (N, 1)
         ],
         name="text_lstm",
     )

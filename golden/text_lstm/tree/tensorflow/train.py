@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> None:
         optimizer=DenseGradientAdam(
             learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08
         ),
-        loss=keras.losses.BinaryCrossentropy(from_logits=False),
-        metrics=[keras.metrics.BinaryAccuracy(threshold=0.5, name="accuracy")],
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
         steps_per_execution=50,  # batches per call of the compiled step: less Python
     )
 
