@@ -280,7 +280,8 @@ def check_command(
         )
     console.print(table)
     console.print(
-        f"ok: {len(checked.rows)} layers, {checked.params_count:,} parameters, "
+        f"ok: {len(checked.rows)} layer{'' if len(checked.rows) == 1 else 's'}, "
+        f"{checked.params_count:,} parameters, "
         f"output {shape_text(checked.output.shape)} fits loss {checked.loaded.spec.loss.type}"
     )
 

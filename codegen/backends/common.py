@@ -157,7 +157,29 @@ def common_context(checked: CheckedModel, spec_name: str) -> dict[str, Any]:
         "full_batch": full_batch(checked),
         "train_samples": train_samples(checked),
         "print_every": print_every(checked),
+        "learned": learned_line(checked),
     }
+
+
+def learned_line(checked: CheckedModel) -> dict[str, Any] | None:
+    """For a linear regression (one linear layer, one input, one output): the layer's name, and
+    the line the synthetic data was made from, if it was; train.py prints the line it learned."""
+    rows, spec = checked.rows, checked.loaded.spec
+    if (
+        len(rows) != 1
+        or rows[0].layer.op.name != "linear"
+        or getattr(rows[0].layer.params, "bias", True) is False
+        or tuple(checked.input.shape) != (1,)
+        or tuple(checked.output.shape) != (1,)
+    ):
+        return None
+    data = spec.data
+    made = (
+        f"y = {data.weight:g}x + {data.bias:g} + noise"
+        if data.kind == "synthetic_regression"
+        else None
+    )
+    return {"name": rows[0].layer.name, "made": made}
 
 
 def train_samples(checked: CheckedModel) -> int | None:

@@ -78,7 +78,7 @@ EN: dict[str, str] = {
     ),
     "s2_title": "Model",
     "s2_intro": (
-        "The network: {layers} layers, {params} trainable parameters, input {input_shape} "
+        "The network: layers {layers}, trainable parameters {params}, input {input_shape} "
         "(PyTorch layout), output {output_shape}."
     ),
     "s3_title": "Loss and optimizer (TensorFlow: compile)",

@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> None:
             print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))
     wall_time = time.perf_counter() - start
 
+    # What the model learned (the data was made as y = 2x + 1 + noise).
+    weight, bias = model.linear.weight.item(), model.linear.bias.item()
+    print(f"learned: y = {weight:.4g}x + {bias:.4g}")
+
     # Step 5: save.
     torch.save(model.state_dict(), out / "model.pt")
     metrics = {
