@@ -165,6 +165,20 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "l2": bool(tf_ctx["l2"]),
         "has_schedule": schedule is not None,
         "early": spec.train.early_stopping is not None,
+        "validation": spec.data.validation_split > 0,
+        "full_batch": tf_ctx["full_batch"],
+        "conv": any(op.startswith("conv") for op in ops),
+        "adaptive": spec.optimizer.type in ("adam", "adamw", "rmsprop"),
+        # The layers PyTorch starts at U(±1/√fan_in), by their PyTorch class family.
+        "init_layers": "/".join(
+            name
+            for name, present in (
+                ("Linear", "linear" in ops),
+                ("Conv", any(op.startswith("conv") for op in ops)),
+            )
+            if present
+        )
+        or "Linear/Conv",
     }
 
 
@@ -180,14 +194,26 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(["N", *(str(d) for d in shape)]) + ")"
 
 
+def _intro(step: int, facts: dict, text: dict[str, str]) -> str:
+    """A step's opening sentence; step 1's names the validation split only where there is one."""
+    key = "s1_intro_all" if step == 1 and not facts["validation"] else f"s{step}_intro"
+    return text[key].format(**facts)
+
+
 def _differences(step: int, facts: dict, text: dict[str, str]) -> list[str]:
     rules = {
-        1: [("diff_pipeline", True), ("diff_order", True), ("diff_channels", facts["channels"])],
+        1: [
+            ("diff_pipeline", not facts["full_batch"]),
+            ("diff_order", not facts["full_batch"]),
+            ("diff_whole_batch", facts["full_batch"]),
+            ("diff_channels", facts["channels"]),
+        ],
         2: [
             ("diff_dynamic", True),
             ("diff_functional", facts["graph"]),
             ("diff_init", facts["torch_init"]),
-            ("diff_layout", facts["weights"]),
+            ("diff_layout", facts["weights"] and facts["conv"]),
+            ("diff_layout_dense", facts["weights"] and not facts["conv"]),
             ("diff_flatten", facts["flatten"]),
             ("diff_bn", facts["bn"]),
             ("diff_rnn", facts["rnn"]),
@@ -195,7 +221,8 @@ def _differences(step: int, facts: dict, text: dict[str, str]) -> list[str]:
         ],
         3: [
             ("diff_objects", True),
-            ("diff_defaults", True),
+            ("diff_defaults", facts["adaptive"]),
+            ("diff_defaults_plain", not facts["adaptive"]),
             ("diff_logits", facts["logits"]),
             ("diff_l2", facts["l2"]),
             ("diff_schedule", facts["has_schedule"]),
@@ -225,7 +252,7 @@ def steps(
         step = Step(
             number,
             text[f"s{number}_title"],
-            text[f"s{number}_intro"].format(**facts),
+            _intro(number, facts, text),
             sides,
             differences=_differences(number, facts, text),
         )
@@ -299,7 +326,7 @@ def notebook(
     body: list[tuple[str, str, tuple[str, ...]]] = []
     for number, names in NOTEBOOK_STEPS[folder].items():
         heading = text["step_heading"].format(n=number, title=text[f"s{number}_title"])
-        prose = [f"## {heading}", text[f"s{number}_intro"].format(**facts)]
+        prose = [f"## {heading}", _intro(number, facts, text)]
         differences = _differences(number, facts, text)
         if differences:
             prose.append("\n".join(f"- {line}" for line in differences))

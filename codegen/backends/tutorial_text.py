@@ -76,6 +76,10 @@ EN: dict[str, str] = {
         "Both projects load the arrays with the same numpy code ({loader}) and split off the "
         "same validation samples; what differs is how batches are fed to the model."
     ),
+    "s1_intro_all": (
+        "Both projects load the arrays with the same numpy code ({loader}) and train on every "
+        "sample (no validation split); what differs is how batches are fed to the model."
+    ),
     "s2_title": "Model",
     "s2_intro": (
         "The network: layers {layers}, trainable parameters {params}, input {input_shape} "
@@ -119,6 +123,12 @@ EN: dict[str, str] = {
         "outside Python: its steps (`shuffle`, `batch`, `map`, ...) are graph operations, and "
         "`prefetch` prepares the next batches while the model trains (`AUTOTUNE`)."
     ),
+    "diff_whole_batch": (
+        "**One batch, no pipeline.** The training set is a single batch: PyTorch's `train.py` "
+        "trains on the tensors themselves and Keras's `fit` on that one batch, repeated, so "
+        "both see the same samples at every step; the two runs differ only by their starting "
+        "weights (step 2)."
+    ),
     "diff_order": (
         "**Same samples, each its own order.** Both train on the same split. Where the spec "
         "shuffles, each framework draws its own order: PyTorch's `DataLoader` reshuffles "
@@ -148,7 +158,7 @@ EN: dict[str, str] = {
         "back; Keras's functional API wires named layer outputs into a graph of the same shape."
     ),
     "diff_init": (
-        "**Initialization.** PyTorch starts Linear and Conv weights and biases at "
+        "**Initialization.** PyTorch starts {init_layers} weights and biases at "
         "U(±1/√fan_in); Keras defaults to Glorot-uniform kernels and zero biases (other "
         "layers' defaults differ too). Each project keeps its framework's defaults, so the "
         "two start from different weights and train along different paths; `compare.py` moves "
@@ -159,6 +169,10 @@ EN: dict[str, str] = {
         "**Weight layout.** PyTorch stores a Linear weight as (out, in) and a Conv2d kernel as "
         "(out, in, kh, kw); Keras stores (in, out) and (kh, kw, in, out). `move_weights` in "
         "`compare.py` spells out every transpose."
+    ),
+    "diff_layout_dense": (
+        "**Weight layout.** PyTorch stores a Linear weight as (out, in); Keras stores a Dense "
+        "kernel as (in, out). `move_weights` in `compare.py` spells out every transpose."
     ),
     "diff_flatten": (
         "**Flatten order.** Flattening (C, H, W) and (H, W, C) feature maps gives the same "
@@ -190,6 +204,10 @@ EN: dict[str, str] = {
         "**Defaults differ.** Keras's defaults are not PyTorch's (Adam's epsilon is 1e-7 vs "
         "1e-8, RMSprop's rho 0.9 vs alpha 0.99, ...), so every hyperparameter is spelled out on "
         "both sides."
+    ),
+    "diff_defaults_plain": (
+        "**Defaults spelled out.** Keras's defaults are not always PyTorch's, so every "
+        "hyperparameter of `{optimizer}` is written out on both sides, even where they agree."
     ),
     "diff_logits": (
         "**Logits.** `{torch_loss}` takes raw scores; the Keras loss needs `from_logits=True` to "
@@ -358,6 +376,10 @@ ZH: dict[str, str] = {
         "两个项目用同一段 numpy 代码（{loader}）加载数组，并划分出相同的验证样本；"
         "不同之处在于如何把批次送入模型。"
     ),
+    "s1_intro_all": (
+        "两个项目用同一段 numpy 代码（{loader}）加载数组，并在全部样本上训练（不划分验证集）；"
+        "不同之处在于如何把批次送入模型。"
+    ),
     "s2_title": "模型定义",
     "s2_intro": (
         "网络共 {layers} 层，{params} 个可训练参数，输入 {input_shape}（PyTorch 布局），"
@@ -397,6 +419,11 @@ ZH: dict[str, str] = {
         "Python 之外执行的数据管道：它的各个步骤（`shuffle`、`batch`、`map` 等）都是图运算，"
         "`prefetch` 在模型训练的同时准备后面的批次（`AUTOTUNE`）。"
     ),
+    "diff_whole_batch": (
+        "**一个批次，没有数据管道。** 训练集只有一个批次：PyTorch 的 `train.py` 直接在张量上"
+        "训练，Keras 的 `fit` 在这一个批次上反复训练，所以两边每一步看到的样本相同；两次训练"
+        "的区别只在起始权重（第 2 步）。"
+    ),
     "diff_order": (
         "**相同的样本，各自的顺序。** 两者在同一份划分上训练。在规格要求打乱时，两个框架各自"
         "决定顺序：PyTorch 的 `DataLoader` 每个 epoch 用 torch 的随机数生成器重新打乱，种子由"
@@ -422,7 +449,7 @@ ZH: dict[str, str] = {
         "API 把具名层的输出连成一张形状相同的图。"
     ),
     "diff_init": (
-        "**参数初始化。** PyTorch 的 Linear 与 Conv 权重和偏置从 U(±1/√fan_in) 开始；Keras 默"
+        "**参数初始化。** PyTorch 的 {init_layers} 权重和偏置从 U(±1/√fan_in) 开始；Keras 默"
         "认使用 Glorot 均匀分布的卷积核和全零偏置（其他层的默认值也不相同）。两个项目各自保留"
         "本框架的默认初始化，因此起点不同，训练轨迹也不同；`compare.py` 在比较输出前会把 "
         "PyTorch 的权重搬到 Keras，使比较从同一组权重开始。"
@@ -431,6 +458,10 @@ ZH: dict[str, str] = {
         "**权重布局。** PyTorch 把 Linear 权重存为 (out, in)，Conv2d 卷积核存为 "
         "(out, in, kh, kw)；Keras 存为 (in, out) 和 (kh, kw, in, out)。`compare.py` 中的 "
         "`move_weights` 把每一次转置都写了出来。"
+    ),
+    "diff_layout_dense": (
+        "**权重布局。** PyTorch 把 Linear 权重存为 (out, in)；Keras 把 Dense 的核存为 "
+        "(in, out)。`compare.py` 中的 `move_weights` 把每一次转置都写了出来。"
     ),
     "diff_flatten": (
         "**展平顺序。** 把 (C, H, W) 和 (H, W, C) 的特征图展平，得到的数相同但顺序不同，"
@@ -458,6 +489,10 @@ ZH: dict[str, str] = {
     "diff_defaults": (
         "**默认值不同。** Keras 的默认值并非 PyTorch 的（Adam 的 epsilon 为 1e-7 而非 1e-8，"
         "RMSprop 的 rho 为 0.9 而非 alpha 0.99 等），所以两边都把每个超参数明确写出。"
+    ),
+    "diff_defaults_plain": (
+        "**写明默认值。** Keras 的默认值并不总与 PyTorch 相同，所以两边都把 `{optimizer}` 的"
+        "每个超参数写出来，即使两边一致。"
     ),
     "diff_logits": (
         "**Logits。** `{torch_loss}` 接收原始分数；Keras 的损失函数需要 `from_logits=True` "
