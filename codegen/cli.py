@@ -75,12 +75,13 @@ def _load(spec: str | None, overrides: list[str]) -> Any:
 
 
 def _display_name(path: Path) -> str:
+    """How the generated files name their spec: a built-in example by the name `dlgen new`
+    takes (never a path into dlgen's own repository), any other spec by its file name."""
     from .resources import examples_dir
 
-    try:
-        return f"examples/{path.resolve().relative_to(examples_dir().resolve())}"
-    except ValueError:
-        return path.name
+    if path.resolve().parent == examples_dir().resolve():
+        return path.stem
+    return path.name
 
 
 def _nothing_to_update(folder: Path) -> DlgenError:

@@ -22,7 +22,7 @@ GOLDEN = REPO / "golden"
 
 def _generate(name: str) -> dict[str, str]:
     spec = EXAMPLES / f"{name}.yaml"
-    return generate_all(check(load_spec(spec)), "both", f"examples/{name}.yaml")
+    return generate_all(check(load_spec(spec)), "both", name)  # as `dlgen new` names it
 
 
 def _tree(root: Path) -> dict[str, str]:
