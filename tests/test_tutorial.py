@@ -100,6 +100,8 @@ def test_readme_explains_only_what_the_project_has(name: str, lang: str) -> None
     assert says("diff_defaults") == adaptive and says("diff_defaults_plain") == (not adaptive)
     if "make_datasets" in readme:
         assert "def make_datasets(" in files["tensorflow/data.py"]
+    if lang == "zh":  # 卷积核 is a convolution's kernel; a Dense kernel is a 权重矩阵
+        assert ("卷积核" in readme) == conv
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)

@@ -450,7 +450,7 @@ ZH: dict[str, str] = {
     ),
     "diff_init": (
         "**参数初始化。** PyTorch 的 {init_layers} 权重和偏置从 U(±1/√fan_in) 开始；Keras 默"
-        "认使用 Glorot 均匀分布的卷积核和全零偏置（其他层的默认值也不相同）。两个项目各自保留"
+        "认使用 Glorot 均匀分布的权重（kernel）和全零偏置（其他层的默认值也不相同）。两个项目各自保留"
         "本框架的默认初始化，因此起点不同，训练轨迹也不同；`compare.py` 在比较输出前会把 "
         "PyTorch 的权重搬到 Keras，使比较从同一组权重开始。"
     ),
@@ -460,12 +460,12 @@ ZH: dict[str, str] = {
         "`move_weights` 把每一次转置都写了出来。"
     ),
     "diff_layout_dense": (
-        "**权重布局。** PyTorch 把 Linear 权重存为 (out, in)；Keras 把 Dense 的核存为 "
+        "**权重布局。** PyTorch 把 Linear 权重存为 (out, in)；Keras 把 Dense 的权重矩阵存为 "
         "(in, out)。`compare.py` 中的 `move_weights` 把每一次转置都写了出来。"
     ),
     "diff_flatten": (
         "**展平顺序。** 把 (C, H, W) 和 (H, W, C) 的特征图展平，得到的数相同但顺序不同，"
-        "所以搬运权重时，`Flatten` 之后第一个 Dense 层的卷积核要重排输入行。"
+        "所以搬运权重时，`Flatten` 之后第一个 Dense 层的权重矩阵要重排输入行。"
     ),
     "diff_bn": (
         "**批归一化默认值。** PyTorch：`eps=1e-5`，`momentum=0.1`（新批次的权重）；Keras："
