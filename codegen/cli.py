@@ -57,7 +57,7 @@ def _resolve_spec(spec: str | None) -> Path:
     if spec is None:
         return examples_dir() / f"{DEFAULT_EXAMPLE}.yaml"
     path = Path(spec)
-    if not path.exists():
+    if not path.is_file():  # a bare name is a built-in example, even beside a folder so named
         builtin = examples_dir() / f"{spec}.yaml"
         if "/" not in spec and builtin.exists():
             return builtin
