@@ -302,6 +302,27 @@ def test_a_builtin_name_works_beside_a_folder_of_that_name(tmp_path: Path) -> No
     assert "第 1 步" in (tmp_path / "mnist_zh" / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["pytorch", "tensorflow"])
+def test_train_inside_a_tutorial_project_finds_the_tutorials_data(
+    folder: str, tmp_path: Path
+) -> None:
+    """#15: `python train.py` inside pytorch/ looked for data/ in pytorch/, not the tutorial's."""
+    root = _write(_generate("text_lstm"), tmp_path)
+    sample = subprocess.run([sys.executable, SAMPLE_SCRIPT], cwd=root, capture_output=True)
+    assert sample.returncode == 0, sample.stderr
+    run = subprocess.run(
+        [sys.executable, "train.py", "--epochs", "1", "--max-steps", "2", "--no-export"],
+        cwd=root / folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "test: " in run.stdout  # trained on ../data/reviews.csv, tested on its test file
+
+
 def test_update_needs_a_manifest_and_not_force(tmp_path: Path) -> None:
     folder = tmp_path / "plain"
     folder.mkdir()

@@ -6,6 +6,7 @@ from .. import __version__
 from ..check import CheckedModel
 from ..render import render_plan
 from . import tf_backend, torch_backend
+from .common import data_in_tutorial
 from .manifest import MANIFEST, manifest_text
 from .tutorial import tutorial_files
 
@@ -43,7 +44,8 @@ def generate_all(
         contexts = {}
         for name in ("torch", "tf"):
             plan, contexts[name] = FRAMEWORKS[name].plan(checked, spec_name)
-            for path, text in render_plan(plan, contexts[name]).items():
+            project = {**contexts[name], "data": data_in_tutorial(contexts[name]["data"])}
+            for path, text in render_plan(plan, project).items():
                 out[f"{FOLDERS[name]}/{path}"] = text
         out.update(tutorial_files(out, checked, contexts["torch"], contexts["tf"], lang))
     out[MANIFEST] = manifest_text(out, __version__, framework, lang, spec_name)

@@ -42,6 +42,19 @@ IDX_SOURCES = {
 }
 
 
+def data_in_tutorial(data: dict[str, Any]) -> dict[str, Any]:
+    """A tutorial's project (pytorch/, tensorflow/) reads the tutorial's own data folder, one
+    level up, so `python train.py` inside it needs no --data."""
+    if not data["file_based"]:
+        return data
+    test = data["default_test"]
+    return {
+        **data,
+        "default_path": f"../{data['default_path']}",
+        "default_test": f"../{test}" if test else test,
+    }
+
+
 def data_context(checked: CheckedModel) -> dict[str, Any]:
     """The data section as plain values for the shared numpy loading code."""
     data = checked.loaded.spec.data

@@ -48,8 +48,8 @@ EN: dict[str, str] = {
         "`make_sample_data.py` writes a random one there too)."
     ),
     "data_train": (
-        "`train.py`, run inside `pytorch/` or `tensorflow/`, looks for `{data_path}` in that "
-        "folder: pass `--data ../{data_path}` to use the same data."
+        "`train.py`, run inside `pytorch/` or `tensorflow/`, reads this same `{data_path}`: "
+        "its default is `../{data_path}`."
     ),
     "data_none": "**Data.** The code makes it (`{kind}`): no download, no files.",
     "format_npz": "a NumPy `.npz` file with the inputs under `{x_key}` and the targets under `{y_key}`",
@@ -353,8 +353,8 @@ ZH: dict[str, str] = {
         "一个随机文件）。"
     ),
     "data_train": (
-        "在 `pytorch/` 或 `tensorflow/` 中运行的 `train.py` 会在该目录下查找 `{data_path}`："
-        "传 `--data ../{data_path}` 即可使用同一份数据。"
+        "在 `pytorch/` 或 `tensorflow/` 中运行的 `train.py` 读取的也是这份 `{data_path}`："
+        "它的默认值是 `../{data_path}`。"
     ),
     "data_none": "**数据。** 由代码自行生成（`{kind}`）：无需下载，也无需文件。",
     "format_npz": "一个 NumPy `.npz` 文件，输入在 `{x_key}` 下，目标在 `{y_key}` 下",

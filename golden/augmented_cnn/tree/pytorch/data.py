@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-DEFAULT_DATA = "data/shapes.npz"
-DEFAULT_TEST = "data/shapes_test.npz"
+DEFAULT_DATA = "../data/shapes.npz"
+DEFAULT_TEST = "../data/shapes_test.npz"
 VALIDATION_SPLIT = 0.1
 
 

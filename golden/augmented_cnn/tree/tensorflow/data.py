@@ -9,8 +9,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-DEFAULT_DATA = "data/shapes.npz"
-DEFAULT_TEST = "data/shapes_test.npz"
+DEFAULT_DATA = "../data/shapes.npz"
+DEFAULT_TEST = "../data/shapes_test.npz"
 VALIDATION_SPLIT = 0.1
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-DEFAULT_DATA = "data/mnist"
+DEFAULT_DATA = "../data/mnist"
 VALIDATION_SPLIT = 0.1
 URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # MNIST's files, and their MD5s there
 MD5 = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-DEFAULT_DATA = "data/mnist"
+DEFAULT_DATA = "../data/mnist"
 VALIDATION_SPLIT = 0.1
 URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # MNIST's files, and their MD5s there
 MD5 = {

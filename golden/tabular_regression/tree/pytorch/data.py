@@ -7,8 +7,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-DEFAULT_DATA = "data/houses.csv"
-DEFAULT_TEST = "data/houses_test.csv"
+DEFAULT_DATA = "../data/houses.csv"
+DEFAULT_TEST = "../data/houses_test.csv"
 VALIDATION_SPLIT = 0.2
 FEATURES = ["rooms", "area", "age"]
 # One-hot columns after the numeric ones; a value not listed encodes as all zeros.

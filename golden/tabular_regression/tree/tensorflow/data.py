@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-DEFAULT_DATA = "data/houses.csv"
-DEFAULT_TEST = "data/houses_test.csv"
+DEFAULT_DATA = "../data/houses.csv"
+DEFAULT_TEST = "../data/houses_test.csv"
 VALIDATION_SPLIT = 0.2
 FEATURES = ["rooms", "area", "age"]
 # One-hot columns after the numeric ones; a value not listed encodes as all zeros.

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-DEFAULT_DATA = "data/reviews.csv"
-DEFAULT_TEST = "data/reviews_test.csv"
+DEFAULT_DATA = "../data/reviews.csv"
+DEFAULT_TEST = "../data/reviews_test.csv"
 VALIDATION_SPLIT = 0.2
 
 

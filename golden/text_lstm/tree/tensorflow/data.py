@@ -6,8 +6,8 @@ import csv
 import numpy as np
 import tensorflow as tf
 
-DEFAULT_DATA = "data/reviews.csv"
-DEFAULT_TEST = "data/reviews_test.csv"
+DEFAULT_DATA = "../data/reviews.csv"
+DEFAULT_TEST = "../data/reviews_test.csv"
 VALIDATION_SPLIT = 0.2
 
 
