@@ -80,6 +80,10 @@ def test_missing_inputs_are_one_line(tmp_path: Path) -> None:
     untrained = _run(project, "predict.py", data_for("mnist_cnn"), "--runs", str(tmp_path / "no"))
     assert untrained.returncode == 1 and "Traceback" not in untrained.stderr
     assert "no such export (train.py writes it into its --out)" in untrained.stderr
+    # #15: --help says which inputs it takes and that data.py's functions transform them
+    usage = _run(project, "predict.py", "--help")
+    assert usage.returncode == 0 and "a .npy of uint8 pixels (N, 28, 28)" in usage.stdout
+    assert "transformed by the same functions as the training data" in usage.stdout
 
 
 @pytest.mark.parametrize("framework", sorted(FRAMEWORKS))

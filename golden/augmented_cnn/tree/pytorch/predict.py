@@ -22,7 +22,10 @@ ROWS = 10  # rows of the printed table
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # --help prints the whole docstring: the inputs it takes and how they are transformed
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "inputs", help=".npz file like the training file, or .npy of inputs"
     )

@@ -23,7 +23,10 @@ ROWS = 10  # rows of the printed table
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # --help prints the whole docstring: the inputs it takes and how they are transformed
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("inputs", help="CSV file, or .npy of inputs")
     parser.add_argument("--format", choices=sorted(FILES), default="tflite")
     parser.add_argument("--runs", default="runs", help="the --out folder of train.py")

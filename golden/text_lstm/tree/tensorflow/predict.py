@@ -25,7 +25,10 @@ MAX_LENGTH = 40  # tokens per text, as in training
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # --help prints the whole docstring: the inputs it takes and how they are transformed
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "inputs", nargs="?", help="CSV file, or a file of texts, one per line"
     )
