@@ -97,6 +97,7 @@ def test_readme_explains_only_what_the_project_has(name: str, lang: str) -> None
     assert says("diff_pipeline") == loader and says("diff_order") == loader
     assert says("diff_whole_batch") == (not loader)
     assert says("diff_layout") == conv and says("diff_layout_dense") == (not conv)
+    assert says("diff_init") == ("nn.Linear(" in torch_model or conv)
     assert says("diff_defaults") == adaptive and says("diff_defaults_plain") == (not adaptive)
     if "make_datasets" in readme:
         assert "def make_datasets(" in files["tensorflow/data.py"]

@@ -184,6 +184,7 @@ def learned_line(checked: CheckedModel) -> dict[str, Any] | None:
         or getattr(rows[0].layer.params, "bias", True) is False
         or tuple(checked.input.shape) != (1,)
         or tuple(checked.output.shape) != (1,)
+        or spec.train.distributed  # the model is wrapped (DDP) or trained per worker there
     ):
         return None
     data = spec.data

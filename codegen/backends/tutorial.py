@@ -177,8 +177,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
                 ("Conv", any(op.startswith("conv") for op in ops)),
             )
             if present
-        )
-        or "Linear/Conv",
+        ),
     }
 
 
@@ -211,7 +210,7 @@ def _differences(step: int, facts: dict, text: dict[str, str]) -> list[str]:
         2: [
             ("diff_dynamic", True),
             ("diff_functional", facts["graph"]),
-            ("diff_init", facts["torch_init"]),
+            ("diff_init", facts["torch_init"] and bool(facts["init_layers"])),
             ("diff_layout", facts["weights"] and facts["conv"]),
             ("diff_layout_dense", facts["weights"] and not facts["conv"]),
             ("diff_flatten", facts["flatten"]),
