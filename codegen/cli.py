@@ -133,8 +133,8 @@ def new(
             )
         if update and out is not None and not out.is_dir():
             raise _nothing_to_update(out)
-        record = read_manifest(out) if update and out is not None and out.is_dir() else None
-        if update and out is not None and out.is_dir() and record is None:
+        record = read_manifest(out) if update and out is not None else None
+        if update and out is not None and record is None:
             raise DlgenError(
                 "has no .dlgen-manifest.json, so dlgen cannot tell its files from yours; "
                 "generate into another folder with -o",

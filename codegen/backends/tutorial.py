@@ -128,6 +128,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
     data = tf_ctx["data"]
     schedule = spec.optimizer.schedule
     loss = REGISTRY.losses[spec.loss.type]
+    conv = any(op.startswith("conv") for op in ops)
     return {
         "project": spec.project.name,
         "description": spec.project.description,
@@ -167,16 +168,11 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "early": spec.train.early_stopping is not None,
         "validation": spec.data.validation_split > 0,
         "full_batch": tf_ctx["full_batch"],
-        "conv": any(op.startswith("conv") for op in ops),
+        "conv": conv,
         "adaptive": spec.optimizer.type in ("adam", "adamw", "rmsprop"),
         # The layers PyTorch starts at U(±1/√fan_in), by their PyTorch class family.
         "init_layers": "/".join(
-            name
-            for name, present in (
-                ("Linear", "linear" in ops),
-                ("Conv", any(op.startswith("conv") for op in ops)),
-            )
-            if present
+            name for name, present in (("Linear", "linear" in ops), ("Conv", conv)) if present
         ),
     }
 
