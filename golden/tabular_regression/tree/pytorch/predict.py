@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data import COLUMNS, TARGET, read_arrays, read_features, read_rows
+from data import COLUMNS, TARGET, read_features, read_rows, read_target
 from export import FILES, load_predictor
 
 ROWS = 10  # rows of the printed table
@@ -42,8 +42,9 @@ def read_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The model's inputs from CSV rows (as in training), and their targets where given."""
     if path.endswith(".npy"):
         return np.load(path), None
-    rows = read_rows(path, COLUMNS)
-    return read_arrays(path) if TARGET in rows[0] else (read_features(path, rows), None)
+    rows = read_rows(path, COLUMNS)  # read once: the target too, where the file has it
+    targets = read_target(path, rows) if TARGET in rows[0] else None
+    return read_features(path, rows), targets
 
 
 def predict_in_batches(inputs: np.ndarray, args: argparse.Namespace) -> np.ndarray:

@@ -78,14 +78,19 @@ def read_features(path: str, rows: list[dict[str, str]]) -> np.ndarray:
     return np.concatenate([numeric, *encoded], axis=1)
 
 
-def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """The inputs and the target column of a CSV file with a header."""
-    rows = read_rows(path, [*COLUMNS, TARGET])
+def read_target(path: str, rows: list[dict[str, str]]) -> np.ndarray:
+    """The target column of CSV rows (predict.py reads it where a file has it)."""
     try:
         target = [float(row[TARGET]) for row in rows]
     except (TypeError, ValueError) as error:  # an empty cell, or text
         raise SystemExit(f"{path}: a value that is not a number ({error})")
-    return read_features(path, rows), np.array(target, dtype=np.float32).reshape(-1, 1)
+    return np.array(target, dtype=np.float32).reshape(-1, 1)
+
+
+def read_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs and the target column of a CSV file with a header."""
+    rows = read_rows(path, [*COLUMNS, TARGET])
+    return read_features(path, rows), read_target(path, rows)
 
 
 def load_arrays(path: str, seed: int) -> tuple[np.ndarray, ...]:
