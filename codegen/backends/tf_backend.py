@@ -172,6 +172,18 @@ def plan(checked: CheckedModel, spec_name: str) -> tuple[list[PlannedFile], dict
         **training_context(checked),
         "framework": "tensorflow",
     }
+    context["has_callbacks"] = bool(
+        context["lr_expr"]
+        or context["early_stopping"]
+        or context["stop_at_loss"]
+        or context["checkpoint"]
+        or context["tensorboard"]
+    )
+    # One-step epochs (the whole training set one batch) with nothing to do between epochs:
+    # train.py's fit counts `group` epochs as one (steps_per_execution).
+    context["grouped"] = (
+        context["full_batch"] and not context["has_callbacks"] and not context["distributed"]
+    )
     if context["dense_optimizer"]:  # model.py defines it: model.keras saves the optimizer
         context["definitions_classes"] = [
             *context["definitions_classes"],

@@ -7,6 +7,7 @@ generated files (`excerpts`), the weight moves in compare.py come from the regis
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,8 +28,9 @@ COMPARE_END = "<!-- dlgen:compare:end -->"
 _BLOCK = re.compile(re.escape(COMPARE_BEGIN) + r"[^\n]*-->\n.*?" + re.escape(COMPARE_END), re.S)
 
 # What each step shows, by name (`?`: only where the spec generates it; `{model_class}` is the
-# PyTorch class). README: the heart of the step. Notebook: everything the step's cell runs,
-# with `%name` naming a cell of glue code from templates/tutorial/notebook_<framework>.py.j2.
+# PyTorch class). README: the heart of the step. Notebook: what the step runs, with `%name`
+# naming a cell of glue code from templates/tutorial/notebook_<framework>.py.j2; a function or
+# class is imported from the project's file (and named in the step's text), a statement is code.
 README_STEPS: dict[str, dict[int, list[str]]] = {
     TORCH: {
         1: ["make_loaders?", "Step 1"],
@@ -51,14 +53,14 @@ NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
         1: ["make_loaders?", "%step1"],
         2: ["{model_class}", "%step2"],
         3: ["criterion", "optimizer", "scheduler?", "%step3"],
-        4: ["train?", "evaluate?", "%step4", "%fitted"],
+        4: ["train?", "evaluate?", "%step4", "%curves", "%fitted", "%predict"],
         5: ["export_model?", "%step5"],
     },
     TF: {
         1: ["%args", "make_datasets?", "Step 1", "%step1"],
         2: ["build_model", "Step 2", "%step2"],
         3: ["learning_rate?", "Step 3"],
-        4: ["StopAtLoss?", "Step 4", "%fitted"],
+        4: ["StopAtLoss?", "Step 4", "%curves", "%fitted", "%predict"],
         5: ["export_model?", "Step 5"],
         6: ["make_strategy?", "%step6", "Step 6?"],
     },
@@ -303,6 +305,18 @@ def _cell(kind: str, index: int, source: str, tags: tuple[str, ...] = ()) -> dic
     return cell
 
 
+def is_definition(code: str) -> bool:
+    """Whether an excerpt is a function or class definition (which a notebook imports)."""
+    return isinstance(ast.parse(code).body[0], ast.FunctionDef | ast.ClassDef)
+
+
+def _linked(excerpts: list[Excerpt]) -> str:
+    """`name` ([file](file)), ...: each definition with a link to its file beside the notebook."""
+    return ", ".join(
+        f"`{x.name}` ([{x.path.split('/')[-1]}]({x.path.split('/')[-1]}))" for x in excerpts
+    )
+
+
 def notebook(
     folder: str,
     files: dict[str, str],
@@ -325,24 +339,34 @@ def notebook(
         differences = _differences(number, facts, text)
         if differences:
             prose.append("\n".join(f"- {line}" for line in differences))
-        body.append(("markdown", "\n\n".join(prose), ()))
+        heading_at = len(body)
         pending: list[str] = []
+        uses: list[Excerpt] = []  # functions and classes the step imports from the project
         for raw in names:
             if raw.startswith("%"):
                 if pending:
-                    body.append(("code", _code("\n\n\n".join(pending), folder), ()))
+                    body.append(("code", _code("\n".join(pending), folder), ()))
                     pending = []
                 if glue[raw[1:]].strip():  # a glue cell may be empty for this spec
                     body.append(("code", _code(glue[raw[1:]], raw), ()))
-            else:
-                pending += [x.code for x in _excerpts(files, folder, [raw], model_class)]
+                continue
+            for excerpt in _excerpts(files, folder, [raw], model_class):
+                if is_definition(excerpt.code):
+                    uses.append(excerpt)
+                else:
+                    pending.append(excerpt.code)
         if pending:
-            body.append(("code", _code("\n\n\n".join(pending), folder), ()))
+            body.append(("code", _code("\n".join(pending), folder), ()))
+        if uses:
+            prose.append(text["nb_uses"].format(names=_linked(uses)))
+        body.insert(heading_at, ("markdown", "\n\n".join(prose), ()))
     body.append(("markdown", text["nb_done"], ()))
     everything = "\n\n".join(source for kind, source, _ in body if kind == "code")
     modules = {m: files[f"{folder}/{m}.py"] for m in PROJECT_MODULES if f"{folder}/{m}.py" in files}
     imports = imports_for(glue["settings"] + "\n" + everything, modules)
     cells.append(("markdown", text["nb_setup"], ()))
+    if glue.get("quiet", "").strip():  # before the imports: TensorFlow reads it as it loads
+        cells.append(("code", _code(glue["quiet"], "quiet"), ()))
     cells.append(("code", _code(imports, "imports"), ()))
     cells += body
     document = {

@@ -268,8 +268,11 @@ EN: dict[str, str] = {
     "h_notebooks": "Notebooks",
     "notebooks_text": (
         "`pytorch/tutorial.ipynb` and `tensorflow/tutorial.ipynb` walk the same steps cell by "
-        "cell: each step's explanation, then its code (the same functions as in the files) "
-        "and a call that runs it. Open them from their folder:"
+        "cell: each step's explanation, then its code, with the functions and classes imported "
+        "from the project's files (edit `model.py`, restart the kernel, and the notebook runs "
+        "your version); after training, a plot of the loss per epoch and, where the data has "
+        "a validation or test split, a few predictions beside the true values. Open them from "
+        "their folder:"
     ),
     "h_tests": "Tests and CI",
     "tests_text": (
@@ -291,12 +294,15 @@ EN: dict[str, str] = {
     "nb_title_torch": "{project} with PyTorch: the five steps",
     "nb_title_tf": "{project} with TensorFlow / Keras: the six steps",
     "nb_intro": (
-        "Each step below is the code of this project's files (`data.py`, `model.py`, "
-        "`train.py` and, where there is one, `export.py`), run cell by cell. The README at "
-        "the top of the repository sets it beside the other framework's code. The settings cell keeps the run small; "
-        "`python train.py` trains with the spec's full settings."
+        "This notebook imports its functions and classes from this project's files "
+        "(`data.py`, `model.py`, `train.py` and, where there is one, `export.py`) and runs "
+        "the steps cell by cell: edit `model.py`, restart the kernel, and the notebook trains "
+        "your version. The README at the top of the repository sets each step beside the "
+        "other framework's code. The settings cell keeps the run small; `python train.py` "
+        "trains with the spec's full settings."
     ),
     "nb_setup": "What the steps below take from libraries and from this project's files.",
+    "nb_uses": "Imported from this project's files: {names}.",
     "nb_run": "Run it:",
     "nb_done": (
         "Done. `python train.py` runs the same steps from the command line and writes "
@@ -545,8 +551,9 @@ ZH: dict[str, str] = {
     "h_notebooks": "Notebook",
     "notebooks_text": (
         "`pytorch/tutorial.ipynb` 和 `tensorflow/tutorial.ipynb` 逐个单元格地走完同样的步骤："
-        "先是每一步的说明，然后是它的代码（与文件中的函数相同）以及运行它的调用。请在各自的"
-        "目录中打开："
+        "先是每一步的说明，然后是它的代码，函数和类从项目文件中导入（修改 `model.py` 并重启"
+        "内核后，笔记本运行的就是你的版本）；训练后画出每个 epoch 的损失，数据有验证集或测试集"
+        "时再给出几个预测值与真实值的对照。请在各自的目录中打开："
     ),
     "h_tests": "测试与持续集成",
     "tests_text": (
@@ -566,11 +573,13 @@ ZH: dict[str, str] = {
     "nb_title_torch": "用 PyTorch 实现 {project}：五步法",
     "nb_title_tf": "用 TensorFlow / Keras 实现 {project}：六步法",
     "nb_intro": (
-        "下面每一步都是本项目文件（`data.py`、`model.py`、`train.py`，以及如有的 "
-        "`export.py`）中的代码，逐个单元格运行。仓库根目录的 README 把它与另一个框架的代码"
-        "并排对照。设置单元格让运行保持小规模；`python train.py` 则按规格的完整设置训练。"
+        "本笔记本从本项目文件（`data.py`、`model.py`、`train.py`，以及如有的 `export.py`）"
+        "导入函数和类，并逐个单元格运行各步：修改 `model.py` 并重启内核后，笔记本训练的就是"
+        "你的版本。仓库根目录的 README 把每一步与另一个框架的代码并排对照。设置单元格让运行"
+        "保持小规模；`python train.py` 则按规格的完整设置训练。"
     ),
     "nb_setup": "下面各步从库和本项目文件中用到的名称。",
+    "nb_uses": "从本项目文件导入：{names}。",
     "nb_run": "运行：",
     "nb_done": (
         "完成。`python train.py` 在命令行中运行同样的步骤并写出 `metrics.json`；"
