@@ -71,10 +71,11 @@ def main(argv: list[str] | None = None) -> None:
 
     # Step 1: the tf.data pipeline.
     train_ds, val_ds = make_datasets(args.data, args.batch_size, args.seed)
+    test_ds = make_test_dataset(args.test, args.batch_size, args.data, args.seed)
     if args.max_steps:
         train_ds = train_ds.take(args.max_steps)
         val_ds = val_ds.take(args.max_steps)
-    test_ds = make_test_dataset(args.test, args.batch_size, args.data, args.seed)
+        test_ds = test_ds.take(args.max_steps)
 
     # Step 2: model.
     model = build_model()
@@ -87,7 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         ),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=50,  # batches per call of the compiled step: less Python
+        # Batches per call of the compiled step (less Python), at most an epoch's.
+        steps_per_execution=min(50, len(train_ds)),
     )
 
     # Step 4: fit.
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     wall_time = time.perf_counter() - start
 
     # Step 5: evaluate on the test split, save and export.
-    test = trained.evaluate(test_ds, steps=args.max_steps, verbose=0, return_dict=True)
+    test = trained.evaluate(test_ds, verbose=0, return_dict=True)
     print("test:", ", ".join(f"{name}: {value:.4g}" for name, value in test.items()))
     statistics = fit_preprocessing(args.data, args.seed)  # the training split's numbers
     exports = {} if args.no_export else export_model(model, out, statistics)

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         ),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=50,  # batches per call of the compiled step: less Python
+        # Batches per call of the compiled step (less Python), at most an epoch's.
+        steps_per_execution=min(50, len(train_ds)),
         jit_compile=True,  # XLA fuses each step's ops
     )
 
