@@ -253,6 +253,40 @@ def test_compare_moves_weights_as_verify_does() -> None:
                 assert got.shape == want.shape and np.array_equal(got, want), layer
 
 
+@pytest.mark.parametrize(
+    ("name", "chance"),
+    [("mnist_cnn", math.log(10)), ("text_lstm", math.log(2)), ("tabular_regression", None)],
+)
+def test_compare_plot_has_a_chance_line_and_a_log_scale_for_long_runs(
+    name: str, chance: float | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """compare.py draws the loss of a blind guess (ln C for C classes, ln 2 for a binary label)
+    and switches to a log scale where the loss falls by decades."""
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    path = tmp_path / "compare.py"
+    path.write_text(_generate(name)["compare.py"], encoding="utf-8")
+    module = type(sys)(f"tutorial_compare_{name}")
+    module.__file__ = str(path)
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
+    assert module.CHANCE_LOSS == (pytest.approx(chance) if chance else None)
+    figures = []
+    monkeypatch.setattr(pyplot, "close", figures.append)
+    falls = [{"epoch": e, "loss": 10.0**-e, "val_loss": 2 * 10.0**-e} for e in range(1, 5)]
+    flat = [{"epoch": e, "loss": 1.0 / e} for e in range(1, 5)]
+    for records, scale in ((falls, "log"), (flat, "linear")):
+        runs = {"pytorch": {"epochs": records}, "tensorflow": {"epochs": records}}
+        module.plot_losses(runs, tmp_path / "curves.png", "loss")
+        axis = figures[-1].axes[0]
+        assert axis.get_yscale() == scale
+        labels = [line.get_label() for line in axis.get_lines()]
+        assert ("chance" in labels) == (chance is not None), labels
+        if chance is not None:
+            (level,) = {
+                line.get_ydata()[0] for line in axis.get_lines() if line.get_label() == "chance"
+            }
+            assert level == pytest.approx(chance)
+
+
 def test_compare_weight_code_traces_gru_and_bidirectional() -> None:
     checked = check(load_spec(VALID / "recurrent_zoo.yaml"))
     moves = dict(transfer_statements(checked))

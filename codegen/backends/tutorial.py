@@ -391,6 +391,19 @@ def _torch_pin(files: dict[str, str]) -> str:
     return "torch"
 
 
+def _chance(checked: CheckedModel) -> dict[str, str] | None:
+    """compare.py's chance line: the loss of a uniform guess (ln C over C classes, ln 2 for a
+    binary label), or None for a regression or a loss without one."""
+    loss = checked.loaded.spec.loss.type
+    if checked.task == "classification" and loss in ("cross_entropy", "nll"):
+        classes = checked.output.shape[-1]
+        what = f"the loss of a uniform guess over the {classes} classes"
+        return {"expr": f"float(np.log({classes}))", "what": what}
+    if checked.task == "binary" and loss in ("bce", "bce_with_logits"):
+        return {"expr": "float(np.log(2))", "what": "the loss of a 0.5 guess for every label"}
+    return None
+
+
 def tutorial_files(
     files: dict[str, str],
     checked: CheckedModel,
@@ -413,6 +426,7 @@ def tutorial_files(
         "lang": lang,
         "steps": steps(files, checked, facts, text),
         "moves": transfer_statements(checked),
+        "chance": _chance(checked),
         "labels": compare_labels(),
         "default_data": default_data,
         "notebook_data": f"../{default_data}" if default_data else "",

@@ -314,7 +314,12 @@ EN: dict[str, str] = {
     "cmp_memory": "peak memory (MB)",
     "cmp_loss": "final loss",
     "cmp_metric": "final metric",
-    "cmp_settings": "From `python compare.py {args}`, on CPU.",
+    "cmp_settings": (
+        "From `python compare.py {args}`, on CPU, {threads} math threads for each framework. "
+        "Train time is the training loop alone (without start-up, the test split or the final "
+        "save and exports; TensorFlow's first epoch includes tracing its step into a graph); "
+        "on a shared machine it varies from run to run."
+    ),
     "cmp_agree": (
         "Outputs agree: with PyTorch's weights moved into Keras, the largest difference is "
         "{diff:.2e} (≤ {atol:g})."
@@ -590,7 +595,11 @@ ZH: dict[str, str] = {
     "cmp_memory": "峰值内存（MB）",
     "cmp_loss": "最终损失",
     "cmp_metric": "最终指标",
-    "cmp_settings": "以上结果来自 `python compare.py {args}`，在 CPU 上运行。",
+    "cmp_settings": (
+        "以上结果来自 `python compare.py {args}`，在 CPU 上运行，每个框架 {threads} 个计算线程。"
+        "训练时间只计训练循环（不含启动、测试集以及最后的保存和导出；TensorFlow 的第一个 epoch 包含把训练步骤"
+        "追踪成图的时间）；在共享的机器上，每次运行的时间都会不同。"
+    ),
     "cmp_agree": (
         "输出一致：把 PyTorch 的权重搬到 Keras 后，最大差异为 {diff:.2e}（≤ {atol:g}）。"
     ),

@@ -29,6 +29,7 @@ DEFAULT_DATA = ""  # relative to this folder; "" when the code makes the data
 EPOCHS = 10
 SEED = 0
 MODEL_CLASS = "ImageClassifier"
+CHANCE_LOSS = float(np.log(10))  # the loss of a uniform guess over the 10 classes
 PREFERRED_METRICS = ("val_accuracy", "accuracy", "val_mae", "mae", "val_mse", "mse")
 BLOCK = re.compile(
     r"<!-- dlgen:compare:begin(?: lang=(\w+))? -->\n.*?<!-- dlgen:compare:end -->",
@@ -42,7 +43,7 @@ LABELS = {
         "cmp_memory": "peak memory (MB)",
         "cmp_loss": "final loss",
         "cmp_metric": "final metric",
-        "cmp_settings": "From `python compare.py {args}`, on CPU.",
+        "cmp_settings": "From `python compare.py {args}`, on CPU, {threads} math threads for each framework. Train time is the training loop alone (without start-up, the test split or the final save and exports; TensorFlow's first epoch includes tracing its step into a graph); on a shared machine it varies from run to run.",
         "cmp_agree": "Outputs agree: with PyTorch's weights moved into Keras, the largest difference is {diff:.2e} (≤ {atol:g}).",
         "cmp_differ": "Outputs DIFFER: with PyTorch's weights moved into Keras, the largest difference is {diff:.2e} (> {atol:g}).",
         "cmp_curves": "Training loss per epoch",
@@ -53,7 +54,7 @@ LABELS = {
         "cmp_memory": "峰值内存（MB）",
         "cmp_loss": "最终损失",
         "cmp_metric": "最终指标",
-        "cmp_settings": "以上结果来自 `python compare.py {args}`，在 CPU 上运行。",
+        "cmp_settings": "以上结果来自 `python compare.py {args}`，在 CPU 上运行，每个框架 {threads} 个计算线程。训练时间只计训练循环（不含启动、测试集以及最后的保存和导出；TensorFlow 的第一个 epoch 包含把训练步骤追踪成图的时间）；在共享的机器上，每次运行的时间都会不同。",
         "cmp_agree": "输出一致：把 PyTorch 的权重搬到 Keras 后，最大差异为 {diff:.2e}（≤ {atol:g}）。",
         "cmp_differ": "输出不一致：把 PyTorch 的权重搬到 Keras 后，最大差异为 {diff:.2e}（> {atol:g}）。",
         "cmp_curves": "每个 epoch 的训练损失",
@@ -89,6 +90,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--atol", type=float, default=1e-4, help="largest output difference allowed"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count(),
+        help="math threads for each framework",
     )
     parser.add_argument(
         "--readme", default=str(ROOT / "README.md"), help="README to update"
@@ -136,6 +143,13 @@ def train(framework: str, args: argparse.Namespace, data: str) -> dict:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONUNBUFFERED": "1",
     }
+    # The same number of math threads for both (PyTorch reads the first, TensorFlow the others).
+    for variable in (
+        "OMP_NUM_THREADS",
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+    ):
+        env[variable] = str(args.threads)
     start = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-c", MEASURED_RUN, *command[1:]],
@@ -289,7 +303,7 @@ def report(
     verdict = words["cmp_agree" if diff <= args.atol else "cmp_differ"]
     lines += [
         "",
-        words["cmp_settings"].format(args=flags),
+        words["cmp_settings"].format(args=flags, threads=args.threads),
         "",
         verdict.format(diff=diff, atol=args.atol),
         "",
@@ -310,7 +324,8 @@ def title_font(title: str) -> str | None:
 
 
 def plot_losses(runs: dict, path: Path, title: str) -> None:
-    """Both frameworks' training (solid) and validation (dashed) loss per epoch."""
+    """Training (solid) and validation (dashed) loss per epoch, the loss of a blind guess
+    (dotted) where there is one; a log scale where the loss falls by decades."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -318,11 +333,13 @@ def plot_losses(runs: dict, path: Path, title: str) -> None:
     from matplotlib.ticker import MaxNLocator
 
     figure, axis = plt.subplots(figsize=(6, 4), dpi=100)
+    losses = []
     for framework, run in runs.items():
         epochs = [record["epoch"] for record in run["epochs"]]
-        line = axis.plot(
-            epochs, [r["loss"] for r in run["epochs"]], marker="o", label=framework
-        )
+        dots = len(epochs) <= 30  # a marker per epoch, where they stay apart
+        values = [r["loss"] for r in run["epochs"]]
+        line = axis.plot(epochs, values, marker="o" if dots else None, label=framework)
+        losses += values
         if all("val_loss" in r for r in run["epochs"]):
             values = [r["val_loss"] for r in run["epochs"]]
             color = line[0].get_color()
@@ -330,10 +347,15 @@ def plot_losses(runs: dict, path: Path, title: str) -> None:
                 epochs,
                 values,
                 "--",
-                marker="x",
+                marker="x" if dots else None,
                 color=color,
                 label=f"{framework} (val)",
             )
+            losses += values
+    if CHANCE_LOSS is not None:
+        axis.axhline(CHANCE_LOSS, color="gray", linestyle=":", label="chance")
+    if losses and min(losses) > 0 and max(losses) / min(losses) > 30:
+        axis.set_yscale("log")
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("epoch")
     axis.set_ylabel("loss")
