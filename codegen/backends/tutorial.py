@@ -62,7 +62,7 @@ NOTEBOOK_STEPS: dict[str, dict[int, list[str]]] = {
         3: ["learning_rate?", "Step 3"],
         4: ["StopAtLoss?", "Step 4", "%curves", "%fitted", "%predict"],
         5: ["export_model?", "Step 5"],
-        6: ["make_strategy?", "%step6", "Step 6?"],
+        6: ["make_strategy?", "%step6"],
     },
 }
 # The same functions in both data.py files, shown once: the file reader, where the kind has
@@ -170,6 +170,7 @@ def _facts(checked: CheckedModel, tf_ctx: dict) -> dict:
         "early": spec.train.early_stopping is not None,
         "validation": spec.data.validation_split > 0,
         "full_batch": tf_ctx["full_batch"],
+        "distributed": tf_ctx["distributed"],
         "conv": conv,
         "adaptive": spec.optimizer.type in ("adam", "adamw", "rmsprop"),
         # The layers PyTorch starts at U(±1/√fan_in), by their PyTorch class family.
@@ -192,8 +193,13 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 
 def _intro(step: int, facts: dict, text: dict[str, str]) -> str:
-    """A step's opening sentence; step 1's names the validation split only where there is one."""
-    key = "s1_intro_all" if step == 1 and not facts["validation"] else f"s{step}_intro"
+    """A step's opening sentence; step 1's names the validation split only where there is one,
+    step 6's describes a strategy only where the spec trains distributed."""
+    key = f"s{step}_intro"
+    if step == 1 and not facts["validation"]:
+        key = "s1_intro_all"
+    elif step == 6 and not facts["distributed"]:
+        key = "s6_intro_single"
     return text[key].format(**facts)
 
 
@@ -230,7 +236,12 @@ def _differences(step: int, facts: dict, text: dict[str, str]) -> list[str]:
     }
     # The articles' bug was a softmax applied twice; a sigmoid twice is only a warning.
     seed_bug = text["seed_bug"] if facts["squash"] == "softmax" else ""
-    return [text[key].format(**facts, seed_bug=seed_bug) for key, applies in rules[step] if applies]
+    ddp = text["order_ddp"] if facts["distributed"] else ""
+    return [
+        text[key].format(**facts, seed_bug=seed_bug, ddp=ddp)
+        for key, applies in rules[step]
+        if applies
+    ]
 
 
 def steps(
@@ -266,7 +277,7 @@ def steps(
                     raise RuntimeError(f"{bare} differs between the two data.py files")
                 step.shared.append(mine)
         if number == 6:
-            step.note = text["s6_torch"]
+            step.note = text["s6_torch" if facts["distributed"] else "s6_torch_single"]
         out.append(step)
     return out
 

@@ -99,17 +99,24 @@ EN: dict[str, str] = {
     "s6_title": "Distribution (TensorFlow only)",
     "s6_intro": (
         "A `tf.distribute` strategy decides where the variables live and how each batch is "
-        "split between devices. Only a spec with `train.distributed: true` has this step: "
-        "`train.py` then takes `--strategy mirrored` (a `MirroredStrategy`: data-parallel on "
+        "split between devices. This spec sets `train.distributed: true`, so "
+        "`train.py` takes `--strategy mirrored` (a `MirroredStrategy`: data-parallel on "
         "every GPU of one machine, or with `--cpu-replicas N` on N logical CPUs; "
         "`--batch-size` is the global batch) and builds and compiles the model inside "
         "`strategy.scope()`, so `fit` runs unchanged; and `train_multiworker.py` trains "
         "across machines with `MultiWorkerMirroredStrategy`, in a training loop of its own, "
-        "because Keras 3's `fit` fails under that strategy (keras-team/keras#20585). A spec "
-        "without it trains on one device, and this step shows no code."
+        "because Keras 3's `fit` fails under that strategy (keras-team/keras#20585)."
     ),
+    "s6_intro_single": (
+        "This spec trains on one device, so this step has no code. With "
+        "`train.distributed: true` in `dlgen-spec.yaml`, the TensorFlow project builds and "
+        "compiles its model inside a data-parallel distribution strategy here, and the PyTorch "
+        "project runs one process per device."
+    ),
+    "s6_torch_single": "PyTorch has no separate step; this project trains in one process.",
+    "order_ddp": " (under DDP, a `DistributedSampler` seeded by `--seed` and the epoch)",
     "s6_torch": (
-        "PyTorch has no separate step. When the spec sets `train.distributed: true`, `train.py` "
+        "PyTorch has no separate step. As the spec sets `train.distributed: true`, `train.py` "
         "runs under `torchrun`: each process joins a process group, wraps the model in "
         "`DistributedDataParallel` and takes its share of every global batch through a "
         "`DistributedSampler`: `torchrun --nproc_per_node=2 train.py`."
@@ -132,8 +139,8 @@ EN: dict[str, str] = {
     "diff_order": (
         "**Same samples, each its own order.** Both train on the same split. Where the spec "
         "shuffles, each framework draws its own order: PyTorch's `DataLoader` reshuffles "
-        "every epoch with torch's random generator, seeded by `torch.manual_seed(--seed)` "
-        "(under DDP, a `DistributedSampler` seeded by `--seed` and the epoch); TensorFlow's "
+        "every epoch with torch's random generator, seeded by `torch.manual_seed(--seed)`"
+        "{ddp}; TensorFlow's "
         "`shuffle(..., seed=seed)` in `make_datasets` reshuffles every epoch from its own "
         "seed. So the two runs see different batches and, as they also start from different "
         "weights (step 2), their losses differ. Identical batches are a test's job, not the "
@@ -408,17 +415,23 @@ ZH: dict[str, str] = {
     "s5_intro": "本规格的导出格式：{formats}。",
     "s6_title": "分布式训练（仅 TensorFlow）",
     "s6_intro": (
-        "`tf.distribute` 策略决定变量放在哪里、每个批次如何在设备之间切分。只有设置了 "
-        "`train.distributed: true` 的规格才有这一步：此时 `train.py` 接受 `--strategy "
+        "`tf.distribute` 策略决定变量放在哪里、每个批次如何在设备之间切分。本规格设置了 "
+        "`train.distributed: true`，因此 `train.py` 接受 `--strategy "
         "mirrored`（`MirroredStrategy`：在单机的所有 GPU 上做数据并行，或用 `--cpu-replicas "
         "N` 在 N 个逻辑 CPU 上运行；`--batch-size` 是全局批大小），并在 `strategy.scope()` 内"
         "构建并编译模型，因此 `fit` 无需修改即可运行；`train_multiworker.py` 则用 "
         "`MultiWorkerMirroredStrategy` 跨多台机器训练，使用自己的训练循环，因为 Keras 3 的 "
-        "`fit` 在该策略下会失败（keras-team/keras#20585）。没有这一设置的规格只在一个设备上训"
-        "练，这一步也没有代码。"
+        "`fit` 在该策略下会失败（keras-team/keras#20585）。"
     ),
+    "s6_intro_single": (
+        "本规格只在一个设备上训练，因此这一步没有代码。在 `dlgen-spec.yaml` 中设置 "
+        "`train.distributed: true` 后，TensorFlow 项目会在这里的数据并行分布式策略内构建并编译"
+        "模型，PyTorch 项目则每个设备运行一个进程。"
+    ),
+    "s6_torch_single": "PyTorch 没有单独的这一步；本项目在一个进程中训练。",
+    "order_ddp": "（DDP 下改用以 `--seed` 和 epoch 为种子的 `DistributedSampler`）",
     "s6_torch": (
-        "PyTorch 没有单独的这一步。规格设置 `train.distributed: true` 时，`train.py` 可由 "
+        "PyTorch 没有单独的这一步。本规格设置了 `train.distributed: true`，因此 `train.py` 可由 "
         "`torchrun` 启动：每个进程加入进程组，用 `DistributedDataParallel` 包装模型，并通过 "
         "`DistributedSampler` 处理每个全局批次中属于自己的那一份："
         "`torchrun --nproc_per_node=2 train.py`。"
@@ -438,8 +451,7 @@ ZH: dict[str, str] = {
     "diff_order": (
         "**相同的样本，各自的顺序。** 两者在同一份划分上训练。在规格要求打乱时，两个框架各自"
         "决定顺序：PyTorch 的 `DataLoader` 每个 epoch 用 torch 的随机数生成器重新打乱，种子由"
-        " `torch.manual_seed(--seed)` 设定（DDP 下改用以 `--seed` 和 epoch 为种子的 "
-        "`DistributedSampler`）；TensorFlow 在 `make_datasets` 中用 `shuffle(..., seed=seed)`"
+        " `torch.manual_seed(--seed)` 设定{ddp}；TensorFlow 在 `make_datasets` 中用 `shuffle(..., seed=seed)`"
         " 以自己的种子每个 epoch 重新打乱。因此两次训练看到的批次不同，又因为起始权重也不同（"
         "第 2 步），损失也不同。让两边看到完全相同的批次是测试的事，而不是训练代码的事："
         "`dlgen verify` 给两个模型喂入相同的批次，并逐步比较损失。"

@@ -81,7 +81,7 @@ def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
 def make_loaders(
     path: str, batch_size: int, seed: int
 ) -> tuple[DataLoader, DataLoader | None]:
-    """Training batches, reshuffled every epoch, and validation batches (None without a validation split)."""
+    """Training batches, reshuffled every epoch; validation batches or None."""
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
     train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)

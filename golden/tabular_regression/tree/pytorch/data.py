@@ -160,7 +160,9 @@ def fit_preprocessing(path: str, seed: int) -> dict:
 def make_loaders(
     path: str, batch_size: int, seed: int
 ) -> tuple[DataLoader, DataLoader | None]:
-    """Training batches, reshuffled every epoch, and validation batches (None without a validation split).    Inputs go through `Preprocess` with the training split's numbers."""
+    """Training batches, reshuffled every epoch; validation batches or None.
+    Inputs go through `Preprocess` with the training split's numbers.
+    """
     x_train, y_train, x_val, y_val = load_arrays(path, seed)
     with torch.no_grad():
         preprocess = Preprocess(preprocessing_statistics(x_train))
