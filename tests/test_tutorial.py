@@ -14,6 +14,7 @@ import string
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import black
 import pytest
@@ -360,6 +361,47 @@ def test_sample_data_script_where_the_reader_brings_the_data(name: str, tmp_path
         header = target.read_text(encoding="utf-8").splitlines()[0].split(",")
         for column in header:
             assert repr(column) in files["pytorch/data.py"].replace('"', "'"), column
+    _assert_labels_follow_from_inputs(root, data, tmp_path / "sample" / "many.file")
+
+
+def _assert_labels_follow_from_inputs(root: Path, data: Any, path: Path) -> None:
+    """make_sample_data.py's labels are learnable: a least-squares fit on half the samples
+    predicts the other half (npz, csv), or each text holds only words of its own label."""
+    import numpy as np
+
+    made = subprocess.run(
+        [sys.executable, SAMPLE_SCRIPT, str(path), "--count", "2000"], cwd=root, capture_output=True
+    )
+    assert made.returncode == 0, made.stderr
+    if data.kind == "text":
+        module = type(sys)("make_sample_data")
+        module.__file__ = str(root / SAMPLE_SCRIPT)
+        exec(compile((root / SAMPLE_SCRIPT).read_text(), SAMPLE_SCRIPT, "exec"), module.__dict__)
+        vocabulary = {word: label for label, words in enumerate(module.WORDS) for word in words}
+        for row in path.read_text(encoding="utf-8").splitlines()[1:]:
+            text, label = row.rsplit(",", 1)
+            telling = [vocabulary[w] for w in text.split() if w in vocabulary]
+            assert telling and set(telling) == {int(label)}, row
+        return
+    if data.kind == "npz":
+        arrays = np.load(path)
+        x, y = arrays[data.x_key].reshape(2000, -1), arrays[data.y_key]
+    else:
+        table = np.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")
+        x = np.stack([table[name].astype(float) for name in data.features], axis=1)
+        y = table[data.target].astype(float)
+    x = np.hstack([x, np.ones((len(x), 1))])
+    fit, held = slice(0, 1000), slice(1000, None)
+    if np.issubdtype(y.dtype, np.integer):  # classes: one-vs-rest least squares
+        classes = int(y.max()) + 1
+        weights = np.linalg.lstsq(x[fit], np.eye(classes)[y[fit]], rcond=None)[0]
+        accuracy = ((x[held] @ weights).argmax(axis=1) == y[held]).mean()
+        assert accuracy > 1.5 / classes, accuracy  # chance is 1 / classes
+    else:
+        y = y.reshape(len(y), -1)
+        weights = np.linalg.lstsq(x[fit], y[fit], rcond=None)[0]
+        residual = y[held] - x[held] @ weights
+        assert residual.var() < 0.3 * y[held].var()
 
 
 def test_update_keeps_what_the_user_changed(tmp_path: Path) -> None:

@@ -38,14 +38,15 @@ EN: dict[str, str] = {
     "data_file": (
         "**Data.** This spec reads `{data_path}`, {data_format}. Put your file there, or pass "
         "`--data PATH` to `compare.py` and `train.py`. No data at hand? "
-        "`python make_sample_data.py` writes a small random file of that format there: every "
-        "command below runs on it, but the model learns nothing from random data. The tests "
-        "write one of their own when the file is missing."
+        "`python make_sample_data.py` writes a small made-up file of that format there, whose "
+        "labels follow from its inputs by a fixed rule: every command below runs on it and the "
+        "model has something to learn. The tests write one of their own when the file is "
+        "missing."
     ),
     "data_test": (
         "The test split is a second file of the same format, `{test_path}`: both projects "
         "evaluate on it once after training (`--test PATH` to `compare.py` and `train.py`; "
-        "`make_sample_data.py` writes a random one there too)."
+        "`make_sample_data.py` writes a made-up one there too)."
     ),
     "data_train": (
         "`train.py`, run inside `pytorch/` or `tensorflow/`, reads this same `{data_path}`: "
@@ -362,13 +363,13 @@ ZH: dict[str, str] = {
     "data_file": (
         "**数据。** 本规格读取 `{data_path}`，即{data_format}。请把数据文件放在那里，或给 "
         "`compare.py` 和 `train.py` 传 `--data PATH`。手头没有数据？"
-        "`python make_sample_data.py` 会在那里写入一个该格式的小型随机文件：下面的每条命令都能"
-        "在它上面运行，只是模型从随机数据中学不到东西。文件缺失时，测试会自己写一个。"
+        "`python make_sample_data.py` 会在那里写入一个该格式的小型虚构文件，其标签按固定规则由"
+        "输入决定：下面的每条命令都能在它上面运行，模型也有东西可学。文件缺失时，测试会自己写一个。"
     ),
     "data_test": (
         "测试集是同样格式的第二个文件 `{test_path}`：训练结束后，两个项目都会在它上面评估一次"
         "（给 `compare.py` 和 `train.py` 传 `--test PATH`；`make_sample_data.py` 也会在那里写入"
-        "一个随机文件）。"
+        "一个虚构文件）。"
     ),
     "data_train": (
         "在 `pytorch/` 或 `tensorflow/` 中运行的 `train.py` 读取的也是这份 `{data_path}`："
