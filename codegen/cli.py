@@ -175,12 +175,34 @@ def new(
                     Location(str(target)),
                 )
             plan = plan_update(files, target, record)
+            edited = _edited_modules(target, plan.kept)
+            if edited:  # the README and notebooks quote the user's versions of these files
+                files = generate_all(
+                    checked, framework, spec_name or _display_name(path), lang, edited
+                )
+                plan = plan_update(files, target, record)
             update_tree(plan.write, plan.remove, target)
         else:
             write_tree(files, target, force=force)
     except DlgenError as error:
         _fail(error)
     _print_tree(target, sorted(files), framework, plan)
+
+
+def _edited_modules(folder: Path, kept: list[str]) -> dict[str, str]:
+    """The project modules (`pytorch/model.py`, ...) among the files --update keeps, as the user
+    left them: the tutorial's excerpts are cut from these."""
+    from .backends.manifest import no_links
+
+    edited = {}
+    for rel in kept:
+        parts = rel.split("/")
+        if len(parts) == 2 and parts[0] in ("pytorch", "tensorflow") and rel.endswith(".py"):
+            try:
+                edited[rel] = no_links(folder, rel).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable as text: the excerpts stay dlgen's
+    return edited
 
 
 def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None) -> None:

@@ -436,6 +436,37 @@ def test_update_keeps_what_the_user_changed(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".tut.dlgen-*")), "no staging folder left behind"
 
 
+def test_update_cuts_the_readme_from_the_files_the_user_edited(tmp_path: Path) -> None:
+    """--update keeps an edited model.py and train.py; the README's excerpts and line links,
+    and the notebooks' step code, are then cut from the user's versions."""
+    target = tmp_path / "tut"
+    assert run_dlgen("new", "mnist_cnn", "-o", str(target)).returncode == 0
+    model = target / "pytorch" / "model.py"
+    edited = model.read_text().replace('    """mnist_cnn', '    # my note\n    """mnist_cnn', 1)
+    model.write_text(edited.replace("nn.Linear(128, 10)", "nn.Linear(128, 10)  # my edit"))
+    train = target / "tensorflow" / "train.py"
+    train.write_text(train.read_text().replace("# Step 3: loss", "# Step 3 (mine): loss"))
+    result = run_dlgen("new", "--update", "-o", str(target), "--set", "train.epochs=3")
+    assert result.returncode == 0, result.stderr
+    assert "model.py" in result.stdout and "kept: changed by you" in result.stdout
+    readme = (target / "README.md").read_text()
+    assert "# my edit" in readme and "# Step 3 (mine): loss" in readme
+    found = list(EXCERPT.finditer(readme))
+    assert len(found) >= 11
+    for match in found:
+        text = (target / match["path"]).read_text()
+        lines = text.splitlines()[int(match["first"]) - 1 : int(match["last"])]
+        indent = len(lines[0]) - len(lines[0].lstrip())
+        assert [line[indent:] for line in lines] == match["code"].splitlines(), match["name"]
+    notebook = (target / "tensorflow" / "tutorial.ipynb").read_text()
+    assert "# Step 3 (mine): loss" in notebook
+    # A file edited past recognition (no model class left) keeps dlgen's excerpts.
+    model.write_text("# mine\n")
+    result = run_dlgen("new", "--update", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "# my edit" not in (target / "README.md").read_text()
+
+
 @pytest.mark.parametrize("name", ["mnist_cnn", "text_lstm"])
 def test_generated_files_name_no_file_of_dlgens_repo(name: str, tmp_path: Path) -> None:
     """#15: generated READMEs said they came from `examples/NAME.yaml`, a path into dlgen's

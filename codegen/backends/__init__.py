@@ -30,12 +30,19 @@ def spec_copy(checked: CheckedModel) -> str:
 
 
 def generate_all(
-    checked: CheckedModel, framework: str, spec_name: str, lang: str = "en"
+    checked: CheckedModel,
+    framework: str,
+    spec_name: str,
+    lang: str = "en",
+    kept: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """`torch`, `tf` (one project at the root) or `both`: pytorch/ and tensorflow/ side by side
     with the tutorial layer (README, compare.py, notebooks, tests, CI) in `lang`.
 
-    Every tree ends with `.dlgen-manifest.json`, the digests `dlgen new --update` reads.
+    `kept`: the user's own versions of project files that `dlgen new --update` keeps; the
+    tutorial's excerpts are cut from them (falling back to dlgen's versions where an edited
+    file no longer has what a step shows). Every tree ends with `.dlgen-manifest.json`, the
+    digests `dlgen new --update` reads.
     """
     if framework != "both":
         out = generate(checked, framework, spec_name)
@@ -47,6 +54,11 @@ def generate_all(
             project = {**contexts[name], "data": data_in_tutorial(contexts[name]["data"])}
             for path, text in render_plan(plan, project).items():
                 out[f"{FOLDERS[name]}/{path}"] = text
-        out.update(tutorial_files(out, checked, contexts["torch"], contexts["tf"], lang))
+        view = {**out, **{path: text for path, text in (kept or {}).items() if path in out}}
+        try:
+            layer = tutorial_files(view, checked, contexts["torch"], contexts["tf"], lang)
+        except (SyntaxError, RuntimeError):  # an edited file lacks a step's code, or is broken
+            layer = tutorial_files(out, checked, contexts["torch"], contexts["tf"], lang)
+        out.update(layer)
     out[MANIFEST] = manifest_text(out, __version__, framework, lang, spec_name)
     return out
