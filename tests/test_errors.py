@@ -187,6 +187,41 @@ def test_stale_cleaner_removes_only_marked_staging(tmp_path: Path) -> None:
     assert (mine / "src" / "keep.py").read_text() == "x = 1\n"
 
 
+def test_update_moves_the_virtual_environment_instead_of_copying_it(tmp_path: Path) -> None:
+    """--update renames the project's .venv into the new tree (the same inode: nothing was
+    copied or linked file by file) and leaves no staging folder behind."""
+    project = tmp_path / "project"
+    assert run_dlgen("new", "linear_regression", "-o", str(project)).returncode == 0
+    site = project / ".venv" / "lib" / "site.py"
+    site.parent.mkdir(parents=True)
+    site.write_text("x = 1\n")
+    folder_inode, file_inode = (project / ".venv").stat().st_ino, site.stat().st_ino
+    result = run_dlgen("new", "--update", "-o", str(project), "--set", "train.epochs=7")
+    assert result.returncode == 0, result.stderr
+    assert (project / ".venv").stat().st_ino == folder_inode
+    assert site.stat().st_ino == file_inode and site.stat().st_nlink == 1
+    assert site.read_text() == "x = 1\n"
+    assert "7" in (project / "dlgen-spec.yaml").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_a_run_killed_after_its_swap_gets_its_virtual_environment_back(tmp_path: Path) -> None:
+    """A run killed between the swap and moving .venv over left it in the old tree (the
+    marked staging folder of a dead process): the next run moves it back before cleaning up."""
+    project = tmp_path / "project"
+    assert run_dlgen("new", "linear_regression", "-o", str(project)).returncode == 0
+    dead = 2**22 + 1  # above the default pid_max: no such process
+    old_tree = tmp_path / f".project.dlgen-{dead}-abc"
+    (old_tree / ".venv" / "bin").mkdir(parents=True)
+    (old_tree / ".venv" / "bin" / "python").write_text("#!\n")
+    (old_tree / "README.md").write_text("the old tree\n")
+    (tmp_path / f".project.dlgen-{dead}-abc.mark").write_text("")
+    result = run_dlgen("new", "--update", "-o", str(project))
+    assert result.returncode == 0, result.stderr
+    assert (project / ".venv" / "bin" / "python").read_text() == "#!\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
 def test_unknown_framework(tmp_path: Path) -> None:
     result = run_dlgen("new", "mlp", "--framework", "jax", "-o", str(tmp_path / "out"))
     assert result.returncode == 1
