@@ -257,10 +257,13 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
         if "make_sample_data.py" in files:
             console.print(
                 "  python make_sample_data.py                     "
-                "# a small random data file where the spec reads yours (never overwrites)"
+                "# a small made-up data file where the spec reads yours (never overwrites)"
             )
+        script = target / "pytorch" / "train.py"
+        full_batch = script.exists() and "--max-steps" not in script.read_text(encoding="utf-8")
+        quick = "" if full_batch else " --epochs 5 --max-steps 10"
         console.print(
-            "  python compare.py --epochs 1 --max-steps 20   "
+            f"  {'python compare.py' + quick:<46}"
             "# train both, check they agree, fill in the README's table"
         )
         console.print("  python -m pytest -q                            # the tutorial's tests")
