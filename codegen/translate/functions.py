@@ -409,10 +409,59 @@ def leaky_relu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     )
 
 
-def _keras_op(what: str, params: tuple[str, ...], body) -> None:
-    """F.<what>(input, params) → the keras.ops expression `body` writes from the bound
-    arguments (nn.<What> uses the same ops inside an Activation layer)."""
+def _softmin(a: Args, x: str) -> str:
+    a.refuse("dtype")
+    return f"keras.ops.softmax(keras.ops.negative({x}), axis={a.code('dim')})"
 
+
+# Activations written with keras.ops, one entry each: F.<name> → (the nn class, its
+# constructor's parameters, F.<name>'s parameters after `input`, the expression of `x`).
+# F.<name>(x, ...) becomes the expression; nn.<Class>(...) becomes
+# keras.layers.Activation(lambda x: <expression>) (layers.py).
+KERAS_OPS = {
+    "hardtanh": (
+        "Hardtanh",
+        ("min_val", "max_val", "inplace"),
+        ("min_val", "max_val", "inplace"),
+        lambda a, x: f"keras.ops.clip({x}, {a.code('min_val', '-1.0')}, {a.code('max_val', '1.0')})",
+    ),
+    "logsigmoid": ("LogSigmoid", (), (), lambda a, x: f"keras.ops.log_sigmoid({x})"),
+    "tanhshrink": ("Tanhshrink", (), (), lambda a, x: f"keras.ops.tanh_shrink({x})"),
+    "softshrink": (
+        "Softshrink",
+        ("lambd",),
+        ("lambd",),
+        lambda a, x: f"keras.ops.soft_shrink({x}, threshold={a.code('lambd', '0.5')})",
+    ),
+    "hardshrink": (
+        "Hardshrink",
+        ("lambd",),
+        ("lambd",),
+        lambda a, x: f"keras.ops.hard_shrink({x}, threshold={a.code('lambd', '0.5')})",
+    ),
+    "threshold": (
+        "Threshold",
+        ("threshold", "value", "inplace"),
+        ("threshold", "value", "inplace"),
+        lambda a, x: f"keras.ops.threshold({x}, {a.code('threshold')}, {a.code('value')})",
+    ),
+    "softmin": ("Softmin", ("dim",), ("dim", "_stacklevel", "dtype"), _softmin),
+    "celu": (
+        "CELU",
+        ("alpha", "inplace"),
+        ("alpha", "inplace"),
+        lambda a, x: f"keras.ops.celu({x}, alpha={a.code('alpha', '1.0')})",
+    ),
+    "glu": (
+        "GLU",
+        ("dim",),
+        ("dim",),
+        lambda a, x: f"keras.ops.glu({x}, axis={a.code('dim', '-1')})",
+    ),
+}
+
+
+def _keras_op(what: str, params: tuple[str, ...], body) -> None:
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("input", *params), f"F.{what}")
         return ctx.expr(body(a, a.code("input")))
@@ -420,42 +469,8 @@ def _keras_op(what: str, params: tuple[str, ...], body) -> None:
     function(F + what)(rule)
 
 
-_keras_op(
-    "hardtanh",
-    ("min_val", "max_val", "inplace"),
-    lambda a, x: f"keras.ops.clip({x}, {a.code('min_val', '-1.0')}, {a.code('max_val', '1.0')})",
-)
-_keras_op("logsigmoid", (), lambda a, x: f"keras.ops.log_sigmoid({x})")
-_keras_op("tanhshrink", (), lambda a, x: f"keras.ops.tanh_shrink({x})")
-_keras_op(
-    "softshrink",
-    ("lambd",),
-    lambda a, x: f"keras.ops.soft_shrink({x}, threshold={a.code('lambd', '0.5')})",
-)
-_keras_op(
-    "hardshrink",
-    ("lambd",),
-    lambda a, x: f"keras.ops.hard_shrink({x}, threshold={a.code('lambd', '0.5')})",
-)
-_keras_op(
-    "threshold",
-    ("threshold", "value", "inplace"),
-    lambda a, x: f"keras.ops.threshold({x}, {a.code('threshold')}, {a.code('value')})",
-)
-
-
-def _softmin(a: Args, x: str) -> str:
-    a.refuse("dtype")
-    return f"keras.ops.softmax(keras.ops.negative({x}), axis={a.code('dim')})"
-
-
-_keras_op("softmin", ("dim", "_stacklevel", "dtype"), _softmin)
-_keras_op(
-    "celu",
-    ("alpha", "inplace"),
-    lambda a, x: f"keras.ops.celu({x}, alpha={a.code('alpha', '1.0')})",
-)
-_keras_op("glu", ("dim",), lambda a, x: f"keras.ops.glu({x}, axis={a.code('dim', '-1')})")
+for _name, (_, _, _params, _body) in KERAS_OPS.items():
+    _keras_op(_name, _params, _body)
 
 
 @function(F + "elu")

@@ -19,6 +19,7 @@ from .context import (
     code,
     function,
 )
+from .functions import KERAS_OPS
 
 NN = "torch.nn."
 
@@ -306,50 +307,16 @@ for _name, _text in {
     )
 
 
-def _activation_of(what: str, params: tuple[str, ...], body) -> None:
-    """nn.<what>(params) → keras.layers.Activation(lambda x: <body(args)>), where `body` writes
-    the keras.ops expression of `x` from the bound arguments (the same ops F.<what> uses)."""
-
+def _keras_op_layer(what: str, params: tuple[str, ...], body) -> None:
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, params, f"nn.{what}")
-        return ctx.expr(f"keras.layers.Activation(lambda x: {body(a)})")
+        return ctx.expr(f"keras.layers.Activation(lambda x: {body(a, 'x')})")
 
     function(NN + what)(rule)
 
 
-_activation_of(
-    "Hardtanh",
-    ("min_val", "max_val", "inplace"),
-    lambda a: f"keras.ops.clip(x, {a.code('min_val', '-1.0')}, {a.code('max_val', '1.0')})",
-)
-_activation_of("LogSigmoid", (), lambda a: "keras.ops.log_sigmoid(x)")
-_activation_of("Tanhshrink", (), lambda a: "keras.ops.tanh_shrink(x)")
-_activation_of(
-    "Softshrink",
-    ("lambd",),
-    lambda a: f"keras.ops.soft_shrink(x, threshold={a.code('lambd', '0.5')})",
-)
-_activation_of(
-    "Hardshrink",
-    ("lambd",),
-    lambda a: f"keras.ops.hard_shrink(x, threshold={a.code('lambd', '0.5')})",
-)
-_activation_of(
-    "Threshold",
-    ("threshold", "value", "inplace"),
-    lambda a: f"keras.ops.threshold(x, {a.code('threshold')}, {a.code('value')})",
-)
-_activation_of(
-    "Softmin",
-    ("dim",),
-    lambda a: f"keras.ops.softmax(keras.ops.negative(x), axis={a.code('dim')})",
-)
-_activation_of(
-    "CELU",
-    ("alpha", "inplace"),
-    lambda a: f"keras.ops.celu(x, alpha={a.code('alpha', '1.0')})",
-)
-_activation_of("GLU", ("dim",), lambda a: f"keras.ops.glu(x, axis={a.code('dim', '-1')})")
+for _cls, _params, _, _body in KERAS_OPS.values():
+    _keras_op_layer(_cls, _params, _body)
 
 
 @function(NN + "LeakyReLU")
