@@ -52,8 +52,10 @@ TRAINING_LAYERS.update(
         "Dropout",
         "Dropout1d",
         "Dropout2d",
+        "Dropout3d",
         "BatchNorm1d",
         "BatchNorm2d",
+        "BatchNorm3d",
         "Sequential",
         "LSTM",
         "GRU",
@@ -171,32 +173,39 @@ def _batchnorm(what: str):
     return rule
 
 
-for _bn in ("BatchNorm1d", "BatchNorm2d"):
+for _bn in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"):  # axis=1 at any rank
     function(NN + _bn)(_batchnorm(f"nn.{_bn}"))
     ISINSTANCE[NN + _bn] = "keras.layers.BatchNormalization"
 
 
-@function(NN + "InstanceNorm2d")
-def instance_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    a = Args(
-        call,
-        ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
-        "nn.InstanceNorm2d",
-    )
-    a.refuse("track_running_stats", unless=False)
-    affine = a.code("affine", "False")
-    return _keras(
-        ctx,
-        "GroupNormalization",
-        f"groups={a.code('num_features')}",
-        "axis=1",
-        f"epsilon={a.code('eps', '1e-05')}",
-        f"center={affine}",
-        f"scale={affine}",
-    )
+def _instance_norm(what: str):
+    """One group per channel on axis 1: each channel normalised over its own positions, at
+    any rank (1d, 2d and 3d alike)."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(
+            call,
+            ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
+            what,
+        )
+        a.refuse("track_running_stats", unless=False)
+        affine = a.code("affine", "False")
+        return _keras(
+            ctx,
+            "GroupNormalization",
+            f"groups={a.code('num_features')}",
+            "axis=1",
+            f"epsilon={a.code('eps', '1e-05')}",
+            f"center={affine}",
+            f"scale={affine}",
+        )
+
+    return rule
 
 
-ISINSTANCE[NN + "InstanceNorm2d"] = "keras.layers.GroupNormalization"
+for _norm in ("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"):
+    function(NN + _norm)(_instance_norm(f"nn.{_norm}"))
+    ISINSTANCE[NN + _norm] = "keras.layers.GroupNormalization"
 
 
 @function(NN + "GroupNorm")
@@ -278,6 +287,7 @@ def _dropout(what: str, noise: str):
 function(NN + "Dropout")(_dropout("nn.Dropout", ""))
 function(NN + "Dropout1d")(_dropout("nn.Dropout1d", "noise_shape=(None, None, 1)"))
 function(NN + "Dropout2d")(_dropout("nn.Dropout2d", "noise_shape=(None, None, 1, 1)"))
+function(NN + "Dropout3d")(_dropout("nn.Dropout3d", "noise_shape=(None, None, 1, 1, 1)"))
 ISINSTANCE[NN + "Dropout"] = "keras.layers.Dropout"
 
 

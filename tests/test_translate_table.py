@@ -1,6 +1,8 @@
-"""Activations, one table: each PyTorch spelling (module and functional, several argument
-combinations) is translated by `dlgen translate` and the translated function's output is
-compared with torch's on the same input, in float32 (issue #27's data-driven tests)."""
+"""Layers and functions, one table: each PyTorch spelling (module and functional, several
+argument combinations) is translated by `dlgen translate` and the translated function's output
+is compared with torch's on the same input, in float32, at batch 2 and 1 (issue #27's
+data-driven tests). Layers with running statistics or dropout are compared in inference mode
+(the translated layer called as a plain function is in inference mode)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from codegen.translate.api import translate_source
 torch = pytest.importorskip("torch")
 pytest.importorskip("tensorflow")
 
-# A PyTorch expression of the tensor `x` (shape 2 x 6 x 4).
+# A PyTorch expression of the tensor `x` (shape batch x 6 x 4).
 CASES = [
     "nn.Hardtanh()(x)",
     "nn.Hardtanh(-2.0, 0.5)(x)",
@@ -40,6 +42,15 @@ CASES = [
     "F.glu(x)",
     "F.glu(x, dim=1)",
 ]
+# (expression, its torch reference in inference mode, the shape of x after the batch).
+LAYERS = [
+    ("nn.BatchNorm3d(4)(x)", "nn.BatchNorm3d(4).eval()(x)", (4, 3, 5, 2)),
+    ("nn.BatchNorm3d(4, eps=1e-3)(x)", "nn.BatchNorm3d(4, eps=1e-3).eval()(x)", (4, 3, 5, 2)),
+    ("nn.Dropout3d(0.5)(x)", "nn.Dropout3d(0.5).eval()(x)", (4, 3, 5, 2)),
+    ("nn.InstanceNorm1d(6)(x)", "nn.InstanceNorm1d(6)(x)", (6, 7)),
+    ("nn.InstanceNorm3d(4)(x)", "nn.InstanceNorm3d(4)(x)", (4, 3, 5, 2)),
+    ("nn.InstanceNorm3d(4, eps=0.1)(x)", "nn.InstanceNorm3d(4, eps=0.1)(x)", (4, 3, 5, 2)),
+]
 SOURCE = """import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -53,20 +64,31 @@ def f(x):
 @pytest.mark.parametrize("batch", [2, 1])
 @pytest.mark.parametrize("expression", CASES)
 def test_activation_matches_torch(expression: str, batch: int) -> None:
+    _assert_matches(expression, expression, (batch, 6, 4))
+
+
+@pytest.mark.parametrize("batch", [2, 1])
+@pytest.mark.parametrize(("expression", "reference", "shape"), LAYERS)
+def test_layer_matches_torch(expression: str, reference: str, shape: tuple, batch: int) -> None:
+    _assert_matches(expression, reference, (batch, *shape))
+
+
+def _assert_matches(expression: str, reference: str, shape: tuple) -> None:
     import tensorflow as tf
 
     source = SOURCE.format(expression=expression)
     result = translate_source(source, "case.py")
     assert not result.report.left, result.code
-    x = np.random.default_rng(0).standard_normal((batch, 6, 4)).astype(np.float32) * 3
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32) * 3
     expected = {}
-    exec(compile(source, "case.py", "exec"), expected)  # noqa: S102 - our own test source
+    exec(compile(SOURCE.format(expression=reference), "case.py", "exec"), expected)  # noqa: S102
     translated = {}
     exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
-    want = expected["f"](torch.from_numpy(x)).numpy()
+    with torch.no_grad():
+        want = expected["f"](torch.from_numpy(x)).numpy()
     got = np.asarray(translated["f"](tf.constant(x)))
     assert got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
 def test_softmin_without_dim_is_refused() -> None:
