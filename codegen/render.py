@@ -299,7 +299,8 @@ def update_tree(write: dict[str, str], remove: list[str], destination: Path) -> 
 
 
 # Top-level folders `--update` moves into the new tree instead of copying them: virtual
-# environments, whose thousands of files took most of the time of a copy (36 s vs 3.6 s).
+# environments, whose thousands of files took most of the time of a copy (an update beside
+# a 57,840-file .venv: 4.06 s hard-linking it, 0.86 s moving it).
 CARRIED = (".venv", "venv")
 
 
