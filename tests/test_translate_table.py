@@ -50,6 +50,23 @@ LAYERS = [
     ("nn.InstanceNorm1d(6)(x)", "nn.InstanceNorm1d(6)(x)", (6, 7)),
     ("nn.InstanceNorm3d(4)(x)", "nn.InstanceNorm3d(4)(x)", (4, 3, 5, 2)),
     ("nn.InstanceNorm3d(4, eps=0.1)(x)", "nn.InstanceNorm3d(4, eps=0.1)(x)", (4, 3, 5, 2)),
+    *(
+        (expression, expression, (6, 9))
+        for expression in (
+            "nn.MaxPool1d(3)(x)",
+            "nn.MaxPool1d(3, 2, 1, ceil_mode=True)(x)",
+            "nn.MaxPool1d(kernel_size=(2,), stride=1)(x)",
+            "nn.AvgPool1d(3, 2, 1)(x)",
+            "nn.AvgPool1d(2, padding=1, count_include_pad=False)(x)",
+            "nn.AvgPool1d(4, ceil_mode=True)(x)",
+            "nn.AdaptiveAvgPool1d(4)(x)",
+            "nn.AdaptiveMaxPool1d(1)(x)",
+            "F.max_pool1d(x, 2)",
+            "F.avg_pool1d(x, 3, stride=1, padding=1)",
+            "F.adaptive_avg_pool1d(x, 5)",
+            "F.adaptive_max_pool1d(x, 3)",
+        )
+    ),
 ]
 SOURCE = """import torch
 import torch.nn as nn

@@ -519,6 +519,10 @@ def _prelude_function(name: str):
 
 
 for _torch, _prelude in {
+    "max_pool1d": "max_pool1d",
+    "avg_pool1d": "avg_pool1d",
+    "adaptive_avg_pool1d": "adaptive_avg_pool1d",
+    "adaptive_max_pool1d": "adaptive_max_pool1d",
     "max_pool2d": "max_pool2d",
     "avg_pool2d": "avg_pool2d",
     "adaptive_avg_pool2d": "adaptive_avg_pool2d",

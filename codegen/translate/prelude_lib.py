@@ -182,6 +182,34 @@ def adaptive_max_pool2d(x, output_size):
     return adaptive_pool2d(x, output_size, tf.reduce_max)
 
 
+def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """F.max_pool1d on NCL: max_pool2d over a height of one."""
+    kernel, (pad,), (step,) = ntuple(kernel_size, 1)[0], ntuple(padding, 1), ntuple(dilation, 1)
+    hop = ntuple(stride or kernel_size, 1)[0]
+    pooled = max_pool2d(x[:, :, None, :], (1, kernel), (1, hop), (0, pad), (1, step), ceil_mode)
+    return pooled[:, :, 0, :]
+
+
+def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """F.avg_pool1d on NCL: avg_pool2d over a height of one."""
+    kernel, (pad,) = ntuple(kernel_size, 1)[0], ntuple(padding, 1)
+    hop = ntuple(stride or kernel_size, 1)[0]
+    pooled = avg_pool2d(
+        x[:, :, None, :], (1, kernel), (1, hop), (0, pad), ceil_mode, count_include_pad
+    )
+    return pooled[:, :, 0, :]
+
+
+def adaptive_avg_pool1d(x, output_size):
+    """F.adaptive_avg_pool1d on NCL."""
+    return adaptive_avg_pool2d(x[:, :, None, :], (1, ntuple(output_size, 1)[0]))[:, :, 0, :]
+
+
+def adaptive_max_pool1d(x, output_size):
+    """F.adaptive_max_pool1d on NCL."""
+    return adaptive_max_pool2d(x[:, :, None, :], (1, ntuple(output_size, 1)[0]))[:, :, 0, :]
+
+
 def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """F.interpolate / nn.Upsample on NCHW: 'nearest' and 'bilinear' with PyTorch's pixel rule."""
     height, width = x.shape[2], x.shape[3]
@@ -458,6 +486,52 @@ class AdaptiveMaxPool2d(keras.layers.Layer):
 
     def call(self, x):
         return adaptive_max_pool2d(x, self.output_size)
+
+
+class MaxPool1d(keras.layers.Layer):
+    """nn.MaxPool1d on NCL tensors."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, **kwargs):
+        super().__init__(**kwargs)
+        self.options = (kernel_size, stride, padding, dilation, ceil_mode)
+
+    def call(self, x):
+        return max_pool1d(x, *self.options)
+
+
+class AvgPool1d(keras.layers.Layer):
+    """nn.AvgPool1d on NCL tensors."""
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.options = (kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+    def call(self, x):
+        return avg_pool1d(x, *self.options)
+
+
+class AdaptiveAvgPool1d(keras.layers.Layer):
+    """nn.AdaptiveAvgPool1d on NCL tensors."""
+
+    def __init__(self, output_size, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = output_size
+
+    def call(self, x):
+        return adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveMaxPool1d(keras.layers.Layer):
+    """nn.AdaptiveMaxPool1d on NCL tensors."""
+
+    def __init__(self, output_size, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = output_size
+
+    def call(self, x):
+        return adaptive_max_pool1d(x, self.output_size)
 
 
 class Upsample(keras.layers.Layer):
