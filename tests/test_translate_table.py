@@ -65,6 +65,22 @@ LAYERS = [
             "F.avg_pool1d(x, 3, stride=1, padding=1)",
             "F.adaptive_avg_pool1d(x, 5)",
             "F.adaptive_max_pool1d(x, 3)",
+            "nn.ZeroPad1d(2)(x)",
+            "nn.ReflectionPad1d((1, 2))(x)",
+            "nn.ReplicationPad1d(3)(x)",
+            "nn.ConstantPad1d((2, 1), 0.5)(x)",
+            "nn.CircularPad1d(2)(x)",
+        )
+    ),
+    ("nn.CircularPad2d((1, 1, 2, 0))(x)", "nn.CircularPad2d((1, 1, 2, 0))(x)", (4, 5, 6)),
+    *(
+        (expression, expression, (4, 3, 5, 2))
+        for expression in (
+            "nn.ReflectionPad3d(1)(x)",
+            "nn.ReplicationPad3d((1, 0, 2, 1, 0, 1))(x)",
+            "nn.ZeroPad3d(1)(x)",
+            "nn.ConstantPad3d(1, -1.0)(x)",
+            "nn.CircularPad3d(1)(x)",
         )
     ),
 ]

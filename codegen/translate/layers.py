@@ -39,10 +39,11 @@ PRELUDE_LAYERS = {
     "Upsample": "Upsample",
     "PixelShuffle": "PixelShuffle",
     "PReLU": "PReLU",
-    "ReflectionPad2d": "ReflectionPad2d",
-    "ReplicationPad2d": "ReplicationPad2d",
-    "ZeroPad2d": "ZeroPad2d",
-    "ConstantPad2d": "ConstantPad2d",
+    **{
+        f"{kind}Pad{dims}d": f"{kind}Pad{dims}d"
+        for kind in ("Reflection", "Replication", "Circular", "Zero", "Constant")
+        for dims in (1, 2, 3)
+    },
     "LogSoftmax": "LogSoftmax",
     "LSTM": "LSTM",
     "GRU": "GRU",

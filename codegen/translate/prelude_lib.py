@@ -587,7 +587,8 @@ class PixelShuffle(keras.layers.Layer):
 
 
 class PadNd(keras.layers.Layer):
-    """nn.ReflectionPad2d / ReplicationPad2d / ZeroPad2d / ConstantPad2d on NCHW tensors."""
+    """nn.{Reflection,Replication,Circular,Zero,Constant}Pad{1,2,3}d on channels-first tensors:
+    `padding` is one int or (before, after) pairs from the last axis, as F.pad takes them."""
 
     mode = "constant"
     dims = 2
@@ -619,6 +620,72 @@ class ZeroPad2d(PadNd):
 
 class ConstantPad2d(PadNd):
     """nn.ConstantPad2d(padding, value)."""
+
+
+class CircularPad2d(PadNd):
+    """nn.CircularPad2d: (left, right, top, bottom) or one int."""
+
+    mode = "circular"
+
+
+class ReflectionPad1d(PadNd):
+    """nn.ReflectionPad1d on NCL: (left, right) or one int."""
+
+    mode, dims = "reflect", 1
+
+
+class ReplicationPad1d(PadNd):
+    """nn.ReplicationPad1d on NCL: (left, right) or one int."""
+
+    mode, dims = "replicate", 1
+
+
+class CircularPad1d(PadNd):
+    """nn.CircularPad1d on NCL: (left, right) or one int."""
+
+    mode, dims = "circular", 1
+
+
+class ZeroPad1d(PadNd):
+    """nn.ZeroPad1d on NCL: (left, right) or one int."""
+
+    dims = 1
+
+
+class ConstantPad1d(PadNd):
+    """nn.ConstantPad1d(padding, value) on NCL."""
+
+    dims = 1
+
+
+class ReflectionPad3d(PadNd):
+    """nn.ReflectionPad3d on NCDHW: (left, right, top, bottom, front, back) or one int."""
+
+    mode, dims = "reflect", 3
+
+
+class ReplicationPad3d(PadNd):
+    """nn.ReplicationPad3d on NCDHW: (left, right, top, bottom, front, back) or one int."""
+
+    mode, dims = "replicate", 3
+
+
+class CircularPad3d(PadNd):
+    """nn.CircularPad3d on NCDHW: (left, right, top, bottom, front, back) or one int."""
+
+    mode, dims = "circular", 3
+
+
+class ZeroPad3d(PadNd):
+    """nn.ZeroPad3d on NCDHW: (left, right, top, bottom, front, back) or one int."""
+
+    dims = 3
+
+
+class ConstantPad3d(PadNd):
+    """nn.ConstantPad3d(padding, value) on NCDHW."""
+
+    dims = 3
 
 
 class LogSoftmax(keras.layers.Layer):
