@@ -74,6 +74,22 @@ LAYERS = [
     ),
     ("nn.CircularPad2d((1, 1, 2, 0))(x)", "nn.CircularPad2d((1, 1, 2, 0))(x)", (4, 5, 6)),
     *(
+        (expression, expression, (3, 4, 5))
+        for expression in (
+            "nn.Softmax2d()(x)",
+            "nn.UpsamplingNearest2d(scale_factor=2)(x)",
+            "nn.UpsamplingNearest2d(size=(6, 7))(x)",
+            "nn.UpsamplingBilinear2d(scale_factor=2)(x)",
+            "nn.UpsamplingBilinear2d((7, 9))(x)",
+            "F.upsample_nearest(x, scale_factor=3)",
+            "F.upsample_bilinear(x, size=(5, 8))",
+            "F.linear(x, torch.ones(2, 5))",
+            "F.linear(x, torch.ones(2, 5) / 3, torch.ones(2))",
+            "F.one_hot((x > 0).long(), 2)",
+            "F.one_hot((x > 0).long(), num_classes=3)",
+        )
+    ),
+    *(
         (expression, expression, (4, 3, 5, 2))
         for expression in (
             "nn.ReflectionPad3d(1)(x)",

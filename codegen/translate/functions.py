@@ -536,6 +536,42 @@ for _torch, _prelude in {
 function("torch.pixel_shuffle")(_prelude_function("pixel_shuffle"))
 
 
+def _upsample(mode: str):
+    """F.upsample_nearest / F.upsample_bilinear: interpolate with the mode they fix."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "size", "scale_factor"), f"F.upsample_{mode}")
+        sizes = [f"{name}={a.code(name)}" for name in ("size", "scale_factor") if a.has(name)]
+        corners = ", align_corners=True" if mode == "bilinear" else ""
+        options = ", ".join([a.code("input"), *sizes])
+        return ctx.expr(f'{ctx.use("interpolate")}({options}, mode="{mode}"{corners})')
+
+    return rule
+
+
+function(F + "upsample_nearest")(_upsample("nearest"))
+function(F + "upsample_bilinear")(_upsample("bilinear"))
+
+
+@function(F + "linear")
+def linear(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """F.linear(x, weight, bias): x @ weight.T + bias, weight in PyTorch's (out, in) layout."""
+    a = Args(call, ("input", "weight", "bias"), "F.linear")
+    product = f"tf.matmul({a.code('input')}, {a.code('weight')}, transpose_b=True)"
+    if a.has("bias") and a.code("bias") != "None":
+        return ctx.expr(f"{product} + {a.code('bias')}")
+    return ctx.expr(product)
+
+
+@function(F + "one_hot")
+def one_hot(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """F.one_hot with its class count given (-1, the default, reads it off the data)."""
+    a = Args(call, ("tensor", "num_classes"), "F.one_hot")
+    if a.code("num_classes", "-1") == "-1":
+        raise Untranslatable("F.one_hot needs num_classes (it would count the classes in the data)")
+    return ctx.expr(f"tf.one_hot({a.code('tensor')}, {a.code('num_classes')}, dtype=tf.int64)")
+
+
 # ---------------------------------------------------------------- nn.Parameter and nn.init
 
 

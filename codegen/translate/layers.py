@@ -368,6 +368,30 @@ def softmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return _keras(ctx, "Softmax", f"axis={a.code('dim', '-1')}")
 
 
+@function(NN + "Softmax2d")
+def softmax2d(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "nn.Softmax2d")
+    return _keras(ctx, "Softmax", "axis=-3")  # over the channels of (N, C, H, W) or (C, H, W)
+
+
+def _upsampling(what: str, options: str):
+    """nn.UpsamplingNearest2d / UpsamplingBilinear2d: the prelude's Upsample with the mode
+    (and the corner alignment) these deprecated classes fix."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("size", "scale_factor"), what)
+        sizes = [f"{name}={a.code(name)}" for name in ("size", "scale_factor") if a.has(name)]
+        return ctx.expr(f"{ctx.use('Upsample')}({', '.join([*sizes, options])})")
+
+    return rule
+
+
+function(NN + "UpsamplingNearest2d")(_upsampling("nn.UpsamplingNearest2d", 'mode="nearest"'))
+function(NN + "UpsamplingBilinear2d")(
+    _upsampling("nn.UpsamplingBilinear2d", 'mode="bilinear", align_corners=True')
+)
+
+
 @function(NN + "Flatten")
 def flatten(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("start_dim", "end_dim"), "nn.Flatten")

@@ -20,8 +20,8 @@ def torch_init(fan_in):
 class Odd(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        # dlgen: not translated: torch.nn.Softmax2d has no translation
-        self.act = nn.Softmax2d()
+        # dlgen: not translated: torch.nn.RReLU has no translation
+        self.act = nn.RReLU()
         self.fc = keras.layers.Dense(3, **torch_init(3))
 
     def call(self, x, training=False):
