@@ -145,3 +145,10 @@ def test_softmin_without_dim_is_refused() -> None:
     result = translate_source(SOURCE.format(expression="F.softmin(x)"), "case.py")
     (left,) = result.report.left
     assert left.name == "torch.nn.functional.softmin" and "needs dim" in left.detail
+
+
+def test_one_hot_without_num_classes_is_refused() -> None:
+    """F.one_hot's default counts the classes in the data, which a translation cannot know."""
+    result = translate_source(SOURCE.format(expression="F.one_hot(x.long())"), "case.py")
+    (left,) = result.report.left
+    assert left.name == "torch.nn.functional.one_hot" and "num_classes" in left.detail
