@@ -99,6 +99,20 @@ LAYERS = [
             "nn.CircularPad3d(1)(x)",
         )
     ),
+    *(
+        (expression, expression, (2, 5, 6, 7))
+        for expression in (
+            "nn.MaxPool3d(2)(x)",
+            "nn.MaxPool3d((2, 3, 1), stride=1, padding=(1, 1, 0))(x)",
+            "nn.MaxPool3d(2, ceil_mode=True)(x)",
+            "nn.AvgPool3d(2)(x)",
+            "nn.AvgPool3d(3, stride=2, padding=1)(x)",
+            "nn.AvgPool3d(3, 2, 1, count_include_pad=False)(x)",
+            "nn.AvgPool3d(2, ceil_mode=True, divisor_override=3)(x)",
+            "F.max_pool3d(x, (1, 2, 2))",
+            "F.avg_pool3d(x, 2, stride=1)",
+        )
+    ),
 ]
 SOURCE = """import torch
 import torch.nn as nn

@@ -33,6 +33,8 @@ PRELUDE_LAYERS = {
     "AdaptiveAvgPool1d": "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d": "AdaptiveMaxPool1d",
     "MaxPool2d": "MaxPool2d",
+    "MaxPool3d": "MaxPool3d",
+    "AvgPool3d": "AvgPool3d",
     "AvgPool2d": "AvgPool2d",
     "AdaptiveAvgPool2d": "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d": "AdaptiveMaxPool2d",

@@ -95,22 +95,74 @@ def pool_pads(size, kernel, stride, padding, ceil_mode):
     return padding, padding + max(extra, 0)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """F.max_pool2d on NCHW: padding with -inf (never wins a max), ceil_mode by extra padding."""
-    if ntuple(dilation, 2) != (1, 1):
-        raise ValueError("max_pool2d with dilation is not supported")
-    kernel = ntuple(kernel_size, 2)
-    strides = ntuple(stride or kernel_size, 2)
-    pads = ntuple(padding, 2)
+def max_pool_nd(x, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """F.max_pool{dims}d on channels-first: padding with -inf (never wins a max), ceil_mode by
+    extra padding."""
+    if ntuple(dilation, dims) != (1,) * dims:
+        raise ValueError(f"max_pool{dims}d with dilation is not supported")
+    kernel = ntuple(kernel_size, dims)
+    strides = ntuple(stride or kernel_size, dims)
+    pads = ntuple(padding, dims)
     x = to_channels_last(x)
-    sizes = x.shape[1:3]
+    sizes = x.shape[1 : 1 + dims]
     pairs = [
         pool_pads(size, k, s, p, ceil_mode)
         for size, k, s, p in zip(sizes, kernel, strides, pads, strict=True)
     ]
     if any(p for pair in pairs for p in pair):
         x = tf.pad(x, [(0, 0), *pairs, (0, 0)], constant_values=float("-inf"))
-    return to_channels_first(tf.nn.max_pool2d(x, kernel, strides, "VALID"))
+    return to_channels_first(tf.nn.max_pool(x, kernel, strides, "VALID"))
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """F.max_pool2d on NCHW."""
+    return max_pool_nd(x, 2, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """F.max_pool3d on NCDHW."""
+    return max_pool_nd(x, 3, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def avg_pool_nd(
+    x,
+    dims,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """F.avg_pool{dims}d on channels-first with PyTorch's divisor rules (padding counted unless
+    told not to)."""
+    kernel = ntuple(kernel_size, dims)
+    strides = ntuple(stride or kernel_size, dims)
+    pads = ntuple(padding, dims)
+    x = to_channels_last(x)
+    sizes = x.shape[1 : 1 + dims]
+    pairs = [
+        pool_pads(size, k, s, p, ceil_mode)
+        for size, k, s, p in zip(sizes, kernel, strides, pads, strict=True)
+    ]
+    if not any(p for pair in pairs for p in pair) and divisor_override is None:
+        return to_channels_first(tf.nn.avg_pool(x, kernel, strides, "VALID"))
+    area = 1
+    for k in kernel:
+        area *= k
+    padded = tf.pad(x, [(0, 0), *pairs, (0, 0)])
+    sums = tf.nn.avg_pool(padded, kernel, strides, "VALID") * area
+    if divisor_override:
+        return to_channels_first(sums / divisor_override)
+    if count_include_pad:
+        ones = tf.ones((1, *(n + 2 * p for n, p in zip(sizes, pads, strict=True)), 1), x.dtype)
+        mask_pairs = [(0, after - before) for before, after in pairs]
+    else:
+        ones = tf.ones((1, *sizes, 1), x.dtype)
+        mask_pairs = pairs
+    mask = tf.pad(ones, [(0, 0), *mask_pairs, (0, 0)])
+    counts = tf.nn.avg_pool(mask, kernel, strides, "VALID")
+    return to_channels_first(sums / (counts * area))
 
 
 def avg_pool2d(
@@ -122,33 +174,23 @@ def avg_pool2d(
     count_include_pad=True,
     divisor_override=None,
 ):
-    """F.avg_pool2d on NCHW with PyTorch's divisor rules (padding counted unless told not to)."""
-    kernel = ntuple(kernel_size, 2)
-    strides = ntuple(stride or kernel_size, 2)
-    pads = ntuple(padding, 2)
-    x = to_channels_last(x)
-    height, width = x.shape[1], x.shape[2]
-    sizes = x.shape[1:3]
-    pairs = [
-        pool_pads(size, k, s, p, ceil_mode)
-        for size, k, s, p in zip(sizes, kernel, strides, pads, strict=True)
-    ]
-    if not any(p for pair in pairs for p in pair) and divisor_override is None:
-        return to_channels_first(tf.nn.avg_pool2d(x, kernel, strides, "VALID"))
-    area = kernel[0] * kernel[1]
-    padded = tf.pad(x, [(0, 0), *pairs, (0, 0)])
-    sums = tf.nn.avg_pool2d(padded, kernel, strides, "VALID") * area
-    if divisor_override:
-        return to_channels_first(sums / divisor_override)
-    if count_include_pad:
-        ones = tf.ones((1, height + 2 * pads[0], width + 2 * pads[1], 1), x.dtype)
-        mask_pairs = [(0, after - before) for before, after in pairs]
-    else:
-        ones = tf.ones((1, height, width, 1), x.dtype)
-        mask_pairs = pairs
-    mask = tf.pad(ones, [(0, 0), *mask_pairs, (0, 0)])
-    counts = tf.nn.avg_pool2d(mask, kernel, strides, "VALID")
-    return to_channels_first(sums / (counts * area))
+    """F.avg_pool2d on NCHW."""
+    options = (stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return avg_pool_nd(x, 2, kernel_size, *options)
+
+
+def avg_pool3d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """F.avg_pool3d on NCDHW."""
+    options = (stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return avg_pool_nd(x, 3, kernel_size, *options)
 
 
 def adaptive_pool_bins(size, out):
@@ -464,6 +506,20 @@ class AvgPool2d(keras.layers.Layer):
 
     def call(self, x):
         return avg_pool2d(x, *self.options)
+
+
+class MaxPool3d(MaxPool2d):
+    """nn.MaxPool3d on NCDHW tensors."""
+
+    def call(self, x):
+        return max_pool3d(x, *self.options)
+
+
+class AvgPool3d(AvgPool2d):
+    """nn.AvgPool3d on NCDHW tensors."""
+
+    def call(self, x):
+        return avg_pool3d(x, *self.options)
 
 
 class AdaptiveAvgPool2d(keras.layers.Layer):
