@@ -111,6 +111,12 @@ LAYERS = [
             "nn.AvgPool3d(2, ceil_mode=True, divisor_override=3)(x)",
             "F.max_pool3d(x, (1, 2, 2))",
             "F.avg_pool3d(x, 2, stride=1)",
+            "nn.AdaptiveAvgPool3d(1)(x)",
+            "nn.AdaptiveAvgPool3d((2, 4, 3))(x)",
+            "nn.AdaptiveAvgPool3d((None, 2, 5))(x)",
+            "nn.AdaptiveMaxPool3d((3, 2, 2))(x)",
+            "F.adaptive_avg_pool3d(x, (4, 4, 4))",
+            "F.adaptive_max_pool3d(x, 2)",
         )
     ),
 ]

@@ -525,6 +525,8 @@ for _torch, _prelude in {
     "adaptive_max_pool1d": "adaptive_max_pool1d",
     "max_pool2d": "max_pool2d",
     "max_pool3d": "max_pool3d",
+    "adaptive_avg_pool3d": "adaptive_avg_pool3d",
+    "adaptive_max_pool3d": "adaptive_max_pool3d",
     "avg_pool3d": "avg_pool3d",
     "avg_pool2d": "avg_pool2d",
     "adaptive_avg_pool2d": "adaptive_avg_pool2d",

@@ -34,6 +34,8 @@ PRELUDE_LAYERS = {
     "AdaptiveMaxPool1d": "AdaptiveMaxPool1d",
     "MaxPool2d": "MaxPool2d",
     "MaxPool3d": "MaxPool3d",
+    "AdaptiveAvgPool3d": "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d": "AdaptiveMaxPool3d",
     "AvgPool3d": "AvgPool3d",
     "AvgPool2d": "AvgPool2d",
     "AdaptiveAvgPool2d": "AdaptiveAvgPool2d",

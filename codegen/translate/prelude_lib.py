@@ -224,6 +224,28 @@ def adaptive_max_pool2d(x, output_size):
     return adaptive_pool2d(x, output_size, tf.reduce_max)
 
 
+def adaptive_pool3d(x, output_size, reduce):
+    """Adaptive pooling on NCDHW: each depth window reduced, then its (H, W) plane pooled as in
+    2-d (a mean of equal-sized slices' means is the box's mean; a max of maxes its max)."""
+    out_d, out_h, out_w = ntuple(output_size, 3)
+    depth = x.shape[2]
+    planes = [
+        adaptive_pool2d(reduce(x[:, :, front:back], axis=2), (out_h, out_w), reduce)
+        for front, back in adaptive_pool_bins(depth, out_d or depth)
+    ]
+    return tf.stack(planes, axis=2)
+
+
+def adaptive_avg_pool3d(x, output_size):
+    """F.adaptive_avg_pool3d on NCDHW."""
+    return adaptive_pool3d(x, output_size, tf.reduce_mean)
+
+
+def adaptive_max_pool3d(x, output_size):
+    """F.adaptive_max_pool3d on NCDHW."""
+    return adaptive_pool3d(x, output_size, tf.reduce_max)
+
+
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """F.max_pool1d on NCL: max_pool2d over a height of one."""
     kernel, (pad,), (step,) = ntuple(kernel_size, 1)[0], ntuple(padding, 1), ntuple(dilation, 1)
@@ -577,6 +599,24 @@ class AdaptiveAvgPool1d(keras.layers.Layer):
 
     def call(self, x):
         return adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveAvgPool3d(keras.layers.Layer):
+    """nn.AdaptiveAvgPool3d on NCDHW tensors."""
+
+    def __init__(self, output_size, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = output_size
+
+    def call(self, x):
+        return adaptive_avg_pool3d(x, self.output_size)
+
+
+class AdaptiveMaxPool3d(AdaptiveAvgPool3d):
+    """nn.AdaptiveMaxPool3d on NCDHW tensors."""
+
+    def call(self, x):
+        return adaptive_max_pool3d(x, self.output_size)
 
 
 class AdaptiveMaxPool1d(keras.layers.Layer):
