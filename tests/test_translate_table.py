@@ -87,6 +87,10 @@ LAYERS = [
             "F.linear(x, torch.ones(2, 5) / 3, torch.ones(2))",
             "F.one_hot((x > 0).long(), 2)",
             "F.one_hot((x > 0).long(), num_classes=3)",
+            "nn.Unflatten(1, (3, 1))(x)",
+            "nn.Unflatten(-1, (5, 1))(x)",
+            "nn.Unflatten(2, (2, -1))(x)",
+            "torch.unflatten(x, 3, (1, 5))",
         )
     ),
     *(
@@ -172,3 +176,14 @@ def test_one_hot_without_num_classes_is_refused() -> None:
     result = translate_source(SOURCE.format(expression="F.one_hot(x.long())"), "case.py")
     (left,) = result.report.left
     assert left.name == "torch.nn.functional.one_hot" and "num_classes" in left.detail
+
+
+def test_unflatten_keeps_the_static_shape_the_next_layer_needs() -> None:
+    """Inside a Keras model a Dense after Unflatten needs its input's last size: -1 is worked
+    out from the static shape."""
+    import keras
+
+    from codegen.translate.prelude_lib import Unflatten
+
+    model = keras.Sequential([keras.Input((12,)), Unflatten(1, (3, -1)), keras.layers.Dense(2)])
+    assert model.output_shape == (None, 3, 2)

@@ -538,6 +538,7 @@ for _torch, _prelude in {
 }.items():
     function(F + _torch)(_prelude_function(_prelude))
 function("torch.pixel_shuffle")(_prelude_function("pixel_shuffle"))
+function("torch.unflatten")(_prelude_function("unflatten"))
 
 
 def _upsample(mode: str):

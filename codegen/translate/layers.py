@@ -41,6 +41,7 @@ PRELUDE_LAYERS = {
     "AdaptiveAvgPool2d": "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d": "AdaptiveMaxPool2d",
     "Upsample": "Upsample",
+    "Unflatten": "Unflatten",
     "PixelShuffle": "PixelShuffle",
     "PReLU": "PReLU",
     **{

@@ -46,6 +46,22 @@ def flatten_dims(x, start_dim=0, end_dim=-1):
     return tf.reshape(x, (*dims[:start], -1, *dims[end + 1 :]))
 
 
+def unflatten(x, dim, sizes):
+    """torch.unflatten / nn.Unflatten: axis `dim` (not the batch) split into `sizes`, one of
+    which may be -1; the other axes keep their static sizes."""
+    rank = len(x.shape)
+    dim = dim % rank
+    if dim == 0:
+        raise ValueError("unflatten of the batch axis is not supported")
+    rest = [x.shape[i] for i in range(1, rank)]
+    known = 1
+    for size in sizes:
+        known *= size if size != -1 else 1
+    if -1 in sizes and x.shape[dim] is not None:  # keep the static shape the layers after need
+        sizes = [x.shape[dim] // known if size == -1 else size for size in sizes]
+    return tf.reshape(x, [tf.shape(x)[0], *rest[: dim - 1], *sizes, *rest[dim:]])
+
+
 def swapaxes(x, dim0, dim1):
     """Tensor.transpose(dim0, dim1): swap two axes."""
     perm = list(range(len(x.shape)))
@@ -628,6 +644,17 @@ class AdaptiveMaxPool1d(keras.layers.Layer):
 
     def call(self, x):
         return adaptive_max_pool1d(x, self.output_size)
+
+
+class Unflatten(keras.layers.Layer):
+    """nn.Unflatten(dim, unflattened_size) in PyTorch's axis numbering."""
+
+    def __init__(self, dim, unflattened_size, **kwargs):
+        super().__init__(**kwargs)
+        self.dim, self.sizes = dim, tuple(unflattened_size)
+
+    def call(self, x):
+        return unflatten(x, self.dim, self.sizes)
 
 
 class Upsample(keras.layers.Layer):
