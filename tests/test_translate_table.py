@@ -73,6 +73,8 @@ LAYERS = [
         )
     ),
     ("nn.CircularPad2d((1, 1, 2, 0))(x)", "nn.CircularPad2d((1, 1, 2, 0))(x)", (4, 5, 6)),
+    ("nn.PixelUnshuffle(2)(x)", "nn.PixelUnshuffle(2)(x)", (3, 4, 6)),
+    ("F.pixel_unshuffle(x, 3)", "F.pixel_unshuffle(x, 3)", (2, 6, 9)),
     *(
         (expression, expression, (3, 4, 5))
         for expression in (
@@ -91,6 +93,8 @@ LAYERS = [
             "nn.Unflatten(-1, (5, 1))(x)",
             "nn.Unflatten(2, (2, -1))(x)",
             "torch.unflatten(x, 3, (1, 5))",
+            "F.embedding((x > 0).long(), torch.ones(2, 3) * 2)",
+            "F.embedding((x > 0).long(), torch.ones(2, 3), None)",
         )
     ),
     *(

@@ -534,6 +534,7 @@ for _torch, _prelude in {
     "interpolate": "interpolate",
     "upsample": "interpolate",
     "pixel_shuffle": "pixel_shuffle",
+    "pixel_unshuffle": "pixel_unshuffle",
     "pad": "tensor_pad",
 }.items():
     function(F + _torch)(_prelude_function(_prelude))
@@ -566,6 +567,20 @@ def linear(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     if a.has("bias") and a.code("bias") != "None":
         return ctx.expr(f"{product} + {a.code('bias')}")
     return ctx.expr(product)
+
+
+@function(F + "embedding")
+def embedding(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """F.embedding(indices, weight): the weight's rows; the options that change the lookup or
+    its gradient are refused."""
+    a = Args(
+        call,
+        ("input", "weight", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse"),
+        "F.embedding",
+    )
+    a.refuse("padding_idx", "max_norm")  # padding_idx: no gradient to that row
+    a.refuse("scale_grad_by_freq", "sparse", unless=False)
+    return ctx.expr(f"tf.gather({a.code('weight')}, {a.code('input')})")
 
 
 @function(F + "one_hot")

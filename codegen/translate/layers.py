@@ -43,6 +43,7 @@ PRELUDE_LAYERS = {
     "Upsample": "Upsample",
     "Unflatten": "Unflatten",
     "PixelShuffle": "PixelShuffle",
+    "PixelUnshuffle": "PixelUnshuffle",
     "PReLU": "PReLU",
     **{
         f"{kind}Pad{dims}d": f"{kind}Pad{dims}d"

@@ -327,6 +327,15 @@ def pixel_shuffle(x, upscale_factor):
     return tf.reshape(x, (-1, channels, height * r, width * r))
 
 
+def pixel_unshuffle(x, downscale_factor):
+    """F.pixel_unshuffle: (N, C, H·r, W·r) → (N, C·r², H, W), pixel_shuffle's inverse."""
+    r = downscale_factor
+    channels, height, width = x.shape[1], x.shape[2] // r, x.shape[3] // r
+    x = tf.reshape(x, (-1, channels, height, r, width, r))
+    x = tf.transpose(x, (0, 1, 3, 5, 2, 4))
+    return tf.reshape(x, (-1, channels * r * r, height, width))
+
+
 def dropout_if(x, p=0.5, training=True):
     """F.dropout: inverted dropout, active only when `training` is true."""
     return tf.nn.dropout(x, rate=p) if training and p > 0 else x
@@ -696,6 +705,17 @@ class PReLU(keras.layers.Layer):
         if self.num_parameters > 1:  # per channel: broadcast over the axes after it
             weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(x.shape) - 2))
         return keras.ops.maximum(x, 0.0) + weight * keras.ops.minimum(x, 0.0)
+
+
+class PixelUnshuffle(keras.layers.Layer):
+    """nn.PixelUnshuffle on NCHW tensors."""
+
+    def __init__(self, downscale_factor, **kwargs):
+        super().__init__(**kwargs)
+        self.downscale_factor = downscale_factor
+
+    def call(self, x):
+        return pixel_unshuffle(x, self.downscale_factor)
 
 
 class PixelShuffle(keras.layers.Layer):
