@@ -74,6 +74,15 @@ LAYERS = [
     ),
     ("nn.CircularPad2d((1, 1, 2, 0))(x)", "nn.CircularPad2d((1, 1, 2, 0))(x)", (4, 5, 6)),
     ("nn.PixelUnshuffle(2)(x)", "nn.PixelUnshuffle(2)(x)", (3, 4, 6)),
+    # PyTorch's positional order: nn.MaxPool2d's fifth is return_indices, F's sixth ceil_mode
+    (
+        "nn.MaxPool2d(3, 2, 1, 1, False, True)(x)",
+        "nn.MaxPool2d(3, 2, 1, 1, False, True)(x)",
+        (3, 8, 8),
+    ),
+    ("F.max_pool2d(x, 3, 2, 1, 1, True)", "F.max_pool2d(x, 3, 2, 1, 1, True)", (3, 8, 8)),
+    ("nn.AdaptiveMaxPool2d(3, False)(x)", "nn.AdaptiveMaxPool2d(3, False)(x)", (3, 8, 8)),
+    ("F.max_pool1d(x, 2, return_indices=False)", "F.max_pool1d(x, 2)", (3, 8)),
     ("F.pixel_unshuffle(x, 3)", "F.pixel_unshuffle(x, 3)", (2, 6, 9)),
     *(
         (expression, expression, (3, 4, 5))
@@ -191,3 +200,14 @@ def test_unflatten_keeps_the_static_shape_the_next_layer_needs() -> None:
 
     model = keras.Sequential([keras.Input((12,)), Unflatten(1, (3, -1)), keras.layers.Dense(2)])
     assert model.output_shape == (None, 3, 2)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["nn.MaxPool2d(2, return_indices=True)(x)", "F.max_pool2d(x, 2, 2, 0, 1, False, True)"],
+)
+def test_max_pool_indices_are_refused(expression: str) -> None:
+    """The prelude's pools return no indices: asking for them is not translated."""
+    result = translate_source(SOURCE.format(expression=expression), "case.py")
+    (left,) = result.report.left
+    assert "return_indices" in left.detail

@@ -518,19 +518,44 @@ def _prelude_function(name: str):
     return rule
 
 
+def max_pool_rule(name: str, params: tuple[str, ...], what: str):
+    """A max pool (F function or nn class) bound by PyTorch's parameter order, written with
+    keywords after the first argument: nn.MaxPoolNd's fifth positional is return_indices, the
+    prelude's ceil_mode. return_indices other than False is refused (the prelude returns no
+    indices)."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, params, what)
+        a.refuse("return_indices", unless=False)
+        given = [param for param in params if a.has(param) and param != "return_indices"]
+        parts = [a.code(given[0])] if given and given[0] == params[0] else []
+        parts += [f"{param}={a.code(param)}" for param in given if param != params[0]]
+        return ctx.expr(f"{ctx.use(name)}({', '.join(parts)})")
+
+    return rule
+
+
+_F_MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode")
+for _dims in (1, 2, 3):
+    function(F + f"max_pool{_dims}d")(
+        max_pool_rule(f"max_pool{_dims}d", (*_F_MAX_POOL, "return_indices"), f"F.max_pool{_dims}d")
+    )
+    function(F + f"adaptive_max_pool{_dims}d")(
+        max_pool_rule(
+            f"adaptive_max_pool{_dims}d",
+            ("input", "output_size", "return_indices"),
+            f"F.adaptive_max_pool{_dims}d",
+        )
+    )
+
+
 for _torch, _prelude in {
-    "max_pool1d": "max_pool1d",
     "avg_pool1d": "avg_pool1d",
     "adaptive_avg_pool1d": "adaptive_avg_pool1d",
-    "adaptive_max_pool1d": "adaptive_max_pool1d",
-    "max_pool2d": "max_pool2d",
-    "max_pool3d": "max_pool3d",
     "adaptive_avg_pool3d": "adaptive_avg_pool3d",
-    "adaptive_max_pool3d": "adaptive_max_pool3d",
     "avg_pool3d": "avg_pool3d",
     "avg_pool2d": "avg_pool2d",
     "adaptive_avg_pool2d": "adaptive_avg_pool2d",
-    "adaptive_max_pool2d": "adaptive_max_pool2d",
     "interpolate": "interpolate",
     "upsample": "interpolate",
     "pixel_shuffle": "pixel_shuffle",

@@ -19,7 +19,7 @@ from .context import (
     code,
     function,
 )
-from .functions import KERAS_OPS
+from .functions import KERAS_OPS, max_pool_rule
 
 NN = "torch.nn."
 
@@ -134,9 +134,26 @@ def _recurrent_rule(name: str):
     return rule
 
 
+# Max pools: PyTorch's parameter order (return_indices before ceil_mode), refused indices.
+_MAX_POOLS = {
+    **{
+        f"MaxPool{d}d": (
+            "kernel_size",
+            "stride",
+            "padding",
+            "dilation",
+            "return_indices",
+            "ceil_mode",
+        )
+        for d in (1, 2, 3)
+    },
+    **{f"AdaptiveMaxPool{d}d": ("output_size", "return_indices") for d in (1, 2, 3)},
+}
 for _torch, _prelude in PRELUDE_LAYERS.items():
     if _torch in _RECURRENT_PARAMS:
         function(NN + _torch)(_recurrent_rule(_torch))
+    elif _torch in _MAX_POOLS:
+        function(NN + _torch)(max_pool_rule(_prelude, _MAX_POOLS[_torch], f"nn.{_torch}"))
     else:
         function(NN + _torch)(_prelude_rule(_prelude))
     ISINSTANCE[NN + _torch] = _prelude
