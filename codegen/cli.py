@@ -189,6 +189,12 @@ def new(
     _print_tree(target, sorted(files), framework, plan)
 
 
+def _full_batch(project: Path) -> bool:
+    """Whether the project's train.py trains on one batch (it then has no --max-steps)."""
+    script = project / "train.py"
+    return script.exists() and "--max-steps" not in script.read_text(encoding="utf-8")
+
+
 def _edited_modules(folder: Path, kept: list[str]) -> dict[str, str]:
     """The project modules (`pytorch/model.py`, ...) among the files --update keeps, as the user
     left them: the tutorial's excerpts are cut from these."""
@@ -259,9 +265,7 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
                 "  python make_sample_data.py                     "
                 "# a small made-up data file where the spec reads yours (never overwrites)"
             )
-        script = target / "pytorch" / "train.py"
-        full_batch = script.exists() and "--max-steps" not in script.read_text(encoding="utf-8")
-        quick = "" if full_batch else " --epochs 5 --max-steps 10"
+        quick = "" if _full_batch(target / "pytorch") else " --epochs 5 --max-steps 10"
         console.print(
             f"  {'python compare.py' + quick:<46}"
             "# train both, check they agree, fill in the README's table"
@@ -269,9 +273,7 @@ def _print_tree(target: Path, files: list[str], framework: str, plan: Any = None
         console.print("  python -m pytest -q                            # the tutorial's tests")
         console.print("  (cd pytorch && jupyter lab tutorial.ipynb)     # or tensorflow/")
         return
-    script = target / "train.py"
-    full_batch = script.exists() and "--max-steps" not in script.read_text(encoding="utf-8")
-    quick = "--epochs 1" if full_batch else "--epochs 1 --max-steps 20"
+    quick = "--epochs 1" if _full_batch(target) else "--epochs 1 --max-steps 20"
     console.print(
         f"  cd {escape(str(target))} && pip install -r requirements.txt && python train.py {quick}"
     )

@@ -511,7 +511,9 @@ def normalize(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     )
 
 
-def _prelude_function(name: str):
+def prelude_call(name: str):
+    """The PyTorch call with its name replaced by the prelude's `name` (same arguments)."""
+
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         return call.with_changes(func=cst.Name(ctx.use(name)))
 
@@ -562,9 +564,9 @@ for _torch, _prelude in {
     "pixel_unshuffle": "pixel_unshuffle",
     "pad": "tensor_pad",
 }.items():
-    function(F + _torch)(_prelude_function(_prelude))
-function("torch.pixel_shuffle")(_prelude_function("pixel_shuffle"))
-function("torch.unflatten")(_prelude_function("unflatten"))
+    function(F + _torch)(prelude_call(_prelude))
+function("torch.pixel_shuffle")(prelude_call("pixel_shuffle"))
+function("torch.unflatten")(prelude_call("unflatten"))
 
 
 def _upsample(mode: str):

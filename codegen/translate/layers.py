@@ -19,7 +19,7 @@ from .context import (
     code,
     function,
 )
-from .functions import KERAS_OPS, max_pool_rule
+from .functions import KERAS_OPS, max_pool_rule, prelude_call
 
 NN = "torch.nn."
 
@@ -73,13 +73,6 @@ TRAINING_LAYERS.update(
         "RNN",
     )
 )
-
-
-def _prelude_rule(name: str):
-    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-        return call.with_changes(func=cst.Name(ctx.use(name)))
-
-    return rule
 
 
 # Recurrent layers: PyTorch's parameters in order, and what the prelude cannot take.
@@ -155,7 +148,7 @@ for _torch, _prelude in PRELUDE_LAYERS.items():
     elif _torch in _MAX_POOLS:
         function(NN + _torch)(max_pool_rule(_prelude, _MAX_POOLS[_torch], f"nn.{_torch}"))
     else:
-        function(NN + _torch)(_prelude_rule(_prelude))
+        function(NN + _torch)(prelude_call(_prelude))
     ISINSTANCE[NN + _torch] = _prelude
 
 
@@ -176,11 +169,22 @@ def linear(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 ISINSTANCE[NN + "Linear"] = "keras.layers.Dense"
 
 
+_NORM_PARAMS = (
+    "num_features",
+    "eps",
+    "momentum",
+    "affine",
+    "track_running_stats",
+    "device",
+    "dtype",
+)
+
+
 def _batchnorm(what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(
             call,
-            ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
+            _NORM_PARAMS,
             what,
         )
         a.refuse("track_running_stats", unless=True)
@@ -213,7 +217,7 @@ def _instance_norm(what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(
             call,
-            ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
+            _NORM_PARAMS,
             what,
         )
         a.refuse("track_running_stats", unless=False)
