@@ -137,6 +137,132 @@ LAYERS = [
         )
     ),
 ]
+# Losses and distances, forward and gradient: PyTorch expressions of a, b, c (floats, batch x
+# 5), pos (positive), sign (1 or -1, batch x 5), sign1 (1 or -1, one per sample), y (class
+# labels), y01 (0/1 floats), probs (rows of probabilities), logp (their logs), idx (label
+# indices per sample, ended by -1).
+LOSSES = [
+    "F.mse_loss(a, b)",
+    "nn.MSELoss(reduction='sum')(a, b)",
+    "F.l1_loss(a, b, None, None, 'none')",
+    "nn.SmoothL1Loss(beta=0.5)(a, b)",
+    "F.cross_entropy(a, y, label_smoothing=0.1)",
+    "nn.CrossEntropyLoss(torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0]))(a, y)",
+    "nn.NLLLoss(reduction='sum')(F.log_softmax(a, 1), y)",
+    "F.binary_cross_entropy(torch.sigmoid(a), y01)",
+    "nn.BCEWithLogitsLoss(reduction='none')(a, y01)",
+    "F.huber_loss(a, b)",
+    "F.huber_loss(a, b, 'sum', 0.5)",
+    "nn.HuberLoss(delta=2.0)(a, b)",
+    "nn.HuberLoss('none')(a, b)",
+    "F.kl_div(F.log_softmax(a, 1), probs, reduction='batchmean')",
+    "F.kl_div(F.log_softmax(a, 1), logp, reduction='sum', log_target=True)",
+    "nn.KLDivLoss(reduction='batchmean')(F.log_softmax(a, 1), probs)",
+    "F.soft_margin_loss(a, sign)",
+    "nn.SoftMarginLoss(reduction='none')(a, sign)",
+    "F.margin_ranking_loss(a, b, sign, margin=0.5)",
+    "nn.MarginRankingLoss(0.2)(a, b, sign)",
+    "F.hinge_embedding_loss(a, sign)",
+    "nn.HingeEmbeddingLoss(margin=2.0, reduction='sum')(a, sign)",
+    "F.cosine_embedding_loss(a, b, sign1)",
+    "nn.CosineEmbeddingLoss(0.3, reduction='none')(a, b, sign1)",
+    "F.poisson_nll_loss(a, pos)",
+    "F.poisson_nll_loss(torch.exp(a), pos * 2, log_input=False, full=True)",
+    "nn.PoissonNLLLoss(full=True, reduction='sum')(a, pos * 3)",
+    "F.gaussian_nll_loss(a, b, pos)",
+    "F.gaussian_nll_loss(a, b, pos[:, 0], full=True, reduction='sum')",
+    "nn.GaussianNLLLoss(eps=0.5)(a, b, pos)",
+    "F.multilabel_soft_margin_loss(a, y01)",
+    "nn.MultiLabelSoftMarginLoss(torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0]))(a, y01)",
+    "F.multi_margin_loss(a, y)",
+    "F.multi_margin_loss(a, y, p=2, margin=0.5, reduction='sum')",
+    "nn.MultiMarginLoss(weight=torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0]))(a, y)",
+    "F.multilabel_margin_loss(a, idx)",
+    "nn.MultiLabelMarginLoss(reduction='none')(a, idx)",
+    "F.triplet_margin_loss(a, b, c)",
+    "F.triplet_margin_loss(a, b, c, margin=2.0, p=1, swap=True)",
+    "nn.TripletMarginLoss(margin=0.5, p=3, reduction='none')(a, b, c)",
+    "F.triplet_margin_with_distance_loss(a, b, c)",
+    "nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance(p=1))(a, b, c)",
+    "F.triplet_margin_with_distance_loss(a, b, c, distance_function=lambda u, v: "
+    "1.0 - F.cosine_similarity(u, v), swap=True)",
+    "F.pairwise_distance(a, b)",
+    "F.pairwise_distance(a, b, p=1.5, keepdim=True)",
+    "nn.PairwiseDistance(float('inf'))(a, b)",
+    "F.cosine_similarity(a, b)",
+    "nn.CosineSimilarity(dim=0, eps=1e-6)(a, b)",
+    "F.pdist(a)",
+    "F.pdist(a, p=1)",
+]
+LOSS_SOURCE = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def f(a, b, c, pos, sign, sign1, y, y01, probs, logp, idx):
+    return {expression}
+"""
+DIFFERENTIATED = ("a", "b", "c")
+
+
+def _loss_inputs(batch: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(1)
+    floats = {name: rng.standard_normal((batch, 5)) * 2 for name in ("a", "b", "c")}
+    probs = rng.random((batch, 5)) + 0.1
+    probs /= probs.sum(axis=1, keepdims=True)
+    idx = np.stack([rng.permutation(5) for _ in range(batch)])
+    idx[:, rng.integers(1, 5)] = -1  # the labels before the first -1 count
+    values = {
+        **floats,
+        "pos": rng.random((batch, 5)) + 0.2,
+        "sign": rng.choice([-1.0, 1.0], (batch, 5)),
+        "sign1": rng.choice([-1.0, 1.0], batch),
+        "y": rng.integers(0, 5, batch),
+        "y01": rng.integers(0, 2, (batch, 5)).astype(float),
+        "probs": probs,
+        "logp": np.log(probs),
+        "idx": idx,
+    }
+    return {
+        name: value if value.dtype.kind == "i" else value.astype(np.float32)
+        for name, value in values.items()
+    }
+
+
+@pytest.mark.parametrize("batch", [3, 1])
+@pytest.mark.parametrize("expression", LOSSES)
+def test_loss_and_its_gradient_match_torch(expression: str, batch: int) -> None:
+    import tensorflow as tf
+
+    result = translate_source(LOSS_SOURCE.format(expression=expression), "case.py")
+    assert not result.report.left, result.code
+    inputs = _loss_inputs(batch)
+    expected: dict = {}
+    exec(
+        compile(LOSS_SOURCE.format(expression=expression), "case.py", "exec"), expected
+    )  # noqa: S102
+    translated: dict = {}
+    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
+    tensors = {name: torch.from_numpy(value) for name, value in inputs.items()}
+    for name in DIFFERENTIATED:
+        tensors[name].requires_grad_(True)
+    want = expected["f"](**tensors)
+    want.sum().backward()
+    variables = {name: tf.constant(value) for name, value in inputs.items()}
+    with tf.GradientTape() as tape:
+        tape.watch([variables[name] for name in DIFFERENTIATED])
+        got = translated["f"](**variables)
+        total = tf.reduce_sum(got)
+    grads = tape.gradient(total, [variables[name] for name in DIFFERENTIATED])
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(np.asarray(got), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for name, grad in zip(DIFFERENTIATED, grads, strict=True):
+        torch_grad = tensors[name].grad
+        want_grad = np.zeros((batch, 5)) if torch_grad is None else torch_grad.numpy()
+        got_grad = np.zeros((batch, 5)) if grad is None else np.asarray(tf.convert_to_tensor(grad))
+        np.testing.assert_allclose(got_grad, want_grad, rtol=1e-4, atol=1e-5, err_msg=name)
+
+
 SOURCE = """import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -1102,60 +1102,356 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     return reduce_loss(loss, reduction)
 
 
-class LossModule:
-    """A PyTorch loss module: loss(input, target) with the module's options. (Keras losses
-    take (target, prediction): this keeps PyTorch's order, so call sites need no change.)
-    """
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """F.huber_loss: squared below delta, linear above."""
+    diff = tf.abs(input - target)
+    loss = tf.where(diff < delta, 0.5 * diff**2, delta * (diff - 0.5 * delta))
+    return reduce_loss(loss, reduction)
 
-    function = staticmethod(mse_loss)
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """F.kl_div: input holds log-probabilities; target probabilities (or their logs)."""
+    if log_target:
+        loss = tf.exp(target) * (target - input)
+    else:
+        loss = tf.math.xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return tf.reduce_sum(loss) / tf.cast(tf.shape(input)[0], loss.dtype)
+    return reduce_loss(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """F.soft_margin_loss: log(1 + exp(-target * input)), targets of 1 or -1."""
+    return reduce_loss(tf.math.softplus(-target * input), reduction)
+
+
+def margin_ranking_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+):
+    """F.margin_ranking_loss: max(0, margin - target * (input1 - input2))."""
+    return reduce_loss(tf.nn.relu(margin - target * (input1 - input2)), reduction)
+
+
+def hinge_embedding_loss(
+    input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"
+):
+    """F.hinge_embedding_loss: input where target is 1, max(0, margin - input) where -1."""
+    zeros = tf.zeros_like(input)
+    loss = tf.where(target != 1, tf.nn.relu(margin - input), zeros)
+    loss += tf.where(target != -1, input, zeros)
+    return reduce_loss(loss, reduction)
+
+
+def cosine_embedding_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+):
+    """F.cosine_embedding_loss: 1 - cos where target is 1, max(0, cos - margin) where -1."""
+    dot = tf.reduce_sum(input1 * input2, axis=-1)
+    squares1 = tf.reduce_sum(input1 * input1, axis=-1) + 1e-12
+    squares2 = tf.reduce_sum(input2 * input2, axis=-1) + 1e-12
+    cos = dot / tf.sqrt(squares1 * squares2)
+    zeros = tf.zeros_like(cos)
+    loss = tf.where(target == 1, 1 - cos, zeros)
+    loss += tf.where(target == -1, tf.nn.relu(cos - margin), zeros)
+    return reduce_loss(loss, reduction)
+
+
+def poisson_nll_loss(
+    input,
+    target,
+    log_input=True,
+    full=False,
+    size_average=None,
+    eps=1e-8,
+    reduce=None,
+    reduction="mean",
+):
+    """F.poisson_nll_loss; `full` adds Stirling's term where target > 1."""
+    if log_input:
+        loss = tf.exp(input) - target * input
+    else:
+        loss = input - target * tf.math.log(input + eps)
+    if full:
+        stirling = (
+            target * tf.math.log(target)
+            - target
+            + 0.5 * tf.math.log(2 * 3.141592653589793 * target)
+        )
+        loss += tf.where(target > 1, stirling, tf.zeros_like(stirling))
+    return reduce_loss(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """F.gaussian_nll_loss: 0.5 (log var + (input - target)^2 / var), var clamped at eps
+    (the clamp passes gradients through, as PyTorch's in-place clamp does)."""
+    var = tf.convert_to_tensor(var, input.dtype)
+    if len(var.shape) == len(input.shape) - 1:
+        var = var[..., None]  # one variance per sample
+    var = var + tf.stop_gradient(tf.maximum(var, eps) - var)
+    loss = 0.5 * (tf.math.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss += 0.5 * tf.math.log(2 * 3.141592653589793)
+    return reduce_loss(loss, reduction)
+
+
+def multilabel_soft_margin_loss(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
+    """F.multilabel_soft_margin_loss: per-class logistic loss, averaged over classes."""
+    loss = -(target * tf.math.log_sigmoid(input) + (1 - target) * tf.math.log_sigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    return reduce_loss(tf.reduce_mean(loss, axis=-1), reduction)
+
+
+def multi_margin_loss(
+    input,
+    target,
+    p=1,
+    margin=1.0,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
+    """F.multi_margin_loss: sum over the other classes of max(0, margin - x[y] + x[i])^p,
+    divided by the number of classes (times weight[y] when given)."""
+    target = tf.cast(target, tf.int32)
+    classes = tf.shape(input)[-1]
+    batch_dims = len(input.shape) - 1
+    picked = tf.gather(input, target[..., None], axis=-1, batch_dims=batch_dims)
+    loss = tf.nn.relu(margin - picked + input) ** p
+    if weight is not None:
+        loss = loss * tf.gather(tf.cast(weight, input.dtype), target)[..., None]
+    others = 1 - tf.one_hot(target, classes, dtype=input.dtype)
+    loss = tf.reduce_sum(loss * others, axis=-1) / tf.cast(classes, input.dtype)
+    return reduce_loss(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """F.multilabel_margin_loss: target holds class indices, ended by the first -1; each
+    target class is compared with each non-target class."""
+    target = tf.cast(target, tf.int32)
+    classes = tf.shape(input)[-1]
+    valid = tf.math.cumprod(tf.cast(target >= 0, input.dtype), axis=-1)
+    safe = tf.maximum(target, 0)
+    hot = tf.one_hot(safe, classes, dtype=input.dtype) * valid[..., None]
+    is_target = tf.reduce_max(hot, axis=-2)
+    picked = tf.gather(input, safe, axis=-1, batch_dims=len(input.shape) - 1)
+    margins = tf.nn.relu(1 - picked[..., :, None] + input[..., None, :])
+    mask = valid[..., :, None] * (1 - is_target)[..., None, :]
+    loss = tf.reduce_sum(margins * mask, axis=[-2, -1]) / tf.cast(classes, input.dtype)
+    return reduce_loss(loss, reduction)
+
+
+def vector_norm(x, p, axis=-1, keepdims=False):
+    """The p-norm along an axis (p = inf: the largest absolute value)."""
+    if p == float("inf"):
+        return tf.reduce_max(tf.abs(x), axis=axis, keepdims=keepdims)
+    if p == 1:
+        return tf.reduce_sum(tf.abs(x), axis=axis, keepdims=keepdims)
+    if p == 2:
+        return tf.sqrt(tf.reduce_sum(x * x, axis=axis, keepdims=keepdims))
+    return tf.reduce_sum(tf.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """F.pairwise_distance: the p-norm of x1 - x2 + eps along the last axis."""
+    return vector_norm(x1 - x2 + eps, p, axis=-1, keepdims=keepdim)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """F.cosine_similarity along `dim`, each norm at least eps."""
+    norm1 = tf.maximum(tf.norm(x1, axis=dim, keepdims=True), eps)
+    norm2 = tf.maximum(tf.norm(x2, axis=dim, keepdims=True), eps)
+    return tf.reduce_sum((x1 / norm1) * (x2 / norm2), axis=dim)
+
+
+def pdist(input, p=2.0):
+    """F.pdist: the p-norm distance between each pair of rows i < j, in row-major order."""
+    rows = tf.range(tf.shape(input)[0])
+    first, second = tf.meshgrid(rows, rows, indexing="ij")
+    upper = first < second
+    pairs = tf.gather(input, tf.boolean_mask(first, upper))
+    pairs -= tf.gather(input, tf.boolean_mask(second, upper))
+    return vector_norm(pairs, p, axis=-1)
+
+
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin=1.0,
+    p=2.0,
+    eps=1e-6,
+    swap=False,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
+    """F.triplet_margin_loss: max(0, margin + d(anchor, positive) - d(anchor, negative))."""
+    positive_distance = pairwise_distance(anchor, positive, p, eps)
+    negative_distance = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        swapped = pairwise_distance(positive, negative, p, eps)
+        negative_distance = tf.minimum(negative_distance, swapped)
+    return reduce_loss(tf.nn.relu(margin + positive_distance - negative_distance), reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor, positive, negative, distance_function=None, margin=1.0, swap=False, reduction="mean"
+):
+    """F.triplet_margin_with_distance_loss (pairwise_distance unless a distance is given)."""
+    distance = distance_function if distance_function is not None else pairwise_distance
+    positive_distance = distance(anchor, positive)
+    negative_distance = distance(anchor, negative)
+    if swap:
+        negative_distance = tf.minimum(negative_distance, distance(positive, negative))
+    return reduce_loss(tf.nn.relu(margin + positive_distance - negative_distance), reduction)
+
+
+class FunctionModule:
+    """A PyTorch module that holds options and no weights (a loss, a distance): calling it
+    calls its class's `function` with them. Losses keep PyTorch's (input, target) order,
+    not Keras's (target, prediction), so call sites need no change."""
 
     def __init__(self, **options):
         self.options = options
 
-    def __call__(self, input, target):
-        return type(self).function(input, target, **self.options)
+    def __call__(self, *inputs):
+        return type(self).function(*inputs, **self.options)
 
 
-class CrossEntropyLoss(LossModule):
+class CrossEntropyLoss(FunctionModule):
     """nn.CrossEntropyLoss: loss(logits, labels), PyTorch's argument order."""
 
     function = staticmethod(cross_entropy)
 
 
-class NLLLoss(LossModule):
+class NLLLoss(FunctionModule):
     """nn.NLLLoss (on log-probabilities)."""
 
     function = staticmethod(nll_loss)
 
 
-class MSELoss(LossModule):
+class MSELoss(FunctionModule):
     """nn.MSELoss."""
 
     function = staticmethod(mse_loss)
 
 
-class L1Loss(LossModule):
+class L1Loss(FunctionModule):
     """nn.L1Loss."""
 
     function = staticmethod(l1_loss)
 
 
-class SmoothL1Loss(LossModule):
+class SmoothL1Loss(FunctionModule):
     """nn.SmoothL1Loss."""
 
     function = staticmethod(smooth_l1_loss)
 
 
-class BCELoss(LossModule):
+class BCELoss(FunctionModule):
     """nn.BCELoss (on probabilities)."""
 
     function = staticmethod(binary_cross_entropy)
 
 
-class BCEWithLogitsLoss(LossModule):
+class BCEWithLogitsLoss(FunctionModule):
     """nn.BCEWithLogitsLoss."""
 
     function = staticmethod(binary_cross_entropy_with_logits)
+
+
+class HuberLoss(FunctionModule):
+    """nn.HuberLoss."""
+
+    function = staticmethod(huber_loss)
+
+
+class KLDivLoss(FunctionModule):
+    """nn.KLDivLoss."""
+
+    function = staticmethod(kl_div)
+
+
+class SoftMarginLoss(FunctionModule):
+    """nn.SoftMarginLoss."""
+
+    function = staticmethod(soft_margin_loss)
+
+
+class MarginRankingLoss(FunctionModule):
+    """nn.MarginRankingLoss."""
+
+    function = staticmethod(margin_ranking_loss)
+
+
+class HingeEmbeddingLoss(FunctionModule):
+    """nn.HingeEmbeddingLoss."""
+
+    function = staticmethod(hinge_embedding_loss)
+
+
+class CosineEmbeddingLoss(FunctionModule):
+    """nn.CosineEmbeddingLoss."""
+
+    function = staticmethod(cosine_embedding_loss)
+
+
+class PoissonNLLLoss(FunctionModule):
+    """nn.PoissonNLLLoss."""
+
+    function = staticmethod(poisson_nll_loss)
+
+
+class GaussianNLLLoss(FunctionModule):
+    """nn.GaussianNLLLoss."""
+
+    function = staticmethod(gaussian_nll_loss)
+
+
+class MultiLabelSoftMarginLoss(FunctionModule):
+    """nn.MultiLabelSoftMarginLoss."""
+
+    function = staticmethod(multilabel_soft_margin_loss)
+
+
+class MultiMarginLoss(FunctionModule):
+    """nn.MultiMarginLoss."""
+
+    function = staticmethod(multi_margin_loss)
+
+
+class MultiLabelMarginLoss(FunctionModule):
+    """nn.MultiLabelMarginLoss."""
+
+    function = staticmethod(multilabel_margin_loss)
+
+
+class TripletMarginLoss(FunctionModule):
+    """nn.TripletMarginLoss."""
+
+    function = staticmethod(triplet_margin_loss)
+
+
+class TripletMarginWithDistanceLoss(FunctionModule):
+    """nn.TripletMarginWithDistanceLoss."""
+
+    function = staticmethod(triplet_margin_with_distance_loss)
+
+
+class PairwiseDistance(FunctionModule):
+    """nn.PairwiseDistance."""
+
+    function = staticmethod(pairwise_distance)
+
+
+class CosineSimilarity(FunctionModule):
+    """nn.CosineSimilarity."""
+
+    function = staticmethod(cosine_similarity)
 
 
 class LRScheduler:

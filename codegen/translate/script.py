@@ -7,6 +7,7 @@ rewrite in `loop.py`; the rules here are calls.
 from __future__ import annotations
 
 import keyword
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -290,89 +291,132 @@ for _name, _params in (
     register(RULES, f"{OPTIM}lr_scheduler.{_name}")(_scheduler(_name, _params))
 
 
-# ---------------------------------------------------------------- losses
+# ---------------------------------------------------------------- losses and distances
 
 F = "torch.nn.functional."
-
-
-# Class-label losses: class `weight` and `ignore_index` have PyTorch's meaning in the prelude.
-CLASS_LOSSES = ("cross_entropy", "nll_loss", "CrossEntropyLoss", "NLLLoss")
-
-
-def _loss_function(name: str):
-    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-        params = (
-            "input",
-            "target",
-            "weight",
-            "size_average",
-            "ignore_index",
-            "reduce",
-            "reduction",
-            "label_smoothing",
-            "beta",
-            "pos_weight",
-        )
-        a = Args(call, params, f"F.{name}")
-        a.refuse("size_average", "reduce", "pos_weight", unless=None)
-        if name not in CLASS_LOSSES:
-            a.refuse("weight", unless=None)
-            a.refuse("ignore_index", unless=-100)
-        return call.with_changes(func=cst.Name(ctx.use(name)))
-
-    return rule
-
-
-for _name in (
-    "cross_entropy",
-    "nll_loss",
-    "mse_loss",
-    "l1_loss",
-    "smooth_l1_loss",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-):
-    register(RULES, F + _name)(_loss_function(_name))
-
-
 NN = "torch.nn."
-LOSS_MODULES = (
-    "CrossEntropyLoss",
-    "NLLLoss",
-    "MSELoss",
-    "L1Loss",
-    "SmoothL1Loss",
-    "BCELoss",
-    "BCEWithLogitsLoss",
-)
+_LEGACY = ("size_average", "reduce")  # deprecated by PyTorch: translated only when None
 
 
-def _loss_module(name: str):
+@dataclass(frozen=True)
+class Weightless:
+    """A PyTorch function without weights and its module class (nn.MSELoss for F.mse_loss):
+    PyTorch's inputs and options in order, the module's options when they differ from the
+    function's, and the options the prelude has no counterpart for (refused unless at the
+    default given)."""
+
+    module: str | None
+    inputs: tuple[str, ...]
+    options: tuple[str, ...]
+    module_options: tuple[str, ...] | None = None
+    refused: tuple[tuple[str, object], ...] = ()
+
+
+_REDUCTION = ("size_average", "reduce", "reduction")
+_NO_WEIGHT = (("weight", None),)
+WEIGHTLESS: dict[str, Weightless] = {
+    "cross_entropy": Weightless(
+        "CrossEntropyLoss",
+        ("input", "target"),
+        ("weight", "size_average", "ignore_index", "reduce", "reduction", "label_smoothing"),
+    ),
+    "nll_loss": Weightless(
+        "NLLLoss",
+        ("input", "target"),
+        ("weight", "size_average", "ignore_index", "reduce", "reduction"),
+    ),
+    "mse_loss": Weightless(
+        "MSELoss", ("input", "target"), (*_REDUCTION, "weight"), _REDUCTION, _NO_WEIGHT
+    ),
+    "l1_loss": Weightless(
+        "L1Loss", ("input", "target"), (*_REDUCTION, "weight"), _REDUCTION, _NO_WEIGHT
+    ),
+    "smooth_l1_loss": Weightless("SmoothL1Loss", ("input", "target"), (*_REDUCTION, "beta")),
+    "huber_loss": Weightless(
+        "HuberLoss",
+        ("input", "target"),
+        ("reduction", "delta", "weight"),
+        ("reduction", "delta"),
+        _NO_WEIGHT,
+    ),
+    "binary_cross_entropy": Weightless(
+        "BCELoss", ("input", "target"), ("weight", *_REDUCTION), refused=_NO_WEIGHT
+    ),
+    "binary_cross_entropy_with_logits": Weightless(
+        "BCEWithLogitsLoss",
+        ("input", "target"),
+        ("weight", *_REDUCTION, "pos_weight"),
+        refused=(("weight", None), ("pos_weight", None)),
+    ),
+    "kl_div": Weightless("KLDivLoss", ("input", "target"), (*_REDUCTION, "log_target")),
+    "soft_margin_loss": Weightless("SoftMarginLoss", ("input", "target"), _REDUCTION),
+    "margin_ranking_loss": Weightless(
+        "MarginRankingLoss", ("input1", "input2", "target"), ("margin", *_REDUCTION)
+    ),
+    "hinge_embedding_loss": Weightless(
+        "HingeEmbeddingLoss", ("input", "target"), ("margin", *_REDUCTION)
+    ),
+    "cosine_embedding_loss": Weightless(
+        "CosineEmbeddingLoss", ("input1", "input2", "target"), ("margin", *_REDUCTION)
+    ),
+    "poisson_nll_loss": Weightless(
+        "PoissonNLLLoss",
+        ("input", "target"),
+        ("log_input", "full", "size_average", "eps", "reduce", "reduction"),
+    ),
+    "gaussian_nll_loss": Weightless(
+        "GaussianNLLLoss", ("input", "target", "var"), ("full", "eps", "reduction")
+    ),
+    "multilabel_soft_margin_loss": Weightless(
+        "MultiLabelSoftMarginLoss", ("input", "target"), ("weight", *_REDUCTION)
+    ),
+    "multi_margin_loss": Weightless(
+        "MultiMarginLoss", ("input", "target"), ("p", "margin", "weight", *_REDUCTION)
+    ),
+    "multilabel_margin_loss": Weightless("MultiLabelMarginLoss", ("input", "target"), _REDUCTION),
+    "triplet_margin_loss": Weightless(
+        "TripletMarginLoss",
+        ("anchor", "positive", "negative"),
+        ("margin", "p", "eps", "swap", *_REDUCTION),
+    ),
+    "triplet_margin_with_distance_loss": Weightless(
+        "TripletMarginWithDistanceLoss",
+        ("anchor", "positive", "negative"),
+        ("distance_function", "margin", "swap", "reduction"),
+    ),
+    "pairwise_distance": Weightless("PairwiseDistance", ("x1", "x2"), ("p", "eps", "keepdim")),
+    "cosine_similarity": Weightless("CosineSimilarity", ("x1", "x2"), ("dim", "eps")),
+    "pdist": Weightless(None, ("input",), ("p",)),
+}
+
+
+def _weightless_rule(name: str, entry: Weightless, module: bool):
+    """F.<name>(inputs..., options...) → the prelude's function, or nn.<Module>(options...) →
+    the prelude's class; inputs stay positional, options become keywords."""
+    options = (entry.module_options or entry.options) if module else entry.options
+    what = f"nn.{entry.module}" if module else f"F.{name}"
+
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-        params = (
-            "weight",
-            "size_average",
-            "ignore_index",
-            "reduce",
-            "reduction",
-            "label_smoothing",
-            "beta",
-            "pos_weight",
-        )
-        a = Args(call, params, f"nn.{name}")
-        a.refuse("size_average", "reduce", "pos_weight", unless=None)
-        if name not in CLASS_LOSSES:
-            a.refuse("weight", unless=None)
-            a.refuse("ignore_index", unless=-100)
-        if any(arg.keyword is None for arg in call.args):
-            raise Untranslatable(f"nn.{name} with positional arguments")
-        return call.with_changes(func=cst.Name(ctx.use(name)))
+        a = Args(call, options if module else (*entry.inputs, *options), what)
+        a.refuse(*_LEGACY, unless=None)
+        for option, default in entry.refused:
+            a.refuse(option, unless=default)
+        parts = [] if module else [a.code(given) for given in entry.inputs]
+        parts += [
+            f"{option}={a.code(option)}"
+            for option in options
+            if a.has(option) and option not in _LEGACY
+        ]
+        target = ctx.use(entry.module if module else name)
+        return ctx.expr(f"{target}({', '.join(parts)})")
 
     return rule
 
 
-for _name in LOSS_MODULES:
-    register(RULES, NN + _name)(_loss_module(_name))
+for _name, _entry in WEIGHTLESS.items():
+    register(RULES, F + _name)(_weightless_rule(_name, _entry, module=False))
+    if _entry.module:
+        register(RULES, NN + _entry.module)(_weightless_rule(_name, _entry, module=True))
 
 
 # ---------------------------------------------------------------- data, saving, randomness

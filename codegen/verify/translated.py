@@ -453,6 +453,9 @@ def verify_files(
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # oneDNN's kernels round differently, and on CPUs with AVX-512 TensorFlow announces them
+    # on stderr whatever the log level: the comparison runs without them (as `dlgen verify`).
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import numpy as np
     import tensorflow as tf
     import torch

@@ -35,15 +35,6 @@ class DataLoader:
         return len(self.batches)
 
 
-def reduce_loss(values, reduction):
-    """PyTorch's reduction argument: 'mean', 'sum' or 'none'."""
-    if reduction == "mean":
-        return tf.reduce_mean(values)
-    if reduction == "sum":
-        return tf.reduce_sum(values)
-    return values
-
-
 def class_nll(
     log_probs,
     target,
@@ -91,26 +82,19 @@ def cross_entropy(
     return class_nll(logp, target, weight, ignore_index, reduction, label_smoothing)
 
 
-def mse_loss(input, target, reduction="mean"):
-    """F.mse_loss."""
-    return reduce_loss(tf.square(input - target), reduction)
-
-
-class LossModule:
-    """A PyTorch loss module: loss(input, target) with the module's options. (Keras losses
-    take (target, prediction): this keeps PyTorch's order, so call sites need no change.)
-    """
-
-    function = staticmethod(mse_loss)
+class FunctionModule:
+    """A PyTorch module that holds options and no weights (a loss, a distance): calling it
+    calls its class's `function` with them. Losses keep PyTorch's (input, target) order,
+    not Keras's (target, prediction), so call sites need no change."""
 
     def __init__(self, **options):
         self.options = options
 
-    def __call__(self, input, target):
-        return type(self).function(input, target, **self.options)
+    def __call__(self, *inputs):
+        return type(self).function(*inputs, **self.options)
 
 
-class CrossEntropyLoss(LossModule):
+class CrossEntropyLoss(FunctionModule):
     """nn.CrossEntropyLoss: loss(logits, labels), PyTorch's argument order."""
 
     function = staticmethod(cross_entropy)
