@@ -41,6 +41,19 @@ CASES = [
     "F.celu(x, alpha=2.0)",
     "F.glu(x)",
     "F.glu(x, dim=1)",
+    # in-place spellings, on a temporary (the statement form is tested below)
+    "F.relu_(x + 0)",
+    "F.elu_(x * 1)",
+    "F.selu_(x - 1)",
+    "F.celu_(x + 0, 2.0)",
+    "F.leaky_relu_(x * 1, 0.3)",
+    "F.hardtanh_(x + 0, -0.5, 0.5)",
+    "F.threshold_(x + 0, 0.1, 2.0)",
+    "F.rrelu(x)",
+    "F.rrelu(x, 0.2, 0.4)",
+    "F.rrelu_(x + 0, training=False)",
+    "F.prelu(x, torch.tensor([0.25]))",
+    "F.prelu(x, torch.arange(6.0) / 10)",
 ]
 # (expression, its torch reference in inference mode, the shape of x after the batch).
 LAYERS = [
@@ -48,6 +61,9 @@ LAYERS = [
     ("nn.BatchNorm3d(4, eps=1e-3)(x)", "nn.BatchNorm3d(4, eps=1e-3).eval()(x)", (4, 3, 5, 2)),
     ("nn.Dropout3d(0.5)(x)", "nn.Dropout3d(0.5).eval()(x)", (4, 3, 5, 2)),
     ("nn.InstanceNorm1d(6)(x)", "nn.InstanceNorm1d(6)(x)", (6, 7)),
+    ("nn.RReLU()(x)", "nn.RReLU().eval()(x)", (6, 7)),
+    ("nn.RReLU(0.1, 0.5, True)(x)", "nn.RReLU(0.1, 0.5).eval()(x)", (6, 7)),
+    ("nn.PReLU(6, 0.1)(x)", "nn.PReLU(6, 0.1)(x)", (6, 7)),
     ("nn.InstanceNorm3d(4)(x)", "nn.InstanceNorm3d(4)(x)", (4, 3, 5, 2)),
     ("nn.InstanceNorm3d(4, eps=0.1)(x)", "nn.InstanceNorm3d(4, eps=0.1)(x)", (4, 3, 5, 2)),
     *(
@@ -337,3 +353,43 @@ def test_max_pool_indices_are_refused(expression: str) -> None:
     result = translate_source(SOURCE.format(expression=expression), "case.py")
     (left,) = result.report.left
     assert "return_indices" in left.detail
+
+
+IN_PLACE_SOURCE = """import torch
+import torch.nn.functional as F
+
+
+def f(x):
+    y = x * 2
+    F.relu_(y)
+    z = x + 1
+    F.leaky_relu(z, 0.2, inplace=True)
+    F.hardtanh_(z, -0.5, 0.5)
+    return y + z
+"""
+
+
+def test_an_in_place_function_on_its_own_line_rebinds_its_tensor() -> None:
+    """`F.relu_(y)` as a statement changes y in PyTorch; translated, it is `y = tf.nn.relu(y)`."""
+    import tensorflow as tf
+
+    result = translate_source(IN_PLACE_SOURCE, "case.py")
+    assert not result.report.left, result.code
+    assert "    y = tf.nn.relu(y)" in result.code.splitlines()
+    x = np.random.default_rng(0).standard_normal((2, 5)).astype(np.float32)
+    expected: dict = {}
+    exec(compile(IN_PLACE_SOURCE, "case.py", "exec"), expected)  # noqa: S102
+    translated: dict = {}
+    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
+    want = expected["f"](torch.from_numpy(x.copy())).numpy()
+    np.testing.assert_allclose(np.asarray(translated["f"](tf.constant(x))), want, rtol=1e-6)
+
+
+def test_rrelu_draws_its_slopes_in_training() -> None:
+    """In training each negative element gets its own slope in [lower, upper]."""
+    from codegen.translate.prelude_lib import RReLU
+
+    x = -np.ones((4, 50), np.float32)
+    slopes = -np.asarray(RReLU(0.1, 0.3)(x, training=True))
+    assert ((slopes >= 0.1) & (slopes <= 0.3)).all() and slopes.std() > 0.01
+    np.testing.assert_allclose(-np.asarray(RReLU(0.1, 0.3)(x)), 0.2, rtol=1e-6)

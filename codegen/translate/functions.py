@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .context import ATTRIBUTES, Args, Ctx, Untranslatable, code, function, simple
+from .context import ATTRIBUTES, FUNCTIONS, Args, Ctx, Untranslatable, code, function, simple
 
 F = "torch.nn.functional."
 INIT = "torch.nn.init."
@@ -709,3 +709,27 @@ for _name, _params, _make in (
 def calculate_gain(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     Args(call, ("nonlinearity", "param"), "nn.init.calculate_gain")
     return call.with_changes(func=cst.Name(ctx.use("calculate_gain")))
+
+
+@function(F + "prelu")
+def prelu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "weight"), "F.prelu")
+    return ctx.expr(f"{ctx.use('prelu')}({a.code('input')}, {a.code('weight')})")
+
+
+@function(F + "rrelu")
+def rrelu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "lower", "upper", "training", "inplace"), "F.rrelu")
+    options = [f"{name}={a.code(name)}" for name in ("lower", "upper", "training") if a.has(name)]
+    return ctx.expr(f"{ctx.use('rrelu')}({', '.join([a.code('input'), *options])})")
+
+
+# In-place spellings (F.relu_(x)) take the same rules. A call that is a statement of its own
+# rebinds its tensor, `x = tf.nn.relu(x)` (transformer._in_place_to_assign), as the in-place
+# tensor methods do.
+IN_PLACE_FUNCTIONS = frozenset(
+    F + name + "_"
+    for name in ("relu", "elu", "selu", "celu", "leaky_relu", "hardtanh", "threshold", "rrelu")
+)
+for _name in IN_PLACE_FUNCTIONS:
+    function(_name)(FUNCTIONS[_name[:-1]])

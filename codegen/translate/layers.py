@@ -45,6 +45,7 @@ PRELUDE_LAYERS = {
     "PixelShuffle": "PixelShuffle",
     "PixelUnshuffle": "PixelUnshuffle",
     "PReLU": "PReLU",
+    "RReLU": "RReLU",
     **{
         f"{kind}Pad{dims}d": f"{kind}Pad{dims}d"
         for kind in ("Reflection", "Replication", "Circular", "Zero", "Constant")
@@ -64,6 +65,7 @@ TRAINING_LAYERS.update(
         "Dropout1d",
         "Dropout2d",
         "Dropout3d",
+        "RReLU",
         "BatchNorm1d",
         "BatchNorm2d",
         "BatchNorm3d",

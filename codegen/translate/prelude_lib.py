@@ -701,10 +701,36 @@ class PReLU(keras.layers.Layer):
         )
 
     def call(self, x):
-        weight = self.weight
-        if self.num_parameters > 1:  # per channel: broadcast over the axes after it
-            weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(x.shape) - 2))
-        return keras.ops.maximum(x, 0.0) + weight * keras.ops.minimum(x, 0.0)
+        return prelu(x, self.weight)
+
+
+def prelu(input, weight):
+    """F.prelu: max(0, x) + weight * min(0, x); a weight of several values is one per
+    channel (axis 1, NCHW), broadcast over the axes after it."""
+    if weight.shape[0] > 1:
+        weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(input.shape) - 2))
+    return keras.ops.maximum(input, 0.0) + weight * keras.ops.minimum(input, 0.0)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """F.rrelu: negative values times a slope drawn uniformly from [lower, upper] for each
+    element in training, times the middle of that range in inference."""
+    if training:
+        slope = tf.random.uniform(tf.shape(input), lower, upper, dtype=input.dtype)
+    else:
+        slope = (lower + upper) / 2
+    return tf.where(input >= 0, input, input * slope)
+
+
+class RReLU(keras.layers.Layer):
+    """nn.RReLU: F.rrelu with the layer's training flag."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False, **kwargs):
+        super().__init__(**kwargs)
+        self.lower, self.upper = lower, upper
+
+    def call(self, x, training=None):
+        return rrelu(x, self.lower, self.upper, bool(training))
 
 
 class PixelUnshuffle(keras.layers.Layer):

@@ -9,6 +9,7 @@ translated or not, goes into the report with its line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -16,6 +17,7 @@ import libcst as cst
 from . import formatting, loop, script
 from .analysis import FileInfo
 from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code, simple
+from .functions import IN_PLACE_FUNCTIONS, F
 from .imports import is_torch
 from .methods import AMBIGUOUS, IN_PLACE, VALUE_METHODS
 from .names import keras_attr
@@ -297,7 +299,7 @@ class Translator(cst.CSTTransformer):
             return updated
         updated = updated.with_changes(
             body=[
-                _in_place_to_assign(_setattr_to_assign(s), before)
+                _in_place_to_assign(_setattr_to_assign(s), before, self.info.imports.qualify)
                 for s, before in zip(updated.body, original.body, strict=True)
             ]
         )
@@ -801,20 +803,40 @@ def _no_op(statement: cst.BaseSmallStatement, original: cst.SimpleStatementLine)
 
 
 def _in_place_to_assign(
-    statement: cst.BaseSmallStatement, original: cst.BaseSmallStatement
+    statement: cst.BaseSmallStatement,
+    original: cst.BaseSmallStatement,
+    qualify: Callable[[cst.BaseExpression], str | None],
 ) -> cst.BaseSmallStatement:
     """`x.clamp_(min=0)` alone, translated out of place, is `x = <that>` (methods.IN_PLACE);
-    so is a chain of them, `x.mul_(2).add_(y)`."""
+    so is a chain of them, `x.mul_(2).add_(y)`, and a PyTorch function that writes to its
+    first argument, `F.relu_(x)` or `F.relu(x, inplace=True)`."""
     if not (
         isinstance(original, cst.Expr)
         and isinstance(original.value, cst.Call)
-        and isinstance(original.value.func, cst.Attribute)
-        and original.value.func.attr.value in IN_PLACE
         and isinstance(statement, cst.Expr)
         and code(statement.value) != code(original.value)
     ):
         return statement
-    receiver = original.value.func.value
+    call = original.value
+    name = qualify(call.func)
+    if name is not None and is_torch(name):
+        inplace = any(
+            arg.keyword is not None and arg.keyword.value == "inplace" and code(arg.value) == "True"
+            for arg in call.args
+        )
+        first = call.args[0] if call.args else None
+        functional = name in IN_PLACE_FUNCTIONS or (inplace and name.startswith(F))
+        if not functional or first is None or first.keyword or first.star:
+            return statement
+        tensor = first.value
+        if not simple(tensor) or (
+            isinstance(tensor, cst.Attribute) and tensor.attr.value == "data"
+        ):
+            return statement
+        return cst.Assign(targets=[cst.AssignTarget(target=tensor)], value=statement.value)
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in IN_PLACE):
+        return statement
+    receiver = call.func.value
     while (
         isinstance(receiver, cst.Call)
         and isinstance(receiver.func, cst.Attribute)

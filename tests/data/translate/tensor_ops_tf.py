@@ -40,10 +40,15 @@ class PReLU(keras.layers.Layer):
         )
 
     def call(self, x):
-        weight = self.weight
-        if self.num_parameters > 1:  # per channel: broadcast over the axes after it
-            weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(x.shape) - 2))
-        return keras.ops.maximum(x, 0.0) + weight * keras.ops.minimum(x, 0.0)
+        return prelu(x, self.weight)
+
+
+def prelu(input, weight):
+    """F.prelu: max(0, x) + weight * min(0, x); a weight of several values is one per
+    channel (axis 1, NCHW), broadcast over the axes after it."""
+    if weight.shape[0] > 1:
+        weight = keras.ops.reshape(weight, (-1,) + (1,) * (len(input.shape) - 2))
+    return keras.ops.maximum(input, 0.0) + weight * keras.ops.minimum(input, 0.0)
 
 
 class Ops(keras.Model):
