@@ -123,6 +123,47 @@ LAYERS = [
         )
     ),
     *(
+        (expression, expression, (6, 9))
+        for expression in (
+            "F.conv1d(x, (torch.arange(72.0) * 0.028169 + -1).reshape(4, 6, 3))",
+            "F.conv1d(x, (torch.arange(36.0) * 0.0571429 + -1).reshape(4, 3, 3), torch.ones(4), 2, 1, 1, 2)",
+            "F.conv1d(x, (torch.arange(72.0) * 0.028169 + -1).reshape(4, 6, 3), padding='same', dilation=2)",
+            "F.conv1d(x, (torch.arange(72.0) * 0.028169 + -1).reshape(4, 6, 3), stride=2, dilation=2)",
+            "F.dropout1d(x, 0.3, training=False)",
+        )
+    ),
+    *(
+        (expression, expression, (4, 5, 6))
+        for expression in (
+            "F.conv2d(x, (torch.arange(108.0) * 0.0186916 + -1).reshape(3, 4, 3, 3), padding=1)",
+            "F.conv2d(x, (torch.arange(16.0) * 0.133333 + -1).reshape(4, 1, 2, 2), groups=4, stride=(1, 2))",
+            "F.layer_norm(x, (5, 6))",
+            "F.layer_norm(x, x.shape[-1:], (torch.arange(6.0) * 0.2 + 0.5), torch.ones(6))",
+            "F.group_norm(x, 2)",
+            "F.group_norm(x, 4, (torch.arange(4.0) * 0.333333 + 0.5), torch.zeros(4) + 0.1, eps=1e-3)",
+            "F.instance_norm(x)",
+            "F.instance_norm(x, weight=torch.ones(4) * 2, bias=torch.ones(4))",
+            "F.batch_norm(x, torch.zeros(4) + 0.1, torch.ones(4) * 2)",
+            "F.batch_norm(x, None, None, training=True)",
+            "F.batch_norm(x, torch.zeros(4), torch.ones(4), torch.ones(4) * 3, None, False, 0.1, 1e-3)",
+            "F.rms_norm(x, (6,))",
+            "F.rms_norm(x, [5, 6], (torch.arange(30.0) * 0.0344828 + 0.5).reshape(5, 6), 1e-4)",
+            "nn.RMSNorm(6)(x)",
+            "nn.RMSNorm([5, 6], eps=1e-3)(x)",
+            "F.dropout2d(x, 0.5, training=False)",
+            "F.local_response_norm(x, 3)",
+            "nn.LocalResponseNorm(2, alpha=0.1, beta=0.5, k=2.0)(x)",
+            "F.channel_shuffle(x, 2)",
+            "nn.ChannelShuffle(4)(x)",
+        )
+    ),
+    (
+        "F.conv3d(x, (torch.arange(48.0) * 0.0425532 + -1).reshape(3, 2, 2, 2, 2), torch.ones(3), padding=1)",
+        "F.conv3d(x, (torch.arange(48.0) * 0.0425532 + -1).reshape(3, 2, 2, 2, 2), torch.ones(3), padding=1)",
+        (2, 5, 6, 7),
+    ),
+    ("F.dropout3d(x, training=False)", "F.dropout3d(x, training=False)", (2, 5, 6, 7)),
+    *(
         (expression, expression, (4, 3, 5, 2))
         for expression in (
             "nn.ReflectionPad3d(1)(x)",
@@ -393,3 +434,26 @@ def test_rrelu_draws_its_slopes_in_training() -> None:
     slopes = -np.asarray(RReLU(0.1, 0.3)(x, training=True))
     assert ((slopes >= 0.1) & (slopes <= 0.3)).all() and slopes.std() > 0.01
     np.testing.assert_allclose(-np.asarray(RReLU(0.1, 0.3)(x)), 0.2, rtol=1e-6)
+
+
+def test_channel_dropout_zeroes_whole_channels_in_training() -> None:
+    from codegen.translate.prelude_lib import channel_dropout
+
+    out = np.asarray(channel_dropout(np.ones((4, 16, 3, 3), np.float32), 0.5))
+    per_channel = out.reshape(4, 16, 9)
+    assert (per_channel.min(axis=2) == per_channel.max(axis=2)).all()  # one value per channel
+    assert set(np.unique(out)) == {0.0, 2.0}
+
+
+def test_every_prelude_definition_is_black_formatted_at_the_output_width() -> None:
+    """Translated files are black-formatted at 88 columns; the prelude's definitions are
+    copied into them as they are, so each must already be (a new definition used by no
+    golden case would otherwise make its users' files change under black)."""
+    from codegen.translate import formatting, prelude
+
+    changed = [
+        name
+        for name, definition in prelude.definitions().items()
+        if formatting.whole(definition.source) != definition.source
+    ]
+    assert changed == []

@@ -68,6 +68,7 @@ CASE_MODELS = [
     ("word_lm.py", "RNNModel", "5x3:int:50"),
     ("in_place.py", "Residual", "4x6"),
     ("named_modules.py", "Stack", "3x8"),
+    ("volumes.py", "Volumes", "2x2x4x6x6"),
 ]
 
 

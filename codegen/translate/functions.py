@@ -733,3 +733,44 @@ IN_PLACE_FUNCTIONS = frozenset(
 )
 for _name in IN_PLACE_FUNCTIONS:
     function(_name)(FUNCTIONS[_name[:-1]])
+
+
+# Functional forms of layers, with the weights as arguments, in PyTorch's parameter order.
+for _torch, _prelude in {
+    "conv1d": "conv",
+    "conv2d": "conv",
+    "conv3d": "conv",
+    "layer_norm": "layer_norm",
+    "group_norm": "group_norm",
+    "rms_norm": "rms_norm",
+    "dropout1d": "channel_dropout",
+    "dropout2d": "channel_dropout",
+    "dropout3d": "channel_dropout",
+}.items():
+    function(F + _torch)(prelude_call(_prelude))
+
+
+@function(F + "instance_norm")
+def instance_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    params = ("input", "running_mean", "running_var", "weight", "bias", "use_input_stats")
+    a = Args(call, (*params, "momentum", "eps"), "F.instance_norm")
+    # running statistics are updated in place by PyTorch: no counterpart here
+    a.refuse("running_mean", "running_var", unless=None)
+    a.refuse("use_input_stats", unless=True)
+    options = [f"{name}={a.code(name)}" for name in ("weight", "bias", "eps") if a.has(name)]
+    return ctx.expr(f"{ctx.use('instance_norm')}({', '.join([a.code('input'), *options])})")
+
+
+@function(F + "batch_norm")
+def batch_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    params = ("input", "running_mean", "running_var", "weight", "bias", "training")
+    a = Args(call, (*params, "momentum", "eps"), "F.batch_norm")
+    inference = not a.has("training") or (
+        a.is_literal("training") and a.literal("training") is False
+    )
+    if not inference:  # PyTorch updates the running statistics in place while training
+        a.refuse("running_mean", "running_var", unless=None)
+    given = [name for name in (*params, "eps") if a.has(name)]
+    parts = [a.code(name) for name in params[:3]]
+    parts += [f"{name}={a.code(name)}" for name in given if name not in params[:3]]
+    return ctx.expr(f"{ctx.use('batch_norm')}({', '.join(parts)})")

@@ -27,6 +27,7 @@ NN = "torch.nn."
 PRELUDE_LAYERS = {
     "Conv1d": "Conv1d",
     "Conv2d": "Conv2d",
+    "Conv3d": "Conv3d",
     "ConvTranspose2d": "ConvTranspose2d",
     "MaxPool1d": "MaxPool1d",
     "AvgPool1d": "AvgPool1d",
@@ -46,6 +47,7 @@ PRELUDE_LAYERS = {
     "PixelUnshuffle": "PixelUnshuffle",
     "PReLU": "PReLU",
     "RReLU": "RReLU",
+    "RMSNorm": "RMSNorm",
     **{
         f"{kind}Pad{dims}d": f"{kind}Pad{dims}d"
         for kind in ("Reflection", "Replication", "Circular", "Zero", "Constant")

@@ -57,7 +57,9 @@ def unflatten(x, dim, sizes):
     known = 1
     for size in sizes:
         known *= size if size != -1 else 1
-    if -1 in sizes and x.shape[dim] is not None:  # keep the static shape the layers after need
+    if (
+        -1 in sizes and x.shape[dim] is not None
+    ):  # keep the static shape the layers after need
         sizes = [x.shape[dim] // known if size == -1 else size for size in sizes]
     return tf.reshape(x, [tf.shape(x)[0], *rest[: dim - 1], *sizes, *rest[dim:]])
 
@@ -111,7 +113,9 @@ def pool_pads(size, kernel, stride, padding, ceil_mode):
     return padding, padding + max(extra, 0)
 
 
-def max_pool_nd(x, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool_nd(
+    x, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
+):
     """F.max_pool{dims}d on channels-first: padding with -inf (never wins a max), ceil_mode by
     extra padding."""
     if ntuple(dilation, dims) != (1,) * dims:
@@ -171,7 +175,9 @@ def avg_pool_nd(
     if divisor_override:
         return to_channels_first(sums / divisor_override)
     if count_include_pad:
-        ones = tf.ones((1, *(n + 2 * p for n, p in zip(sizes, pads, strict=True)), 1), x.dtype)
+        ones = tf.ones(
+            (1, *(n + 2 * p for n, p in zip(sizes, pads, strict=True)), 1), x.dtype
+        )
         mask_pairs = [(0, after - before) for before, after in pairs]
     else:
         ones = tf.ones((1, *sizes, 1), x.dtype)
@@ -242,7 +248,8 @@ def adaptive_max_pool2d(x, output_size):
 
 def adaptive_pool3d(x, output_size, reduce):
     """Adaptive pooling on NCDHW: each depth window reduced, then its (H, W) plane pooled as in
-    2-d (a mean of equal-sized slices' means is the box's mean; a max of maxes its max)."""
+    2-d (a mean of equal-sized slices' means is the box's mean; a max of maxes its max).
+    """
     out_d, out_h, out_w = ntuple(output_size, 3)
     depth = x.shape[2]
     planes = [
@@ -264,13 +271,21 @@ def adaptive_max_pool3d(x, output_size):
 
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """F.max_pool1d on NCL: max_pool2d over a height of one."""
-    kernel, (pad,), (step,) = ntuple(kernel_size, 1)[0], ntuple(padding, 1), ntuple(dilation, 1)
+    kernel, (pad,), (step,) = (
+        ntuple(kernel_size, 1)[0],
+        ntuple(padding, 1),
+        ntuple(dilation, 1),
+    )
     hop = ntuple(stride or kernel_size, 1)[0]
-    pooled = max_pool2d(x[:, :, None, :], (1, kernel), (1, hop), (0, pad), (1, step), ceil_mode)
+    pooled = max_pool2d(
+        x[:, :, None, :], (1, kernel), (1, hop), (0, pad), (1, step), ceil_mode
+    )
     return pooled[:, :, 0, :]
 
 
-def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(
+    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+):
     """F.avg_pool1d on NCL: avg_pool2d over a height of one."""
     kernel, (pad,) = ntuple(kernel_size, 1)[0], ntuple(padding, 1)
     hop = ntuple(stride or kernel_size, 1)[0]
@@ -282,12 +297,16 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 def adaptive_avg_pool1d(x, output_size):
     """F.adaptive_avg_pool1d on NCL."""
-    return adaptive_avg_pool2d(x[:, :, None, :], (1, ntuple(output_size, 1)[0]))[:, :, 0, :]
+    return adaptive_avg_pool2d(x[:, :, None, :], (1, ntuple(output_size, 1)[0]))[
+        :, :, 0, :
+    ]
 
 
 def adaptive_max_pool1d(x, output_size):
     """F.adaptive_max_pool1d on NCL."""
-    return adaptive_max_pool2d(x[:, :, None, :], (1, ntuple(output_size, 1)[0]))[:, :, 0, :]
+    return adaptive_max_pool2d(x[:, :, None, :], (1, ntuple(output_size, 1)[0]))[
+        :, :, 0, :
+    ]
 
 
 def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -341,6 +360,142 @@ def dropout_if(x, p=0.5, training=True):
     return tf.nn.dropout(x, rate=p) if training and p > 0 else x
 
 
+def channel_dropout(input, p=0.5, training=True, inplace=False):
+    """F.dropout1d / 2d / 3d: whole channels of (N, C, ...) zeroed, only in training."""
+    if not training or p == 0:
+        return input
+    shape = tf.shape(input)
+    noise = tf.concat([shape[:2], tf.ones_like(shape[2:])], axis=0)
+    return tf.nn.dropout(input, rate=p, noise_shape=noise)
+
+
+def normalized_axes(normalized_shape):
+    """The trailing axes an int, tuple or torch.Size `normalized_shape` names."""
+    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape)
+    return list(range(-count, 0))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """F.layer_norm over the trailing `normalized_shape` axes (biased variance)."""
+    mean, variance = tf.nn.moments(
+        input, normalized_axes(normalized_shape), keepdims=True
+    )
+    out = (input - mean) * tf.math.rsqrt(variance + eps)
+    if weight is not None:
+        out = out * weight
+    return out + bias if bias is not None else out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """F.rms_norm: x / sqrt(mean(x^2) + eps) over the trailing axes; eps None is the
+    machine epsilon of the input's dtype, as in PyTorch."""
+    if eps is None:
+        machine = {
+            "float64": 2.220446049250313e-16,
+            "float16": 9.765625e-4,
+            "bfloat16": 7.8125e-3,
+        }
+        eps = machine.get(
+            input.dtype.name, 1.1920928955078125e-07
+        )  # float32's by default
+    axes = normalized_axes(normalized_shape)
+    out = input * tf.math.rsqrt(
+        tf.reduce_mean(tf.square(input), axes, keepdims=True) + eps
+    )
+    return out * weight if weight is not None else out
+
+
+class RMSNorm(keras.layers.Layer):
+    """nn.RMSNorm; `weight` (ones at first) scales each element of the normalized shape."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, **kwargs):
+        super().__init__(**kwargs)
+        self.normalized_shape = ntuple(normalized_shape, 1)
+        self.eps = eps
+        self.weight = None
+        if elementwise_affine:
+            self.weight = self.add_weight(
+                shape=self.normalized_shape, initializer="ones", name="weight"
+            )
+
+    def call(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+
+def channel_affine(out, weight, bias):
+    """Per-channel weight and bias of (N, C, ...) tensors."""
+    shape = (-1,) + (1,) * (len(out.shape) - 2)
+    if weight is not None:
+        out = out * tf.reshape(weight, shape)
+    return out + tf.reshape(bias, shape) if bias is not None else out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """F.group_norm on (N, C, ...): statistics per sample over each group of channels."""
+    shape = tf.shape(input)
+    grouped = tf.reshape(input, tf.concat([shape[:1], [num_groups, -1]], axis=0))
+    mean, variance = tf.nn.moments(grouped, [2], keepdims=True)
+    out = tf.reshape((grouped - mean) * tf.math.rsqrt(variance + eps), shape)
+    return channel_affine(out, weight, bias)
+
+
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-5,
+):
+    """F.instance_norm: statistics per sample and channel over the spatial axes."""
+    mean, variance = tf.nn.moments(
+        input, list(range(2, len(input.shape))), keepdims=True
+    )
+    return channel_affine((input - mean) * tf.math.rsqrt(variance + eps), weight, bias)
+
+
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+):
+    """F.batch_norm: with training, the batch's statistics over every axis but the channels
+    (axis 1); without, the running ones given."""
+    if training:
+        axes = [0, *range(2, len(input.shape))]
+        mean, variance = tf.nn.moments(input, axes, keepdims=True)
+    else:
+        shape = (-1,) + (1,) * (len(input.shape) - 2)
+        mean, variance = tf.reshape(running_mean, shape), tf.reshape(running_var, shape)
+    return channel_affine((input - mean) * tf.math.rsqrt(variance + eps), weight, bias)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """F.local_response_norm: x / (k + alpha * mean of x^2 over `size` neighbouring
+    channels, zero-padded)^beta."""
+    channels = input.shape[1]
+    pads = [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (len(input.shape) - 2)
+    squares = tf.pad(tf.square(input), pads)
+    total = tf.add_n([squares[:, i : i + channels] for i in range(size)])
+    return input / (k + alpha * total / size) ** beta
+
+
+def channel_shuffle(input, groups):
+    """F.channel_shuffle: the channels of (N, C, ...) in `groups` groups, interleaved."""
+    shape = tf.shape(input)
+    split = tf.concat([shape[:1], [groups, -1], shape[2:]], axis=0)
+    grouped = tf.reshape(input, split)
+    order = [0, 2, 1, *range(3, len(input.shape) + 1)]
+    return tf.reshape(tf.transpose(grouped, order), shape)
+
+
 def calculate_gain(nonlinearity, param=None):
     """nn.init.calculate_gain."""
     if nonlinearity == "relu":
@@ -386,7 +541,7 @@ def apply_to_layers(layer, fn):
 
 
 class ConvNd(keras.layers.Layer):
-    """nn.Conv1d / nn.Conv2d on channels-first tensors: explicit PyTorch padding (any mode),
+    """nn.Conv1d / 2d / 3d on channels-first tensors: explicit PyTorch padding (any mode),
     then a channels-last Keras convolution (depthwise when groups == in_channels)."""
 
     rank = 2
@@ -408,13 +563,7 @@ class ConvNd(keras.layers.Layer):
         n = self.rank
         kernel = ntuple(kernel_size, n)
         strides, dilations = ntuple(stride, n), ntuple(dilation, n)
-        if padding == "same":
-            totals = [d * (k - 1) for k, d in zip(kernel, dilations, strict=True)]
-            self.pads = [(t // 2, t - t // 2) for t in totals]
-        elif padding == "valid":
-            self.pads = [(0, 0)] * n
-        else:
-            self.pads = [(p, p) for p in ntuple(padding, n)]
+        self.pads = conv_pads(padding, kernel, dilations)
         self.padding_mode = padding_mode
         self.use_bias = bias
         fan_in = in_channels // groups
@@ -432,7 +581,11 @@ class ConvNd(keras.layers.Layer):
                 bias_initializer=init["bias_initializer"],
             )
         else:
-            cls = keras.layers.Conv2D if n == 2 else keras.layers.Conv1D
+            cls = {
+                1: keras.layers.Conv1D,
+                2: keras.layers.Conv2D,
+                3: keras.layers.Conv3D,
+            }[n]
             self.conv = cls(
                 out_channels,
                 kernel,
@@ -464,6 +617,48 @@ class Conv2d(ConvNd):
     """nn.Conv2d on (N, C, H, W) tensors."""
 
     rank = 2
+
+
+class Conv3d(ConvNd):
+    """nn.Conv3d on (N, C, D, H, W) tensors."""
+
+    rank = 3
+
+
+def conv_pads(padding, kernel, dilations):
+    """PyTorch's padding argument ('same', 'valid', an int or a tuple) as (before, after)
+    pairs, one per spatial axis."""
+    if padding == "same":
+        totals = [d * (k - 1) for k, d in zip(kernel, dilations, strict=True)]
+        return [(t // 2, t - t // 2) for t in totals]
+    if padding == "valid":
+        return [(0, 0)] * len(kernel)
+    return [(p, p) for p in ntuple(padding, len(kernel))]
+
+
+def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """F.conv1d / conv2d / conv3d on channels-first tensors with PyTorch's weight layout
+    (out_channels, in_channels / groups, *kernel); groups run as separate convolutions.
+    """
+    n = len(input.shape) - 2
+    strides, dilations = ntuple(stride, n), ntuple(dilation, n)
+    pads = conv_pads(padding, weight.shape[2:], dilations)
+    x = tf.pad(to_channels_last(input), [(0, 0), *pads, (0, 0)])
+    kernel = tf.transpose(weight, (*range(2, n + 2), 1, 0))
+    # TensorFlow takes strides or dilations above 1, not both: stride by slicing then.
+    step = (1,) * n if max(dilations) > 1 else strides
+    parts = [
+        tf.nn.convolution(xs, ks, strides=step, dilations=dilations, padding="VALID")
+        for xs, ks in zip(
+            tf.split(x, groups, axis=-1), tf.split(kernel, groups, axis=-1), strict=True
+        )
+    ]
+    out = parts[0] if groups == 1 else tf.concat(parts, axis=-1)
+    if max(dilations) > 1 and max(strides) > 1:
+        out = out[(slice(None), *(slice(None, None, s) for s in strides))]
+    if bias is not None:
+        out = out + bias
+    return to_channels_first(out)
 
 
 class ConvTranspose2d(keras.layers.Layer):
@@ -594,7 +789,9 @@ class AdaptiveMaxPool2d(keras.layers.Layer):
 class MaxPool1d(keras.layers.Layer):
     """nn.MaxPool1d on NCL tensors."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, **kwargs):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, **kwargs
+    ):
         super().__init__(**kwargs)
         self.options = (kernel_size, stride, padding, dilation, ceil_mode)
 
@@ -606,7 +803,13 @@ class AvgPool1d(keras.layers.Layer):
     """nn.AvgPool1d on NCL tensors."""
 
     def __init__(
-        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, **kwargs
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.options = (kernel_size, stride, padding, ceil_mode, count_include_pad)
@@ -757,7 +960,8 @@ class PixelShuffle(keras.layers.Layer):
 
 class PadNd(keras.layers.Layer):
     """nn.{Reflection,Replication,Circular,Zero,Constant}Pad{1,2,3}d on channels-first tensors:
-    `padding` is one int or (before, after) pairs from the last axis, as F.pad takes them."""
+    `padding` is one int or (before, after) pairs from the last axis, as F.pad takes them.
+    """
 
     mode = "constant"
     dims = 2
@@ -1135,7 +1339,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return reduce_loss(loss, reduction)
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+def kl_div(
+    input, target, size_average=None, reduce=None, reduction="mean", log_target=False
+):
     """F.kl_div: input holds log-probabilities; target probabilities (or their logs)."""
     if log_target:
         loss = tf.exp(target) * (target - input)
@@ -1224,7 +1430,9 @@ def multilabel_soft_margin_loss(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
     """F.multilabel_soft_margin_loss: per-class logistic loss, averaged over classes."""
-    loss = -(target * tf.math.log_sigmoid(input) + (1 - target) * tf.math.log_sigmoid(-input))
+    loss = -(
+        target * tf.math.log_sigmoid(input) + (1 - target) * tf.math.log_sigmoid(-input)
+    )
     if weight is not None:
         loss = loss * weight
     return reduce_loss(tf.reduce_mean(loss, axis=-1), reduction)
@@ -1254,7 +1462,9 @@ def multi_margin_loss(
     return reduce_loss(loss, reduction)
 
 
-def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def multilabel_margin_loss(
+    input, target, size_average=None, reduce=None, reduction="mean"
+):
     """F.multilabel_margin_loss: target holds class indices, ended by the first -1; each
     target class is compared with each non-target class."""
     target = tf.cast(target, tf.int32)
@@ -1321,11 +1531,19 @@ def triplet_margin_loss(
     if swap:
         swapped = pairwise_distance(positive, negative, p, eps)
         negative_distance = tf.minimum(negative_distance, swapped)
-    return reduce_loss(tf.nn.relu(margin + positive_distance - negative_distance), reduction)
+    return reduce_loss(
+        tf.nn.relu(margin + positive_distance - negative_distance), reduction
+    )
 
 
 def triplet_margin_with_distance_loss(
-    anchor, positive, negative, distance_function=None, margin=1.0, swap=False, reduction="mean"
+    anchor,
+    positive,
+    negative,
+    distance_function=None,
+    margin=1.0,
+    swap=False,
+    reduction="mean",
 ):
     """F.triplet_margin_with_distance_loss (pairwise_distance unless a distance is given)."""
     distance = distance_function if distance_function is not None else pairwise_distance
@@ -1333,7 +1551,9 @@ def triplet_margin_with_distance_loss(
     negative_distance = distance(anchor, negative)
     if swap:
         negative_distance = tf.minimum(negative_distance, distance(positive, negative))
-    return reduce_loss(tf.nn.relu(margin + positive_distance - negative_distance), reduction)
+    return reduce_loss(
+        tf.nn.relu(margin + positive_distance - negative_distance), reduction
+    )
 
 
 class FunctionModule:
@@ -1478,6 +1698,18 @@ class CosineSimilarity(FunctionModule):
     """nn.CosineSimilarity."""
 
     function = staticmethod(cosine_similarity)
+
+
+class LocalResponseNorm(FunctionModule):
+    """nn.LocalResponseNorm."""
+
+    function = staticmethod(local_response_norm)
+
+
+class ChannelShuffle(FunctionModule):
+    """nn.ChannelShuffle."""
+
+    function = staticmethod(channel_shuffle)
 
 
 class LRScheduler:

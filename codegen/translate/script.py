@@ -291,7 +291,7 @@ for _name, _params in (
     register(RULES, f"{OPTIM}lr_scheduler.{_name}")(_scheduler(_name, _params))
 
 
-# ---------------------------------------------------------------- losses and distances
+# ------------------------------------------- losses, distances, other functions without weights
 
 F = "torch.nn.functional."
 NN = "torch.nn."
@@ -387,6 +387,10 @@ WEIGHTLESS: dict[str, Weightless] = {
     "pairwise_distance": Weightless("PairwiseDistance", ("x1", "x2"), ("p", "eps", "keepdim")),
     "cosine_similarity": Weightless("CosineSimilarity", ("x1", "x2"), ("dim", "eps")),
     "pdist": Weightless(None, ("input",), ("p",)),
+    "local_response_norm": Weightless(
+        "LocalResponseNorm", ("input",), ("size", "alpha", "beta", "k")
+    ),
+    "channel_shuffle": Weightless("ChannelShuffle", ("input",), ("groups",)),
 }
 
 

@@ -121,7 +121,7 @@ def set_initializer(layer, which, initializer):
 
 
 class ConvNd(keras.layers.Layer):
-    """nn.Conv1d / nn.Conv2d on channels-first tensors: explicit PyTorch padding (any mode),
+    """nn.Conv1d / 2d / 3d on channels-first tensors: explicit PyTorch padding (any mode),
     then a channels-last Keras convolution (depthwise when groups == in_channels)."""
 
     rank = 2
@@ -143,13 +143,7 @@ class ConvNd(keras.layers.Layer):
         n = self.rank
         kernel = ntuple(kernel_size, n)
         strides, dilations = ntuple(stride, n), ntuple(dilation, n)
-        if padding == "same":
-            totals = [d * (k - 1) for k, d in zip(kernel, dilations, strict=True)]
-            self.pads = [(t // 2, t - t // 2) for t in totals]
-        elif padding == "valid":
-            self.pads = [(0, 0)] * n
-        else:
-            self.pads = [(p, p) for p in ntuple(padding, n)]
+        self.pads = conv_pads(padding, kernel, dilations)
         self.padding_mode = padding_mode
         self.use_bias = bias
         fan_in = in_channels // groups
@@ -167,7 +161,11 @@ class ConvNd(keras.layers.Layer):
                 bias_initializer=init["bias_initializer"],
             )
         else:
-            cls = keras.layers.Conv2D if n == 2 else keras.layers.Conv1D
+            cls = {
+                1: keras.layers.Conv1D,
+                2: keras.layers.Conv2D,
+                3: keras.layers.Conv3D,
+            }[n]
             self.conv = cls(
                 out_channels,
                 kernel,
@@ -193,6 +191,17 @@ class Conv2d(ConvNd):
     """nn.Conv2d on (N, C, H, W) tensors."""
 
     rank = 2
+
+
+def conv_pads(padding, kernel, dilations):
+    """PyTorch's padding argument ('same', 'valid', an int or a tuple) as (before, after)
+    pairs, one per spatial axis."""
+    if padding == "same":
+        totals = [d * (k - 1) for k, d in zip(kernel, dilations, strict=True)]
+        return [(t // 2, t - t // 2) for t in totals]
+    if padding == "valid":
+        return [(0, 0)] * len(kernel)
+    return [(p, p) for p in ntuple(padding, len(kernel))]
 
 
 # ---- a section comment above a removed import stays, above what follows ----
