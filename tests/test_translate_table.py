@@ -155,6 +155,43 @@ LAYERS = [
             "nn.LocalResponseNorm(2, alpha=0.1, beta=0.5, k=2.0)(x)",
             "F.channel_shuffle(x, 2)",
             "nn.ChannelShuffle(4)(x)",
+            "F.conv_transpose2d(x, (torch.arange(96.0) / 48 - 1).reshape(4, 3, 2, 4))",
+            "F.conv_transpose2d(x, (torch.arange(72.0) / 36 - 1).reshape(4, 2, 3, 3), "
+            "torch.ones(4), 2, 1, 1, 2)",
+            "F.conv_transpose2d(x, (torch.arange(72.0) / 36 - 1).reshape(4, 2, 3, 3), dilation=2)",
+            "F.unfold(x, 2)",
+            "F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2)",
+            "nn.Unfold(3, padding=1)(x)",
+            "F.fold(F.unfold(x, 2), (5, 6), 2)",
+            "nn.Fold((5, 6), (2, 3), dilation=(1, 2), padding=1, stride=2)"
+            "(F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2))",
+            "F.fold(x.reshape(x.shape[0], 8, 15), (4, 11), 2, stride=(1, 2))",
+            "F.lp_pool2d(x, 2, 2)",
+            "nn.LPPool2d(1, (2, 3), stride=1)(x)",
+            "F.alpha_dropout(x, 0.2)",
+            "F.feature_alpha_dropout(x, 0.5, training=False)",
+            "F.bilinear(x, x - 1, (torch.arange(108.0) / 54 - 1).reshape(3, 6, 6), torch.ones(3))",
+        )
+    ),
+    ("nn.AlphaDropout(0.3)(x)", "nn.AlphaDropout(0.3).eval()(x)", (4, 5, 6)),
+    ("nn.FeatureAlphaDropout()(x)", "nn.FeatureAlphaDropout().eval()(x)", (4, 5, 6)),
+    *(
+        (expression, expression, (6, 9))
+        for expression in (
+            "F.conv_transpose1d(x, (torch.arange(36.0) / 18 - 1).reshape(6, 2, 3), stride=2)",
+            "F.conv_transpose1d(x, (torch.arange(36.0) / 18 - 1).reshape(6, 2, 3), padding=1, "
+            "output_padding=1, stride=2)",
+            "F.lp_pool1d(x, 2, 3)",
+            "nn.LPPool1d(2, 2, ceil_mode=True)(x)",
+        )
+    ),
+    *(
+        (expression, expression, (2, 5, 6, 7))
+        for expression in (
+            "F.conv_transpose3d(x, (torch.arange(48.0) / 24 - 1).reshape(2, 3, 2, 2, 2), "
+            "torch.ones(3), stride=2, padding=1)",
+            "F.lp_pool3d(x, 2, 2)",
+            "nn.LPPool3d(2, (1, 2, 2))(x)",
         )
     ),
     (
@@ -457,3 +494,17 @@ def test_every_prelude_definition_is_black_formatted_at_the_output_width() -> No
         if formatting.whole(definition.source) != definition.source
     ]
     assert changed == []
+
+
+def test_alpha_dropout_keeps_mean_and_variance_in_training() -> None:
+    """SELU's self-normalizing dropout: a standard normal input stays near mean 0 and
+    variance 1, and the dropped values share one value."""
+    from codegen.translate.prelude_lib import AlphaDropout, feature_alpha_dropout
+
+    x = np.random.default_rng(0).standard_normal((200, 500)).astype(np.float32)
+    out = np.asarray(AlphaDropout(0.2)(x, training=True))
+    assert abs(out.mean()) < 0.02 and abs(out.var() - 1) < 0.03
+    values, counts = np.unique(out, return_counts=True)
+    assert abs(counts.max() / out.size - 0.2) < 0.01  # the saturated value, 20% of them
+    channels = np.asarray(feature_alpha_dropout(np.ones((8, 16, 5), np.float32), 0.5, True))
+    assert (channels.min(axis=2) == channels.max(axis=2)).all()

@@ -69,6 +69,7 @@ CASE_MODELS = [
     ("in_place.py", "Residual", "4x6"),
     ("named_modules.py", "Stack", "3x8"),
     ("volumes.py", "Volumes", "2x2x4x6x6"),
+    ("transposed.py", "Decoder", "2x3x4"),
 ]
 
 

@@ -746,6 +746,12 @@ for _torch, _prelude in {
     "dropout1d": "channel_dropout",
     "dropout2d": "channel_dropout",
     "dropout3d": "channel_dropout",
+    "conv_transpose1d": "conv_transpose",
+    "conv_transpose2d": "conv_transpose",
+    "conv_transpose3d": "conv_transpose",
+    "alpha_dropout": "alpha_dropout",
+    "feature_alpha_dropout": "feature_alpha_dropout",
+    "bilinear": "bilinear",
 }.items():
     function(F + _torch)(prelude_call(_prelude))
 

@@ -28,7 +28,9 @@ PRELUDE_LAYERS = {
     "Conv1d": "Conv1d",
     "Conv2d": "Conv2d",
     "Conv3d": "Conv3d",
+    "ConvTranspose1d": "ConvTranspose1d",
     "ConvTranspose2d": "ConvTranspose2d",
+    "ConvTranspose3d": "ConvTranspose3d",
     "MaxPool1d": "MaxPool1d",
     "AvgPool1d": "AvgPool1d",
     "AdaptiveAvgPool1d": "AdaptiveAvgPool1d",
@@ -48,6 +50,9 @@ PRELUDE_LAYERS = {
     "PReLU": "PReLU",
     "RReLU": "RReLU",
     "RMSNorm": "RMSNorm",
+    "AlphaDropout": "AlphaDropout",
+    "FeatureAlphaDropout": "FeatureAlphaDropout",
+    "Bilinear": "Bilinear",
     **{
         f"{kind}Pad{dims}d": f"{kind}Pad{dims}d"
         for kind in ("Reflection", "Replication", "Circular", "Zero", "Constant")
@@ -59,6 +64,7 @@ PRELUDE_LAYERS = {
     "RNN": "RNN",
     "LSTMCell": "LSTMCell",
     "GRUCell": "GRUCell",
+    "RNNCell": "RNNCell",
 }
 TRAINING_LAYERS.update(
     NN + n
@@ -68,6 +74,8 @@ TRAINING_LAYERS.update(
         "Dropout2d",
         "Dropout3d",
         "RReLU",
+        "AlphaDropout",
+        "FeatureAlphaDropout",
         "BatchNorm1d",
         "BatchNorm2d",
         "BatchNorm3d",

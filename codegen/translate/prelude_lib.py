@@ -369,6 +369,95 @@ def channel_dropout(input, p=0.5, training=True, inplace=False):
     return tf.nn.dropout(input, rate=p, noise_shape=noise)
 
 
+def alpha_dropout(input, p=0.5, training=False, inplace=False, feature=False):
+    """F.alpha_dropout: in training, dropped values set to SELU's negative saturation and
+    the result scaled so that mean and variance are kept; the identity in inference.
+    `feature` drops whole channels (F.feature_alpha_dropout)."""
+    if not training or p == 0:
+        return input
+    alpha = -1.7580993408473766  # -SELU scale * alpha
+    a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
+    shape = tf.shape(input)
+    if feature:
+        shape = tf.concat([shape[:2], tf.ones_like(shape[2:])], axis=0)
+    keep = tf.cast(tf.random.uniform(shape) >= p, input.dtype)
+    return a * (input * keep + alpha * (1 - keep)) - a * alpha * p
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """F.feature_alpha_dropout: alpha dropout of whole channels."""
+    return alpha_dropout(input, p, training, feature=True)
+
+
+class AlphaDropout(keras.layers.Layer):
+    """nn.AlphaDropout: F.alpha_dropout with the layer's training flag."""
+
+    feature = False
+
+    def __init__(self, p=0.5, inplace=False, **kwargs):
+        super().__init__(**kwargs)
+        self.p = p
+
+    def call(self, x, training=None):
+        return alpha_dropout(x, self.p, bool(training), feature=self.feature)
+
+
+class FeatureAlphaDropout(AlphaDropout):
+    """nn.FeatureAlphaDropout: whole channels."""
+
+    feature = True
+
+
+def lp_pool_nd(x, dims, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """F.lp_pool{dims}d as PyTorch computes it: the window's mean of x^p times the window's
+    size, to the power 1/p."""
+    area = 1
+    for k in ntuple(kernel_size, dims):
+        area *= k
+    out = avg_pool_nd(x**norm_type, dims, kernel_size, stride, 0, ceil_mode)
+    return (tf.sign(out) * tf.nn.relu(tf.abs(out)) * area) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """F.lp_pool1d."""
+    return lp_pool_nd(input, 1, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """F.lp_pool2d."""
+    return lp_pool_nd(input, 2, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """F.lp_pool3d."""
+    return lp_pool_nd(input, 3, norm_type, kernel_size, stride, ceil_mode)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """F.bilinear: x1^T A_o x2 (+ b_o) for each output o; weight (out, in1, in2)."""
+    out = tf.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out + bias if bias is not None else out
+
+
+class Bilinear(keras.layers.Layer):
+    """nn.Bilinear with PyTorch's weight (out, in1, in2), bias and initialization."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, **kwargs):
+        super().__init__(**kwargs)
+        bound = in1_features**-0.5
+        init = keras.initializers.RandomUniform(-bound, bound)
+        shape = (out_features, in1_features, in2_features)
+        self.weight = self.add_weight(shape=shape, initializer=init, name="weight")
+        self.bias = None
+        if bias:
+            self.bias = self.add_weight(
+                shape=(out_features,), initializer=init, name="bias"
+            )
+
+    def call(self, x1, x2):
+        return bilinear(x1, x2, self.weight, self.bias)
+
+
 def normalized_axes(normalized_shape):
     """The trailing axes an int, tuple or torch.Size `normalized_shape` names."""
     count = 1 if isinstance(normalized_shape, int) else len(normalized_shape)
@@ -659,6 +748,138 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         out = out + bias
     return to_channels_first(out)
+
+
+def conv_transpose(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
+    """F.conv_transpose1d / 2d / 3d on channels-first tensors with PyTorch's weight layout
+    (in_channels, out_channels / groups, *kernel): a 'valid' transposed convolution of the
+    full size, then `padding` cropped from each side."""
+    n = len(input.shape) - 2
+    strides, pads = ntuple(stride, n), ntuple(padding, n)
+    extra, dilations = ntuple(output_padding, n), ntuple(dilation, n)
+    x = to_channels_last(input)
+    sizes = [
+        (size - 1) * s + d * (k - 1) + 1 + e
+        for size, s, d, k, e in zip(
+            x.shape[1 : n + 1], strides, dilations, weight.shape[2:], extra, strict=True
+        )
+    ]
+    filters = tf.transpose(weight, (*range(2, n + 2), 1, 0))
+    parts = []
+    for xs, fs in zip(
+        tf.split(x, groups, axis=-1), tf.split(filters, groups, axis=-1), strict=True
+    ):
+        shape = tf.concat([tf.shape(xs)[:1], sizes, [fs.shape[-2]]], axis=0)
+        parts.append(
+            tf.nn.conv_transpose(xs, fs, shape, strides, "VALID", dilations=dilations)
+        )
+    out = parts[0] if groups == 1 else tf.concat(parts, axis=-1)
+    crop = [slice(p, size - p) for p, size in zip(pads, sizes, strict=True)]
+    out = out[(slice(None), *crop)]
+    if bias is not None:
+        out = out + bias
+    return to_channels_first(out)
+
+
+class ConvTransposeNd(keras.layers.Layer):
+    """nn.ConvTranspose1d / 3d: PyTorch's weight (in_channels, out_channels / groups,
+    *kernel) and bias, initialized as PyTorch does, applied by conv_transpose."""
+
+    rank = 1
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        kernel = ntuple(kernel_size, self.rank)
+        self.options = dict(
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            groups=groups,
+            dilation=dilation,
+        )
+        fan_in = out_channels // groups
+        for k in kernel:
+            fan_in *= k
+        init = keras.initializers.RandomUniform(-(fan_in**-0.5), fan_in**-0.5)
+        shape = (in_channels, out_channels // groups, *kernel)
+        self.weight = self.add_weight(shape=shape, initializer=init, name="weight")
+        self.bias = None
+        if bias:
+            self.bias = self.add_weight(
+                shape=(out_channels,), initializer=init, name="bias"
+            )
+
+    def call(self, x):
+        return conv_transpose(x, self.weight, self.bias, **self.options)
+
+
+class ConvTranspose1d(ConvTransposeNd):
+    """nn.ConvTranspose1d on (N, C, L) tensors."""
+
+    rank = 1
+
+
+class ConvTranspose3d(ConvTransposeNd):
+    """nn.ConvTranspose3d on (N, C, D, H, W) tensors."""
+
+    rank = 3
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """F.unfold (im2col) on (N, C, H, W): (N, C * kh * kw, blocks), each block's values in
+    PyTorch's order, by a convolution with one-hot kernels."""
+    kernel = ntuple(kernel_size, 2)
+    size = input.shape[1] * kernel[0] * kernel[1]
+    weight = tf.reshape(
+        tf.eye(size, dtype=input.dtype), (size, input.shape[1], *kernel)
+    )
+    out = conv(input, weight, None, stride, padding, dilation)
+    return tf.reshape(out, (tf.shape(out)[0], size, -1))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """F.fold (col2im): (N, C * kh * kw, blocks) summed back into (N, C, H, W), by the
+    transposed convolution of unfold's one-hot kernels."""
+    kernel, size = ntuple(kernel_size, 2), ntuple(output_size, 2)
+    dilations, pads, strides = (
+        ntuple(dilation, 2),
+        ntuple(padding, 2),
+        ntuple(stride, 2),
+    )
+    spans = [
+        o + 2 * p - d * (k - 1) - 1
+        for o, p, d, k in zip(size, pads, dilations, kernel, strict=True)
+    ]
+    blocks = [span // s + 1 for span, s in zip(spans, strides, strict=True)]
+    channels = input.shape[1] // (kernel[0] * kernel[1])
+    x = tf.reshape(input, (-1, input.shape[1], *blocks))
+    weight = tf.reshape(
+        tf.eye(input.shape[1], dtype=input.dtype), (-1, channels, *kernel)
+    )
+    extra = [span % s for span, s in zip(spans, strides, strict=True)]
+    return conv_transpose(x, weight, None, strides, pads, extra, 1, dilations)
 
 
 class ConvTranspose2d(keras.layers.Layer):
@@ -1189,6 +1410,43 @@ class LSTMCell(keras.layers.Layer):
         return h, c
 
 
+class RNNCell(keras.layers.Layer):
+    """nn.RNNCell: h = tanh (or relu) of x W_ih^T + b_ih + h W_hh^T + b_hh, with PyTorch's
+    weights and initialization; zeros when no state is given."""
+
+    def __init__(
+        self, input_size, hidden_size, bias=True, nonlinearity="tanh", **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.activation = tf.nn.relu if nonlinearity == "relu" else tf.tanh
+        bound = hidden_size**-0.5
+        init = keras.initializers.RandomUniform(-bound, bound)
+        self.weight_ih = self.add_weight(
+            shape=(hidden_size, input_size), initializer=init, name="weight_ih"
+        )
+        self.weight_hh = self.add_weight(
+            shape=(hidden_size, hidden_size), initializer=init, name="weight_hh"
+        )
+        self.bias_ih = self.bias_hh = None
+        if bias:
+            self.bias_ih = self.add_weight(
+                shape=(hidden_size,), initializer=init, name="bias_ih"
+            )
+            self.bias_hh = self.add_weight(
+                shape=(hidden_size,), initializer=init, name="bias_hh"
+            )
+
+    def call(self, x, hx=None):
+        if hx is None:
+            hx = tf.zeros((tf.shape(x)[0], self.hidden_size), x.dtype)
+        out = tf.matmul(x, self.weight_ih, transpose_b=True)
+        out += tf.matmul(hx, self.weight_hh, transpose_b=True)
+        if self.bias_ih is not None:
+            out += self.bias_ih + self.bias_hh
+        return self.activation(out)
+
+
 class GRUCell(keras.layers.Layer):
     """nn.GRUCell: h = cell(x, h); zeros when no state is given."""
 
@@ -1710,6 +1968,36 @@ class ChannelShuffle(FunctionModule):
     """nn.ChannelShuffle."""
 
     function = staticmethod(channel_shuffle)
+
+
+class Unfold(FunctionModule):
+    """nn.Unfold."""
+
+    function = staticmethod(unfold)
+
+
+class Fold(FunctionModule):
+    """nn.Fold."""
+
+    function = staticmethod(fold)
+
+
+class LPPool1d(FunctionModule):
+    """nn.LPPool1d."""
+
+    function = staticmethod(lp_pool1d)
+
+
+class LPPool2d(FunctionModule):
+    """nn.LPPool2d."""
+
+    function = staticmethod(lp_pool2d)
+
+
+class LPPool3d(FunctionModule):
+    """nn.LPPool3d."""
+
+    function = staticmethod(lp_pool3d)
 
 
 class LRScheduler:

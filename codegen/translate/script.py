@@ -391,6 +391,16 @@ WEIGHTLESS: dict[str, Weightless] = {
         "LocalResponseNorm", ("input",), ("size", "alpha", "beta", "k")
     ),
     "channel_shuffle": Weightless("ChannelShuffle", ("input",), ("groups",)),
+    "unfold": Weightless("Unfold", ("input",), ("kernel_size", "dilation", "padding", "stride")),
+    "fold": Weightless(
+        "Fold", ("input",), ("output_size", "kernel_size", "dilation", "padding", "stride")
+    ),
+    **{
+        f"lp_pool{dims}d": Weightless(
+            f"LPPool{dims}d", ("input",), ("norm_type", "kernel_size", "stride", "ceil_mode")
+        )
+        for dims in (1, 2, 3)
+    },
 }
 
 

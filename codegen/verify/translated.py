@@ -384,12 +384,15 @@ def _torch_dropout_off(torch_model: Any) -> int:
 
 def _random_layers_off(torch_model: Any, keras_model: Any) -> int:
     """Dropout off in both models for the training-mode check: PyTorch's dropout modules go to
-    eval mode, Keras's Dropout layers get rate 0. Returns how many PyTorch modules were off."""
+    eval mode, Keras's Dropout layers get rate 0 (and the prelude's alpha dropouts p 0).
+    Returns how many PyTorch modules were off."""
     import keras
 
     for layer in keras_model._flatten_layers(include_self=False):
         if isinstance(layer, keras.layers.Dropout):
             layer.rate = 0.0
+        elif type(layer).__name__ in ("AlphaDropout", "FeatureAlphaDropout"):
+            layer.p = 0.0
     return _torch_dropout_off(torch_model)
 
 
