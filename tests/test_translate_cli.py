@@ -838,3 +838,40 @@ def test_a_training_step_with_a_block_in_its_forward_translates() -> None:
     result = translate_source(text, "train.py")
     assert "def train_step(" in result.code
     compile(result.code, "train_tf.py", "exec")
+
+
+def test_the_output_check_knows_torch_only_methods_called_on_any_receiver() -> None:
+    """Methods only a PyTorch tensor has (`x.kthvalue(2)`, `x.narrow(...)`), left by the
+    rules, are leftovers; a module's function of the same name (`keras.ops.tril`) is not."""
+    from codegen.translate.api import translate_source
+
+    source = (
+        "import torch\n\n\n"
+        "def f(x):\n"
+        "    a = x.kthvalue(2)\n"
+        "    b = x.narrow(0, 0, 1)\n"
+        "    return a, b, x.tril(1)\n"
+    )
+    result = translate_source(source, "f.py")
+    assert {c.name for c in result.report.constructs if c.in_output} == {
+        "Tensor.kthvalue",
+        "Tensor.narrow",
+    }
+    assert "keras.ops.tril(x, k=1)" in result.code
+
+
+def test_the_torch_only_method_names_are_torch_only() -> None:
+    """Each name the output check treats as PyTorch's when called is a torch.Tensor method
+    that neither a TensorFlow tensor, a Keras or TensorFlow variable nor a numpy array has."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    import torch
+
+    from codegen.translate.output_check import TORCH_ONLY_CALLS
+
+    others = [np.zeros(1), tf.constant(1.0), tf.Variable(1.0), keras.Variable(1.0)]
+    shared = {name for name in TORCH_ONLY_CALLS for value in others if hasattr(value, name)}
+    # size/float/int/... are on numpy too but mean something else there (called vs not)
+    assert shared <= {"size", "float", "int", "bool", "type"}
+    assert all(hasattr(torch.Tensor, name) for name in TORCH_ONLY_CALLS)

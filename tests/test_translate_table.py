@@ -201,6 +201,15 @@ LAYERS = [
     ),
     ("F.dropout3d(x, training=False)", "F.dropout3d(x, training=False)", (2, 5, 6, 7)),
     *(
+        (expression, expression, (3, 5, 4))
+        for expression in (
+            "F.scaled_dot_product_attention(x, x * 0.5, x + 1)",
+            "F.scaled_dot_product_attention(x, x, x, is_causal=True)",
+            "F.scaled_dot_product_attention(x, x - 1, x, torch.arange(25.0).reshape(5, 5) / 25)",
+            "F.scaled_dot_product_attention(x, x, x * 2, torch.ones(5, 5).tril() > 0, scale=0.3)",
+        )
+    ),
+    *(
         (expression, expression, (4, 3, 5, 2))
         for expression in (
             "nn.ReflectionPad3d(1)(x)",

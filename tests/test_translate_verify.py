@@ -70,6 +70,7 @@ CASE_MODELS = [
     ("named_modules.py", "Stack", "3x8"),
     ("volumes.py", "Volumes", "2x2x4x6x6"),
     ("transposed.py", "Decoder", "2x3x4"),
+    ("attention.py", "Encoder", "2x5x8"),
 ]
 
 

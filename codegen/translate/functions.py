@@ -780,3 +780,25 @@ def batch_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     parts = [a.code(name) for name in params[:3]]
     parts += [f"{name}={a.code(name)}" for name in given if name not in params[:3]]
     return ctx.expr(f"{ctx.use('batch_norm')}({', '.join(parts)})")
+
+
+@function(F + "scaled_dot_product_attention")
+def scaled_dot_product_attention(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    params = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
+    a = Args(call, (*params, "scale", "enable_gqa"), "F.scaled_dot_product_attention")
+    a.refuse("enable_gqa", unless=False)
+    return prelude_call("scaled_dot_product_attention")(call, ctx)
+
+
+def _triangle(which: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "diagonal", "out"), f"torch.{which}")
+        a.refuse("out")
+        diagonal = f", k={a.code('diagonal')}" if a.has("diagonal") else ""
+        return ctx.expr(f"keras.ops.{which}({a.code('input')}{diagonal})")
+
+    return rule
+
+
+for _name in ("tril", "triu"):
+    function(f"torch.{_name}")(_triangle(_name))

@@ -65,6 +65,9 @@ PRELUDE_LAYERS = {
     "LSTMCell": "LSTMCell",
     "GRUCell": "GRUCell",
     "RNNCell": "RNNCell",
+    "MultiheadAttention": "MultiheadAttention",
+    "TransformerEncoderLayer": "TransformerEncoderLayer",
+    "TransformerEncoder": "TransformerEncoder",
 }
 TRAINING_LAYERS.update(
     NN + n
@@ -76,6 +79,9 @@ TRAINING_LAYERS.update(
         "RReLU",
         "AlphaDropout",
         "FeatureAlphaDropout",
+        "MultiheadAttention",
+        "TransformerEncoderLayer",
+        "TransformerEncoder",
         "BatchNorm1d",
         "BatchNorm2d",
         "BatchNorm3d",

@@ -404,3 +404,16 @@ def expand(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     if "-1" in sizes:
         raise Untranslatable("expand with -1 sizes")
     return ctx.expr(f"tf.broadcast_to({code(_receiver(call))}, {sizes})")
+
+
+def _triangle(which: str):
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("diagonal",), f"Tensor.{which}")
+        diagonal = f", k={a.code('diagonal')}" if a.has("diagonal") else ""
+        return ctx.expr(f"keras.ops.{which}({code(_receiver(call))}{diagonal})")
+
+    return rule
+
+
+for _name in ("tril", "triu"):
+    method(*_with_in_place(_name))(_triangle(_name))

@@ -34,7 +34,16 @@ TORCH_ONLY_ATTRIBUTES = frozenset("""
 # the user's flag).
 TORCH_ONLY_CALLS = frozenset(
     {"size", "dim", "type", "float", "long", "int", "half", "bool", "cuda"}
-)
+) | frozenset(
+    """
+    tril triu narrow chunk unbind masked_select repeat_interleave topk kthvalue
+    take_along_dim index_add index_copy index_fill index_put index_reduce scatter_reduce
+    bincount histc movedim swapdims cummax cummin logcumsumexp tensor_split hsplit vsplit
+    dsplit diag_embed diagflat erfinv sum_to_size split_with_sizes nonzero_static
+    is_floating_point is_complex get_device ndimension nelement expand permute clamp
+    logaddexp xlogy bmm addmm addbmm baddbmm mv
+    """.split()
+)  # torch.Tensor methods that tf.Tensor, tf.Variable and numpy lack (tested)
 # In-place tensor methods (called). Not every name with a trailing underscore: dlgen itself
 # renames attributes that clash with Keras's (`self.output_`), and scikit-learn has `coef_`.
 IN_PLACE = frozenset(name + "_" for name in """
@@ -173,7 +182,10 @@ def _is_parameter(node: ast.AST) -> bool:
 
 
 def _is_module_call(node: ast.AST) -> bool:
-    """`np.float(...)`-style calls on a module name, and builtins, are not tensor methods."""
+    """`np.float(...)`-style calls on a module (`keras.ops.tril(...)` too) are not tensor
+    methods."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
     return isinstance(node, ast.Name) and node.id in ("np", "numpy", "tf", "keras", "math")
 
 

@@ -287,6 +287,7 @@ def _cell(tm: Any, ko: Any) -> None:
 
 CONVERTERS = {
     "Linear": _linear,
+    "NonDynamicallyQuantizableLinear": _linear,  # nn.MultiheadAttention's out_proj
     "Conv1d": _conv(1),
     "Conv2d": _conv(2),
     "Conv3d": _conv(3),
@@ -387,12 +388,20 @@ def _random_layers_off(torch_model: Any, keras_model: Any) -> int:
     eval mode, Keras's Dropout layers get rate 0 (and the prelude's alpha dropouts p 0).
     Returns how many PyTorch modules were off."""
     import keras
+    import torch
 
     for layer in keras_model._flatten_layers(include_self=False):
         if isinstance(layer, keras.layers.Dropout):
             layer.rate = 0.0
         elif type(layer).__name__ in ("AlphaDropout", "FeatureAlphaDropout"):
             layer.p = 0.0
+        elif type(layer).__name__ == "MultiheadAttention":
+            layer.dropout = 0.0
+        elif type(layer).__name__ == "TransformerEncoderLayer":
+            layer.dropout_rate = 0.0
+    for module in torch_model.modules():  # attention dropout is a rate, not a module
+        if isinstance(module, torch.nn.MultiheadAttention):
+            module.dropout = 0.0
     return _torch_dropout_off(torch_model)
 
 
