@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,21 @@ import sys, keras, numpy as np
 model = keras.models.load_model(sys.argv[1] + "/model.keras")
 np.savez(sys.argv[2], **{v.path: np.asarray(v) for v in model.weights})
 """
+
+
+# TensorFlow's own start-up notices: on CPUs with AVX-512 it announces its oneDNN kernels on
+# stderr through absl, before any log level (TF_CPP_MIN_LOG_LEVEL) applies. Every TensorFlow
+# program prints them there; they are not the generated program's output.
+TF_NOTICE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\)"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\]"
+    r"|To enable the following instructions"
+)
+
+
+def error_lines(stderr: str) -> list[str]:
+    """A program's stderr lines without TensorFlow's start-up notices."""
+    return [line for line in stderr.strip().splitlines() if not TF_NOTICE.match(line)]
 
 
 def run_dlgen(

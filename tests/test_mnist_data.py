@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, run_dlgen
+from conftest import DATA, error_lines, run_dlgen
 
 pytestmark = pytest.mark.slow  # generates two projects and imports both frameworks
 
@@ -118,7 +118,7 @@ def test_a_file_whose_md5_differs_is_not_used(
     folder = tmp_path / "mnist"
     result = _read(projects["mnist"], folder, server, md5)
     assert result.returncode == 1, result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
+    lines = error_lines(result.stderr)
     assert lines == [
         f"{server}train-labels-idx1-ubyte.gz: not the file expected (MD5); "
         f"left as {folder / 'train-labels-idx1-ubyte.gz.part'}"
@@ -149,7 +149,7 @@ def test_offline_one_line_naming_the_files_and_nothing_from_another_data_set(
     )
     result = _read(projects[name], folder, env=OFFLINE, before=spy)
     assert result.returncode == 1, result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
+    lines = error_lines(result.stderr)
     missing = "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz"
     assert len(lines) == 1 and lines[0].startswith(f"{folder}: no {missing} ("), lines
     assert lines[0].endswith("): put them there"), lines
@@ -168,7 +168,7 @@ def test_data_that_is_a_file_is_one_line(projects: dict[str, Path], tmp_path: Pa
     file.write_bytes(b"")
     result = _read(projects["fashion"], file)
     assert result.returncode == 1, result.stderr[-2000:]
-    assert result.stderr.strip().splitlines() == [
+    assert error_lines(result.stderr) == [
         f"{file}: a file; --data is a folder of Fashion-MNIST files"
     ]
     help_text = subprocess.run(

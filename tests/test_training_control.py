@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import READ_KERAS, READ_TORCH, data_for, run_dlgen
+from conftest import READ_KERAS, READ_TORCH, data_for, error_lines, run_dlgen
 
 pytestmark = pytest.mark.slow
 
@@ -188,7 +188,7 @@ def test_a_damaged_checkpoint_is_one_line(project: Path, tmp_path: Path, damage)
     checkpoint.write_bytes(damage)
     again = _train(folder, runs, "--resume")
     assert again.returncode == 1
-    lines = again.stderr.strip().splitlines()
+    lines = error_lines(again.stderr)
     assert len(lines) == 1 and lines[0].startswith(f"{checkpoint}: cannot resume ("), lines
     assert lines[0].endswith("delete it to start over")
 
@@ -329,5 +329,5 @@ def test_a_damaged_or_missing_mnist_file_is_one_line(
             timeout=300,
         )
         assert result.returncode == 1, result.stderr[-2000:]
-        lines = result.stderr.strip().splitlines()
+        lines = error_lines(result.stderr)
         assert len(lines) == 1 and lines[0].startswith(expected), lines

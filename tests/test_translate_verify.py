@@ -71,6 +71,7 @@ CASE_MODELS = [
     ("volumes.py", "Volumes", "2x2x4x6x6"),
     ("transposed.py", "Decoder", "2x3x4"),
     ("attention.py", "Encoder", "2x5x8"),
+    ("seq2seq.py", "Seq2Seq", "2x5x8"),
 ]
 
 

@@ -68,6 +68,9 @@ PRELUDE_LAYERS = {
     "MultiheadAttention": "MultiheadAttention",
     "TransformerEncoderLayer": "TransformerEncoderLayer",
     "TransformerEncoder": "TransformerEncoder",
+    "TransformerDecoderLayer": "TransformerDecoderLayer",
+    "TransformerDecoder": "TransformerDecoder",
+    "Transformer": "Transformer",
 }
 TRAINING_LAYERS.update(
     NN + n
@@ -82,6 +85,9 @@ TRAINING_LAYERS.update(
         "MultiheadAttention",
         "TransformerEncoderLayer",
         "TransformerEncoder",
+        "TransformerDecoderLayer",
+        "TransformerDecoder",
+        "Transformer",
         "BatchNorm1d",
         "BatchNorm2d",
         "BatchNorm3d",

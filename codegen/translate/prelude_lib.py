@@ -1728,6 +1728,183 @@ class TransformerEncoder(keras.layers.Layer):
         return self.norm(x) if self.norm is not None else x
 
 
+class TransformerDecoderLayer(TransformerEncoderLayer):
+    """nn.TransformerDecoderLayer: self-attention, attention over the encoder's memory and a
+    feed-forward block, each with dropout, a residual connection and a LayerNorm."""
+
+    def __init__(self, d_model, nhead, *args, **kwargs):
+        super().__init__(d_model, nhead, *args, **kwargs)
+        self.multihead_attn = MultiheadAttention(
+            d_model,
+            nhead,
+            dropout=self.options["dropout"],
+            bias=self.options["bias"],
+            batch_first=self.options["batch_first"],
+        )
+        self.norm3 = keras.layers.LayerNormalization(
+            epsilon=self.options["layer_norm_eps"], center=self.options["bias"]
+        )
+
+    def call(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=False,
+        memory_is_causal=False,
+        training=None,
+    ):
+        def attention(layer, x, source, mask, padding, causal):
+            out, _ = layer(
+                x,
+                source,
+                source,
+                key_padding_mask=padding,
+                need_weights=False,
+                attn_mask=mask,
+                is_causal=causal,
+                training=training,
+            )
+            return self.dropout(out, training)
+
+        def feed_forward(x):
+            x = self.dropout(self.activation(self.linear1(x)), training)
+            return self.dropout(self.linear2(x), training)
+
+        masks = (tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+        memory_masks = (memory_mask, memory_key_padding_mask, memory_is_causal)
+        x = tgt
+        if self.norm_first:
+            normed = self.norm1(x)
+            x = x + attention(self.self_attn, normed, normed, *masks)
+            x = x + attention(self.multihead_attn, self.norm2(x), memory, *memory_masks)
+            return x + feed_forward(self.norm3(x))
+        x = self.norm1(x + attention(self.self_attn, x, x, *masks))
+        x = self.norm2(x + attention(self.multihead_attn, x, memory, *memory_masks))
+        return self.norm3(x + feed_forward(x))
+
+
+class TransformerDecoder(keras.layers.Layer):
+    """nn.TransformerDecoder: num_layers layers made like decoder_layer (each initialized
+    afresh: PyTorch copies the first one's weights), then an optional norm."""
+
+    def __init__(self, decoder_layer, num_layers, norm=None, **kwargs):
+        super().__init__(**kwargs)
+        kind, options = type(decoder_layer), decoder_layer.options
+        self.layers_ = [kind(**options) for _ in range(num_layers)]
+        self.norm = norm
+
+    def call(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+        training=None,
+    ):
+        x = tgt
+        for layer in self.layers_:
+            x = layer(
+                x,
+                memory,
+                tgt_mask=tgt_mask,
+                memory_mask=memory_mask,
+                tgt_key_padding_mask=tgt_key_padding_mask,
+                memory_key_padding_mask=memory_key_padding_mask,
+                tgt_is_causal=bool(tgt_is_causal),
+                memory_is_causal=memory_is_causal,
+                training=training,
+            )
+        return self.norm(x) if self.norm is not None else x
+
+
+class Transformer(keras.layers.Layer):
+    """nn.Transformer: an encoder and a decoder stack, each ending in a LayerNorm."""
+
+    def __init__(
+        self,
+        d_model=512,
+        nhead=8,
+        num_encoder_layers=6,
+        num_decoder_layers=6,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        custom_encoder=None,
+        custom_decoder=None,
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        options = dict(
+            dim_feedforward=dim_feedforward,
+            dropout=dropout,
+            activation=activation,
+            layer_norm_eps=layer_norm_eps,
+            batch_first=batch_first,
+            norm_first=norm_first,
+            bias=bias,
+        )
+
+        def norm():
+            return keras.layers.LayerNormalization(epsilon=layer_norm_eps, center=bias)
+
+        self.encoder = custom_encoder or TransformerEncoder(
+            TransformerEncoderLayer(d_model, nhead, **options),
+            num_encoder_layers,
+            norm(),
+        )
+        self.decoder = custom_decoder or TransformerDecoder(
+            TransformerDecoderLayer(d_model, nhead, **options),
+            num_decoder_layers,
+            norm(),
+        )
+
+    def call(
+        self,
+        src,
+        tgt,
+        src_mask=None,
+        tgt_mask=None,
+        memory_mask=None,
+        src_key_padding_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        src_is_causal=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+        training=None,
+    ):
+        memory = self.encoder(
+            src,
+            mask=src_mask,
+            src_key_padding_mask=src_key_padding_mask,
+            is_causal=src_is_causal,
+            training=training,
+        )
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask=tgt_mask,
+            memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+            tgt_is_causal=tgt_is_causal,
+            memory_is_causal=memory_is_causal,
+            training=training,
+        )
+
+
 class DataLoader:
     """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
     `dataset` is the unbatched data set (its len() is the number of samples)."""

@@ -397,7 +397,7 @@ def _random_layers_off(torch_model: Any, keras_model: Any) -> int:
             layer.p = 0.0
         elif type(layer).__name__ == "MultiheadAttention":
             layer.dropout = 0.0
-        elif type(layer).__name__ == "TransformerEncoderLayer":
+        elif type(layer).__name__ in ("TransformerEncoderLayer", "TransformerDecoderLayer"):
             layer.dropout_rate = 0.0
     for module in torch_model.modules():  # attention dropout is a rate, not a module
         if isinstance(module, torch.nn.MultiheadAttention):
