@@ -201,6 +201,28 @@ LAYERS = [
     ),
     ("F.dropout3d(x, training=False)", "F.dropout3d(x, training=False)", (2, 5, 6, 7)),
     *(
+        (expression, expression, (2, 3))
+        for expression in (
+            "F.affine_grid(x, [x.shape[0], 3, 4, 5])",
+            "F.affine_grid(x, (x.shape[0], 1, 4, 5), align_corners=True)",
+            "F.affine_grid(x, (x.shape[0], 1, 1, 6), align_corners=True)",
+        )
+    ),
+    (
+        "F.affine_grid(x, (x.shape[0], 2, 3, 4, 5))",
+        "F.affine_grid(x, (x.shape[0], 2, 3, 4, 5))",
+        (3, 4),
+    ),
+    *(
+        (expression, expression, (2, 4, 5))
+        for expression in (
+            "F.grid_sample(x, torch.tanh(x.permute(0, 2, 3, 1)) * 1.2)",
+            "F.grid_sample(x, torch.tanh(x.permute(0, 2, 3, 1)) * 1.2, padding_mode='border')",
+            "F.grid_sample(x, torch.tanh(x.permute(0, 2, 3, 1)), 'nearest', align_corners=True)",
+            "F.grid_sample(x, torch.tanh(x.permute(0, 2, 3, 1)) * 1.1, align_corners=True)",
+        )
+    ),
+    *(
         (expression, expression, (3, 5, 4))
         for expression in (
             "F.scaled_dot_product_attention(x, x * 0.5, x + 1)",
@@ -296,6 +318,9 @@ LOSSES = [
     "nn.CosineSimilarity(dim=0, eps=1e-6)(a, b)",
     "F.pdist(a)",
     "F.pdist(a, p=1)",
+    "F.linear_cross_entropy(a, torch.arange(25.0).reshape(5, 5) / 25 - 0.5, y)",
+    "F.linear_cross_entropy(b, torch.arange(25.0).reshape(5, 5) / 25, y, "
+    "linear_bias=torch.ones(5), reduction='sum', label_smoothing=0.1)",
 ]
 LOSS_SOURCE = """import torch
 import torch.nn as nn
@@ -517,3 +542,121 @@ def test_alpha_dropout_keeps_mean_and_variance_in_training() -> None:
     assert abs(counts.max() / out.size - 0.2) < 0.01  # the saturated value, 20% of them
     channels = np.asarray(feature_alpha_dropout(np.ones((8, 16, 5), np.float32), 0.5, True))
     assert (channels.min(axis=2) == channels.max(axis=2)).all()
+
+
+def test_gumbel_softmax_samples_the_softmax() -> None:
+    """The Gumbel-max trick: a hard sample's class follows softmax(logits); soft samples are
+    distributions; the hard sample passes the soft one's gradient."""
+    import tensorflow as tf
+
+    from codegen.translate.prelude_lib import gumbel_softmax
+
+    logits = tf.constant([[0.0, 1.0, 2.0]] * 20000)
+    hard = np.asarray(gumbel_softmax(logits, tau=0.5, hard=True))
+    assert set(np.unique(hard)) == {0.0, 1.0} and (hard.sum(axis=1) == 1).all()
+    expected = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
+    np.testing.assert_allclose(hard.mean(axis=0), expected, atol=0.015)
+    soft = np.asarray(gumbel_softmax(logits[:5], dim=1))
+    np.testing.assert_allclose(soft.sum(axis=1), 1, rtol=1e-6)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        total = tf.reduce_sum(gumbel_softmax(logits[:3], hard=True) * [1.0, 2.0, 3.0])
+    assert np.abs(np.asarray(tape.gradient(total, logits))).sum() > 0
+
+
+CTC_SOURCE = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def f(logits, targets, input_lengths, target_lengths):
+    log_probs = F.log_softmax(logits, 2)
+    return {expression}
+"""
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "F.ctc_loss(log_probs, targets, input_lengths, target_lengths)",
+        "F.ctc_loss(log_probs, targets, input_lengths, target_lengths, reduction='sum')",
+        "nn.CTCLoss(blank=4, reduction='none')(log_probs, targets - 1, input_lengths, "
+        "target_lengths)",
+        "F.ctc_loss(log_probs, torch.cat([targets[0, :4], targets[1, :2], targets[2, :3]]), "
+        "input_lengths, target_lengths)",
+    ],
+)
+def test_ctc_loss_and_its_gradient_match_torch(expression: str) -> None:
+    import tensorflow as tf
+
+    source = CTC_SOURCE.format(expression=expression)
+    result = translate_source(source, "case.py")
+    assert not result.report.left, result.code
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((12, 3, 5)).astype(np.float32)
+    targets = rng.integers(1, 5, (3, 4))
+    input_lengths, target_lengths = np.array([12, 10, 12]), np.array([4, 2, 3])
+    expected: dict = {}
+    exec(compile(source, "case.py", "exec"), expected)  # noqa: S102
+    translated: dict = {}
+    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
+    torch_logits = torch.from_numpy(logits).requires_grad_(True)
+    want = expected["f"](
+        torch_logits, *map(torch.from_numpy, (targets, input_lengths, target_lengths))
+    )
+    want.sum().backward()
+    tf_logits = tf.constant(logits)
+    with tf.GradientTape() as tape:
+        tape.watch(tf_logits)
+        got = translated["f"](
+            tf_logits, *map(tf.constant, (targets, input_lengths, target_lengths))
+        )
+        total = tf.reduce_sum(got)
+    np.testing.assert_allclose(np.asarray(got), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+    grad = np.asarray(tape.gradient(total, tf_logits))
+    np.testing.assert_allclose(grad, torch_logits.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+BAG_SOURCE = """import torch
+import torch.nn.functional as F
+
+
+def f(ids, weight, offsets, scale):
+    return {expression}
+"""
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "F.embedding_bag(ids.reshape(3, 4), weight)",
+        "F.embedding_bag(ids.reshape(3, 4), weight, mode='max')",
+        "F.embedding_bag(ids, weight, offsets, mode='sum')",
+        "F.embedding_bag(ids, weight, offsets, mode='sum', per_sample_weights=scale)",
+        "F.embedding_bag(ids, weight, torch.tensor([0, 4, 5, 12]), include_last_offset=True)",
+        "F.embedding_bag(ids, weight, offsets, padding_idx=2)",
+        "F.embedding_bag(ids, weight, torch.tensor([0, 3, 3, 8]), mode='max')",
+    ],
+)
+def test_embedding_bag_matches_torch(expression: str) -> None:
+    """Rows or offsets as bags, sum/mean/max, per-sample weights, padding_idx, an empty bag."""
+    import tensorflow as tf
+
+    source = BAG_SOURCE.format(expression=expression)
+    result = translate_source(source, "case.py")
+    assert not result.report.left, result.code
+    rng = np.random.default_rng(0)
+    values = {
+        "ids": rng.integers(0, 6, 12),
+        "weight": rng.standard_normal((6, 3)).astype(np.float32),
+        "offsets": np.array([0, 4, 5, 9]),
+        "scale": rng.random(12).astype(np.float32),
+    }
+    expected: dict = {}
+    exec(compile(source, "case.py", "exec"), expected)  # noqa: S102
+    translated: dict = {}
+    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
+    with torch.no_grad():
+        want = expected["f"](**{k: torch.from_numpy(v) for k, v in values.items()}).numpy()
+    got = np.asarray(translated["f"](**{k: tf.constant(v) for k, v in values.items()}))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

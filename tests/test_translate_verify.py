@@ -72,6 +72,7 @@ CASE_MODELS = [
     ("transposed.py", "Decoder", "2x3x4"),
     ("attention.py", "Encoder", "2x5x8"),
     ("seq2seq.py", "Seq2Seq", "2x5x8"),
+    ("bags.py", "BagClassifier", "3x4:int:10"),
 ]
 
 

@@ -802,3 +802,64 @@ def _triangle(which: str):
 
 for _name in ("tril", "triu"):
     function(f"torch.{_name}")(_triangle(_name))
+
+
+def _refusing(name: str, params: tuple[str, ...], refused: dict[str, object]):
+    """The prelude's function of the same arguments, refusing options it does not have."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, params, f"F.{name}")
+        for option, default in refused.items():
+            a.refuse(option, unless=default)
+        if name == "grid_sample":  # what the prelude samples with
+            if a.literal("mode", "bilinear") not in ("bilinear", "nearest"):
+                raise Untranslatable("F.grid_sample: only bilinear and nearest modes")
+            if a.literal("padding_mode", "zeros") not in ("zeros", "border"):
+                raise Untranslatable("F.grid_sample: only zeros and border padding")
+        return prelude_call(name)(call, ctx)
+
+    return rule
+
+
+for _name, _params, _refused in (
+    ("gumbel_softmax", ("logits", "tau", "hard", "eps", "dim"), {}),
+    ("affine_grid", ("theta", "size", "align_corners"), {}),
+    (
+        "grid_sample",
+        ("input", "grid", "mode", "padding_mode", "align_corners"),
+        {},
+    ),
+    (
+        "linear_cross_entropy",
+        (
+            "input",
+            "linear_weight",
+            "target",
+            "linear_bias",
+            "weight",
+            "reduction",
+            "ignore_index",
+            "label_smoothing",
+            "options",
+        ),
+        {"options": None},
+    ),
+    (
+        "embedding_bag",
+        (
+            "input",
+            "weight",
+            "offsets",
+            "max_norm",
+            "norm_type",
+            "scale_grad_by_freq",
+            "mode",
+            "sparse",
+            "per_sample_weights",
+            "include_last_offset",
+            "padding_idx",
+        ),
+        {"max_norm": None, "scale_grad_by_freq": False},
+    ),
+):
+    function(F + _name)(_refusing(_name, _params, _refused))

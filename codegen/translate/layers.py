@@ -525,3 +525,26 @@ def module_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     if not call.args:
         return cst.Dict(elements=[])
     return cst.Call(func=cst.Name("dict"), args=[cst.Arg(value=call.args[0].value)])
+
+
+@function(NN + "EmbeddingBag")
+def embedding_bag(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    params = (
+        "num_embeddings",
+        "embedding_dim",
+        "max_norm",
+        "norm_type",
+        "scale_grad_by_freq",
+        "mode",
+        "sparse",
+        "_weight",
+        "include_last_offset",
+        "padding_idx",
+    )
+    a = Args(call, params, "nn.EmbeddingBag")
+    a.refuse("max_norm", "_weight", unless=None)
+    a.refuse("scale_grad_by_freq", unless=False)
+    return prelude_call("EmbeddingBag")(call, ctx)
+
+
+ISINSTANCE[NN + "EmbeddingBag"] = "EmbeddingBag"

@@ -2247,6 +2247,214 @@ def triplet_margin_with_distance_loss(
     )
 
 
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """F.gumbel_softmax: softmax((logits + Gumbel noise) / tau) along dim; with `hard`, the
+    one-hot of its largest entry in the forward pass and the soft sample's gradient."""
+    uniform = tf.random.uniform(tf.shape(logits), minval=1e-20, maxval=1.0)
+    gumbels = -tf.math.log(-tf.math.log(tf.cast(uniform, logits.dtype)))
+    soft = tf.nn.softmax((logits + gumbels) / tau, axis=dim)
+    if not hard:
+        return soft
+    axis = dim % len(logits.shape)
+    index = tf.argmax(soft, axis=axis)
+    one_hot = tf.one_hot(index, tf.shape(logits)[axis], axis=axis, dtype=logits.dtype)
+    return one_hot - tf.stop_gradient(soft) + soft
+
+
+def affine_grid(theta, size, align_corners=None):
+    """F.affine_grid: the (N, H, W, 2) or (N, D, H, W, 3) grid of (x, y[, z]) points in
+    [-1, 1] that theta (N, 2, 3) or (N, 3, 4) maps the output's points to."""
+
+    def steps(n):
+        if n <= 1:
+            return tf.zeros((1,), theta.dtype)
+        points = tf.range(n, dtype=theta.dtype)
+        if align_corners:
+            return points * 2 / (n - 1) - 1
+        return (points * 2 + 1) / n - 1
+
+    mesh = tf.meshgrid(*(steps(n) for n in size[2:]), indexing="ij")  # (D,) H, W order
+    points = tf.stack([*reversed(mesh), tf.ones_like(mesh[0])], axis=-1)  # x, y(, z), 1
+    return tf.einsum("...i,nji->n...j", points, theta)
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """F.grid_sample on (N, C, H, W) with a (N, Ho, Wo, 2) grid of (x, y) in [-1, 1]:
+    bilinear or nearest, outside points zero ('zeros') or clamped to the edge ('border').
+    """
+    height, width = input.shape[2], input.shape[3]
+
+    def pixel(coordinate, size):
+        if align_corners:
+            return (coordinate + 1) / 2 * (size - 1)
+        return ((coordinate + 1) * size - 1) / 2
+
+    x, y = pixel(grid[..., 0], width), pixel(grid[..., 1], height)
+    if padding_mode == "border":
+        x = tf.clip_by_value(x, 0.0, width - 1.0)
+        y = tf.clip_by_value(y, 0.0, height - 1.0)
+    image = to_channels_last(input)
+
+    def at(row, column):
+        """The input's values at integer points (zero outside), (N, Ho, Wo, C)."""
+        inside = (row >= 0) & (row < height) & (column >= 0) & (column < width)
+        rows = tf.clip_by_value(row, 0, height - 1)
+        columns = tf.clip_by_value(column, 0, width - 1)
+        values = tf.gather_nd(image, tf.stack([rows, columns], axis=-1), batch_dims=1)
+        return values * tf.cast(inside, values.dtype)[..., None]
+
+    if mode == "nearest":
+        row = tf.cast(tf.round(y), tf.int32)  # round half to even, as PyTorch
+        return to_channels_first(at(row, tf.cast(tf.round(x), tf.int32)))
+    x0, y0 = tf.floor(x), tf.floor(y)
+    wx, wy = (x - x0)[..., None], (y - y0)[..., None]
+    x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
+    top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx
+    bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx
+    return to_channels_first(top * (1 - wy) + bottom * wy)
+
+
+def ctc_loss(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    blank=0,
+    reduction="mean",
+    zero_infinity=False,
+):
+    """F.ctc_loss on (T, N, C) log-probabilities; targets padded (N, S) or concatenated;
+    'mean' divides each loss by its target length before averaging, as PyTorch does."""
+    target_lengths = tf.cast(target_lengths, tf.int32)
+    targets = tf.cast(targets, tf.int32)
+    if len(targets.shape) == 1:
+        targets = tf.RaggedTensor.from_row_lengths(targets, target_lengths).to_tensor()
+    loss = tf.nn.ctc_loss(
+        targets,
+        log_probs,
+        target_lengths,
+        tf.cast(input_lengths, tf.int32),
+        logits_time_major=True,
+        blank_index=blank,
+    )
+    if zero_infinity:
+        loss = tf.where(tf.math.is_inf(loss), tf.zeros_like(loss), loss)
+    if reduction == "mean":
+        lengths = tf.cast(tf.maximum(target_lengths, 1), loss.dtype)
+        return tf.reduce_mean(loss / lengths)
+    return reduce_loss(loss, reduction)
+
+
+def linear_cross_entropy(
+    input,
+    linear_weight,
+    target,
+    linear_bias=None,
+    weight=None,
+    reduction="mean",
+    ignore_index=None,
+    label_smoothing=0.0,
+    options=None,
+):
+    """F.linear_cross_entropy: cross-entropy of input @ linear_weight^T (+ linear_bias)
+    against class labels, over every leading axis."""
+    logits = tf.matmul(input, linear_weight, transpose_b=True)
+    if linear_bias is not None:
+        logits += linear_bias
+    logits = tf.reshape(logits, (-1, linear_weight.shape[0]))
+    ignore = -100 if ignore_index is None else ignore_index
+    log_probs = tf.nn.log_softmax(logits, axis=1)
+    target = tf.reshape(target, (-1,))
+    return class_nll(log_probs, target, weight, ignore, reduction, label_smoothing)
+
+
+def embedding_bag(
+    input,
+    weight,
+    offsets=None,
+    max_norm=None,
+    norm_type=2,
+    scale_grad_by_freq=False,
+    mode="mean",
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
+    """F.embedding_bag: the sum, mean or max of each bag's embeddings. Bags are the rows of
+    a 2-d input, or cut from a 1-d input at `offsets`; padding_idx entries are left out;
+    an empty bag gives zeros."""
+    input = tf.cast(input, tf.int32)
+    if len(input.shape) == 2:
+        bags = tf.shape(input)[0]
+        ids = tf.repeat(tf.range(bags), tf.shape(input)[1])
+        input = tf.reshape(input, (-1,))
+        if per_sample_weights is not None:
+            per_sample_weights = tf.reshape(per_sample_weights, (-1,))
+    else:
+        offsets = tf.cast(offsets, tf.int32)
+        bags = tf.shape(offsets)[0] - (1 if include_last_offset else 0)
+        positions = tf.range(tf.shape(input)[0])
+        ids = tf.searchsorted(offsets, positions, side="right") - 1
+    vectors = tf.gather(weight, input)
+    if per_sample_weights is not None:
+        vectors *= tf.cast(per_sample_weights, vectors.dtype)[:, None]
+    keep = ids < bags  # past the last offset (include_last_offset): in no bag
+    if padding_idx is not None:
+        keep &= tf.not_equal(input, padding_idx % weight.shape[0])
+    vectors, ids = tf.boolean_mask(vectors, keep), tf.boolean_mask(ids, keep)
+    if mode == "max":
+        out = tf.math.unsorted_segment_max(vectors, ids, bags)
+        filled = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, bags) > 0
+        return tf.where(filled[:, None], out, tf.zeros_like(out))
+    out = tf.math.unsorted_segment_sum(vectors, ids, bags)
+    if mode == "mean":
+        counts = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, bags)
+        out /= tf.cast(tf.maximum(counts, 1), out.dtype)[:, None]
+    return out
+
+
+class EmbeddingBag(keras.layers.Layer):
+    """nn.EmbeddingBag: PyTorch's weight (num_embeddings, embedding_dim), drawn from N(0, 1)
+    with the padding_idx row zeroed, applied by embedding_bag."""
+
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        mode="mean",
+        sparse=False,
+        _weight=None,
+        include_last_offset=False,
+        padding_idx=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.mode, self.include_last_offset = mode, include_last_offset
+        self.padding_idx = padding_idx
+        self.weight = self.add_weight(
+            shape=(num_embeddings, embedding_dim),
+            initializer=keras.initializers.RandomNormal(0.0, 1.0),
+            name="weight",
+        )
+        if padding_idx is not None:
+            self.weight[padding_idx].assign(tf.zeros((embedding_dim,)))
+
+    def call(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(
+            input,
+            self.weight,
+            offsets,
+            mode=self.mode,
+            per_sample_weights=per_sample_weights,
+            include_last_offset=self.include_last_offset,
+            padding_idx=self.padding_idx,
+        )
+
+
 class FunctionModule:
     """A PyTorch module that holds options and no weights (a loss, a distance): calling it
     calls its class's `function` with them. Losses keep PyTorch's (input, target) order,
@@ -2413,6 +2621,12 @@ class Fold(FunctionModule):
     """nn.Fold."""
 
     function = staticmethod(fold)
+
+
+class CTCLoss(FunctionModule):
+    """nn.CTCLoss."""
+
+    function = staticmethod(ctc_loss)
 
 
 class LPPool1d(FunctionModule):

@@ -391,6 +391,11 @@ WEIGHTLESS: dict[str, Weightless] = {
         "LocalResponseNorm", ("input",), ("size", "alpha", "beta", "k")
     ),
     "channel_shuffle": Weightless("ChannelShuffle", ("input",), ("groups",)),
+    "ctc_loss": Weightless(
+        "CTCLoss",
+        ("log_probs", "targets", "input_lengths", "target_lengths"),
+        ("blank", "reduction", "zero_infinity"),
+    ),
     "unfold": Weightless("Unfold", ("input",), ("kernel_size", "dilation", "padding", "stride")),
     "fold": Weightless(
         "Fold", ("input",), ("output_size", "kernel_size", "dilation", "padding", "stride")
