@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         results[label] = rows
         print(
             f"| {label} | {len(rows['rule'])} | {len(rows['marked'])} | "
-            f"{len(rows['excluded'])} | {share:.0%} | {GOAL:.0%} |"
+            f"{len(rows['excluded'])} | {share:.1%} | {GOAL:.0%} |"
         )
     if args.missing:
         for label, rows in results.items():

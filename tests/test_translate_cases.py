@@ -72,14 +72,16 @@ def test_untranslated_constructs_are_marked_and_reported() -> None:
     result = translate_case(CASES / "untranslated.py")
     left = [(c.line, c.name, c.detail) for c in result.report.left]
     assert left == [
-        (10, "torch.nn.MaxUnpool2d", "torch.nn.MaxUnpool2d has no translation"),
+        (10, "torch.nn.FractionalMaxPool2d", "torch.nn.FractionalMaxPool2d has no translation"),
         (14, "torch.fft.rfft", "torch.fft.rfft has no translation"),
     ]
     assert result.report.total == 7
     assert round(result.report.rate, 4) == 0.7143
     lines = result.code.splitlines()
-    marker = lines.index("        # dlgen: not translated: torch.nn.MaxUnpool2d has no translation")
-    assert lines[marker + 1] == "        self.act = nn.MaxUnpool2d(2)"
+    marker = lines.index(
+        "        # dlgen: not translated: torch.nn.FractionalMaxPool2d has no translation"
+    )
+    assert lines[marker + 1] == "        self.act = nn.FractionalMaxPool2d(2, output_size=3)"
     # the imports the kept code needs stay, marked
     assert "import torch.nn as nn  # dlgen: not translated: used by untranslated code" in lines
 

@@ -77,15 +77,15 @@ def test_pytorch_mixed_with_other_libraries_keeps_and_marks_what_it_cannot_trans
         "frame = pd.read_csv('data.csv')\nx = torch.tensor(frame.values, dtype=torch.float32)\n"
         "scores = np.linalg.norm(frame.values, axis=1)\n\n\n"
         "class Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-        "        self.fc = nn.Linear(4, 2)\n        self.attn = nn.MaxUnpool2d(4, 2)\n\n"
+        "        self.fc = nn.Linear(4, 2)\n        self.attn = nn.FractionalMaxPool2d(2, output_size=3)\n\n"
         "    def forward(self, x):\n        return self.fc(x)\n"
     )
     translation = translate_source(text, "mixed.py")
     _parses(translation.code)
     assert "pd.read_csv('data.csv')" in translation.code  # other libraries stay as they are
     assert "np.linalg.norm(frame.values, axis=1)" in translation.code
-    assert MARK in translation.code  # nn.MaxUnpool2d: kept and marked
-    assert "nn.MaxUnpool2d(4, 2)" in translation.code
+    assert MARK in translation.code  # nn.FractionalMaxPool2d: kept and marked
+    assert "nn.FractionalMaxPool2d(2, output_size=3)" in translation.code
     assert translation.report.left
 
 

@@ -201,6 +201,42 @@ LAYERS = [
     ),
     ("F.dropout3d(x, training=False)", "F.dropout3d(x, training=False)", (2, 5, 6, 7)),
     *(
+        (expression, expression, (4, 7, 8))
+        for expression in (
+            "F.max_pool2d(x, 2, return_indices=True)[0]",
+            "F.max_pool2d(x, 2, return_indices=True)[1]",
+            "F.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)[1]",
+            "F.max_pool2d_with_indices(x, (2, 3), stride=1)[1]",
+            "F.max_unpool2d(F.max_pool2d(x, 2, return_indices=True)[0], "
+            "F.max_pool2d(x, 2, return_indices=True)[1], 2)",
+            "nn.MaxUnpool2d(2)(*F.max_pool2d(x, 2, return_indices=True))",
+            "F.max_unpool2d(F.max_pool2d(x, 3, 2, 1, return_indices=True)[0], "
+            "F.max_pool2d(x, 3, 2, 1, return_indices=True)[1], 3, 2, 1, output_size=x.shape[-2:])",
+            "nn.MaxUnpool2d(3, 2, 1)(*F.max_pool2d(x, 3, 2, 1, return_indices=True), "
+            "output_size=(7, 8))",
+        )
+    ),
+    *(
+        (expression, expression, (6, 9))
+        for expression in (
+            "F.max_pool1d(x, 2, return_indices=True)[1]",
+            "F.max_pool1d_with_indices(x, 3, 2, 1)[1]",
+            "F.max_unpool1d(F.max_pool1d(x, 2, return_indices=True)[0], "
+            "F.max_pool1d(x, 2, return_indices=True)[1], 2)",
+            "nn.MaxUnpool1d(3, stride=2, padding=1)(*F.max_pool1d(x, 3, 2, 1, return_indices=True))",
+        )
+    ),
+    (
+        "F.max_unpool3d(x, (torch.arange(x.shape[0] * 120).reshape(x.shape) % 60) * 8, 2)",
+        "F.max_unpool3d(x, (torch.arange(x.shape[0] * 120).reshape(x.shape) % 60) * 8, 2)",
+        (2, 3, 4, 5),
+    ),
+    (
+        "nn.MaxUnpool3d(2)(x, torch.arange(x.shape[0] * 120).reshape(x.shape) % 60 * 7 + 3)",
+        "nn.MaxUnpool3d(2)(x, torch.arange(x.shape[0] * 120).reshape(x.shape) % 60 * 7 + 3)",
+        (2, 3, 4, 5),
+    ),
+    *(
         (expression, expression, (2, 3))
         for expression in (
             "F.affine_grid(x, [x.shape[0], 3, 4, 5])",
@@ -458,7 +494,7 @@ def test_unflatten_keeps_the_static_shape_the_next_layer_needs() -> None:
 
 @pytest.mark.parametrize(
     "expression",
-    ["nn.MaxPool2d(2, return_indices=True)(x)", "F.max_pool2d(x, 2, 2, 0, 1, False, True)"],
+    ["nn.MaxPool2d(2, return_indices=True)(x)", "F.max_pool3d(x, 2, 2, 0, 1, False, True)"],
 )
 def test_max_pool_indices_are_refused(expression: str) -> None:
     """The prelude's pools return no indices: asking for them is not translated."""

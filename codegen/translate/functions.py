@@ -523,16 +523,22 @@ def prelude_call(name: str):
 def max_pool_rule(name: str, params: tuple[str, ...], what: str):
     """A max pool (F function or nn class) bound by PyTorch's parameter order, written with
     keywords after the first argument: nn.MaxPoolNd's fifth positional is return_indices, the
-    prelude's ceil_mode. return_indices other than False is refused (the prelude returns no
-    indices)."""
+    prelude's ceil_mode. F.max_pool1d/2d with return_indices=True become the prelude's
+    *_with_indices functions (values and PyTorch's plane indices); any other
+    return_indices than False is refused."""
 
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, params, what)
-        a.refuse("return_indices", unless=False)
+        target = name
+        if name in ("max_pool1d", "max_pool2d") and a.is_literal("return_indices"):
+            if a.literal("return_indices") is True:  # (values, indices) for max_unpool
+                target = f"{name}_with_indices"
+        if target == name:
+            a.refuse("return_indices", unless=False)
         given = [param for param in params if a.has(param) and param != "return_indices"]
         parts = [a.code(given[0])] if given and given[0] == params[0] else []
         parts += [f"{param}={a.code(param)}" for param in given if param != params[0]]
-        return ctx.expr(f"{ctx.use(name)}({', '.join(parts)})")
+        return ctx.expr(f"{ctx.use(target)}({', '.join(parts)})")
 
     return rule
 
@@ -863,3 +869,9 @@ for _name, _params, _refused in (
     ),
 ):
     function(F + _name)(_refusing(_name, _params, _refused))
+
+
+for _dims in (1, 2):
+    function(F + f"max_pool{_dims}d_with_indices")(
+        max_pool_rule(f"max_pool{_dims}d_with_indices", _F_MAX_POOL, f"F.max_pool{_dims}d")
+    )

@@ -139,6 +139,82 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     return max_pool_nd(x, 2, kernel_size, stride, padding, dilation, ceil_mode)
 
 
+def max_pool2d_with_indices(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
+):
+    """F.max_pool2d with return_indices=True on NCHW: the pooled values and, for each, its
+    flat index into its input plane (row * W + column), as max_unpool2d takes them."""
+    kernel = ntuple(kernel_size, 2)
+    strides, pads = ntuple(stride or kernel_size, 2), ntuple(padding, 2)
+    if ntuple(dilation, 2) != (1, 1):
+        raise ValueError("max_pool2d with indices and dilation has no TensorFlow op")
+    x = to_channels_last(x)
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    pairs = [
+        pool_pads(size, k, s, p, ceil_mode)
+        for size, k, s, p in zip((height, width), kernel, strides, pads, strict=True)
+    ]
+    padded = tf.pad(x, [(0, 0), *pairs, (0, 0)], constant_values=float("-inf"))
+    values, argmax = tf.nn.max_pool_with_argmax(padded, kernel, strides, "VALID")
+    position = argmax // channels  # TensorFlow's index counts the channels too
+    row = position // padded.shape[2] - pairs[0][0]
+    column = position % padded.shape[2] - pairs[1][0]
+    return to_channels_first(values), to_channels_first(row * width + column)
+
+
+def max_pool1d_with_indices(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
+):
+    """F.max_pool1d with return_indices=True on (N, C, L): values and their indices."""
+    (kernel,), (pad,) = ntuple(kernel_size, 1), ntuple(padding, 1)
+    (hop,) = ntuple(stride or kernel_size, 1)
+    values, indices = max_pool2d_with_indices(
+        x[:, :, None, :], (1, kernel), (1, hop), (0, pad), (1, dilation), ceil_mode
+    )
+    return values[:, :, 0, :], indices[:, :, 0, :]
+
+
+def max_unpool_nd(
+    input, indices, dims, kernel_size, stride=None, padding=0, output_size=None
+):
+    """F.max_unpool{dims}d: zeros of the pooled input's size, each value written back at
+    its index into its plane (one of them where an index repeats, as in PyTorch)."""
+    kernel, strides = ntuple(kernel_size, dims), ntuple(stride or kernel_size, dims)
+    pads = ntuple(padding, dims)
+    if output_size is None:
+        sizes = [
+            (n - 1) * s - 2 * p + k
+            for n, k, s, p in zip(input.shape[2:], kernel, strides, pads, strict=True)
+        ]
+    else:
+        sizes = list(output_size)[-dims:]
+    plane = 1
+    for size in sizes:
+        plane *= size
+    planes = tf.shape(input)[0] * tf.shape(input)[1]
+    values = tf.reshape(input, (planes, -1))
+    where = tf.reshape(tf.cast(indices, tf.int32), (planes, -1))
+    rows = tf.broadcast_to(tf.range(planes)[:, None], tf.shape(where))
+    zeros = tf.zeros((planes, plane), values.dtype)
+    out = tf.tensor_scatter_nd_update(zeros, tf.stack([rows, where], axis=-1), values)
+    return tf.reshape(out, tf.concat([tf.shape(input)[:2], sizes], axis=0))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """F.max_unpool1d."""
+    return max_unpool_nd(input, indices, 1, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """F.max_unpool2d."""
+    return max_unpool_nd(input, indices, 2, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """F.max_unpool3d."""
+    return max_unpool_nd(input, indices, 3, kernel_size, stride, padding, output_size)
+
+
 def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """F.max_pool3d on NCDHW."""
     return max_pool_nd(x, 3, kernel_size, stride, padding, dilation, ceil_mode)
@@ -2463,8 +2539,8 @@ class FunctionModule:
     def __init__(self, **options):
         self.options = options
 
-    def __call__(self, *inputs):
-        return type(self).function(*inputs, **self.options)
+    def __call__(self, *inputs, **arguments):
+        return type(self).function(*inputs, **self.options, **arguments)
 
 
 class CrossEntropyLoss(FunctionModule):
@@ -2627,6 +2703,24 @@ class CTCLoss(FunctionModule):
     """nn.CTCLoss."""
 
     function = staticmethod(ctc_loss)
+
+
+class MaxUnpool1d(FunctionModule):
+    """nn.MaxUnpool1d: module(input, indices, output_size=None)."""
+
+    function = staticmethod(max_unpool1d)
+
+
+class MaxUnpool2d(FunctionModule):
+    """nn.MaxUnpool2d: module(input, indices, output_size=None)."""
+
+    function = staticmethod(max_unpool2d)
+
+
+class MaxUnpool3d(FunctionModule):
+    """nn.MaxUnpool3d: module(input, indices, output_size=None)."""
+
+    function = staticmethod(max_unpool3d)
 
 
 class LPPool1d(FunctionModule):

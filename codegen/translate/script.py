@@ -391,6 +391,15 @@ WEIGHTLESS: dict[str, Weightless] = {
         "LocalResponseNorm", ("input",), ("size", "alpha", "beta", "k")
     ),
     "channel_shuffle": Weightless("ChannelShuffle", ("input",), ("groups",)),
+    **{
+        f"max_unpool{dims}d": Weightless(
+            f"MaxUnpool{dims}d",
+            ("input", "indices"),
+            ("kernel_size", "stride", "padding", "output_size"),
+            ("kernel_size", "stride", "padding"),
+        )
+        for dims in (1, 2, 3)
+    },
     "ctc_loss": Weightless(
         "CTCLoss",
         ("log_probs", "targets", "input_lengths", "target_lengths"),

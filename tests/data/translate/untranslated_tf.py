@@ -20,8 +20,8 @@ def torch_init(fan_in):
 class Odd(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        # dlgen: not translated: torch.nn.MaxUnpool2d has no translation
-        self.act = nn.MaxUnpool2d(2)
+        # dlgen: not translated: torch.nn.FractionalMaxPool2d has no translation
+        self.act = nn.FractionalMaxPool2d(2, output_size=3)
         self.fc = keras.layers.Dense(3, **torch_init(3))
 
     def call(self, x, training=False):

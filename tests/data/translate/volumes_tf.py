@@ -288,8 +288,8 @@ class FunctionModule:
     def __init__(self, **options):
         self.options = options
 
-    def __call__(self, *inputs):
-        return type(self).function(*inputs, **self.options)
+    def __call__(self, *inputs, **arguments):
+        return type(self).function(*inputs, **self.options, **arguments)
 
 
 class LocalResponseNorm(FunctionModule):
