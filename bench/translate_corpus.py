@@ -151,10 +151,13 @@ def _verify(what: dict, source: str, code: str, folder: Path) -> str:
     modes = "both modes" if result.training else f"inference ({result.training_note})"
     if result.ok:
         return f"equal in {modes}: max abs diff {result.max_abs_diff:.2g}"
-    return (
-        f"DIFFER in {modes}: max abs diff {result.max_abs_diff:.2g}; PyTorch float32 vs "
-        f"float64: {result.rounding:.2g}"
-    )
+    worst = {
+        mode: max((row[2] for row in rows), default=0.0)
+        for mode, rows in (("inference", result.outputs), ("training", result.training))
+        if rows
+    }
+    each = ", ".join(f"{mode} {diff:.2g}" for mode, diff in worst.items())
+    return f"DIFFER (max abs diff: {each}); PyTorch float32 vs float64: {result.rounding:.2g}"
 
 
 def _ruff_names(code: str, source: str, rule: str) -> list[str]:

@@ -696,3 +696,24 @@ def test_embedding_bag_matches_torch(expression: str) -> None:
         want = expected["f"](**{k: torch.from_numpy(v) for k, v in values.items()}).numpy()
     got = np.asarray(translated["f"](**{k: tf.constant(v) for k, v in values.items()}))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_the_prelude_is_cut_into_its_definitions_as_its_syntax_tree_has_them() -> None:
+    """prelude.definitions() cuts the library's text at column-0 lines (fast); each piece is
+    exactly the source of one top-level function or class, decorators included, and what
+    each uses is what its syntax refers to."""
+    import ast
+
+    from codegen.translate import prelude
+
+    text = prelude.LIBRARY.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    nodes = [n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+    table = prelude.definitions()
+    assert list(table) == [node.name for node in nodes]
+    names = set(table)
+    for node in nodes:
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+        assert table[node.name].source == "".join(lines[start : node.end_lineno])
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & names
+        assert table[node.name].uses == used - {node.name}
