@@ -490,8 +490,18 @@ def gelu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 @function(F + "softplus")
 def softplus(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("input", "beta", "threshold"), "F.softplus")
-    a.refuse("beta", unless=1)
-    return ctx.expr(f"tf.nn.softplus({a.code('input')})")
+    return ctx.expr(softplus_expression(a, a.code("input")))
+
+
+def softplus_expression(a: Args, x: str) -> str:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's)."""
+    if not a.has("beta") and not a.has("threshold"):
+        return f"tf.nn.softplus({x})"
+    beta, threshold = a.code("beta", "1.0"), a.code("threshold", "20.0")
+    return (
+        f"keras.ops.where({x} * {beta} > {threshold}, {x}, "
+        f"keras.ops.softplus({x} * {beta}) / {beta})"
+    )
 
 
 @function(F + "dropout")

@@ -19,7 +19,7 @@ from .context import (
     code,
     function,
 )
-from .functions import KERAS_OPS, max_pool_rule, prelude_call
+from .functions import KERAS_OPS, max_pool_rule, prelude_call, softplus_expression
 
 NN = "torch.nn."
 
@@ -409,8 +409,9 @@ def gelu(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 @function(NN + "Softplus")
 def softplus(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("beta", "threshold"), "nn.Softplus")
-    a.refuse("beta", unless=1)
-    return ctx.expr('keras.layers.Activation("softplus")')
+    if not a.has("beta") and not a.has("threshold"):
+        return ctx.expr('keras.layers.Activation("softplus")')
+    return ctx.expr(f"keras.layers.Activation(lambda x: {softplus_expression(a, 'x')})")
 
 
 @function(NN + "Softmax")

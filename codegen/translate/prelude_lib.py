@@ -403,14 +403,31 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
         cols = [min(int(j * scales[1]), width - 1) for j in range(out_w)]
         return tf.gather(tf.gather(x, rows, axis=2), cols, axis=3)
     if mode == "bilinear":
-        image = to_channels_last(x)
         if align_corners:
             resize = tf.compat.v1.image.resize_bilinear
-            image = resize(image, (out_h, out_w), align_corners=True)
-        else:
-            image = tf.image.resize(image, (out_h, out_w), method="bilinear")
-        return to_channels_first(image)
+            image = resize(to_channels_last(x), (out_h, out_w), align_corners=True)
+            return to_channels_first(image)
+        # PyTorch's source points use 1 / scale_factor when one is given (not the sizes' ratio)
+        x = linear_axis(x, 2, height, out_h, scales[0])
+        return linear_axis(x, 3, width, out_w, scales[1])
     raise ValueError(f"interpolate mode {mode!r} is not supported")
+
+
+def linear_axis(x, axis, size, out, scale):
+    """Linear interpolation along one axis at PyTorch's half-pixel source points
+    (dst + 0.5) * scale - 0.5, clamped at 0."""
+    points = [max((i + 0.5) * scale - 0.5, 0.0) for i in range(out)]
+    low = [min(int(p), size - 1) for p in points]
+    high = [min(i + 1, size - 1) for i in low]
+    shape = [1] * len(x.shape)
+    shape[axis] = out
+    weight = tf.reshape(
+        tf.constant([p - i for p, i in zip(points, low, strict=True)], x.dtype), shape
+    )
+    return (
+        tf.gather(x, low, axis=axis) * (1 - weight)
+        + tf.gather(x, high, axis=axis) * weight
+    )
 
 
 def pixel_shuffle(x, upscale_factor):
