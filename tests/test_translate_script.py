@@ -64,3 +64,94 @@ def test_translated_loop_case_learns(tmp_path: Path) -> None:
         os.chdir(REPO)
     assert losses[-1] < losses[0], losses
     assert (tmp_path / "regressor.weights.h5").is_file()
+
+
+def test_accelerator_queries_translate_and_run() -> None:
+    """pytorch/examples' device choice (torch.accelerator, 2.6+) and the CUDA spellings."""
+    from codegen.translate.api import translate_source
+
+    source = (
+        "import torch\n\n"
+        "use_accel = torch.accelerator.is_available()\n"
+        "if use_accel:\n"
+        "    device = torch.accelerator.current_accelerator()\n"
+        "else:\n"
+        '    device = torch.device("cpu")\n'
+        "count = torch.accelerator.device_count() + torch.cuda.device_count()\n"
+    )
+    result = translate_source(source, "device.py")
+    assert not result.report.left, result.code
+    namespace: dict = {}
+    exec(compile(result.code, "device_tf.py", "exec"), namespace)  # noqa: S102
+    import tensorflow as tf
+
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    assert namespace["device"] == ("GPU" if gpus else "cpu")
+    assert namespace["count"] == 2 * gpus
+
+
+def test_torchvision_mnist_pipeline_reads_the_files_torchvision_downloaded(tmp_path: Path) -> None:
+    """#27 point 4: transforms.Compose([ToTensor(), Normalize(...)]) and datasets.MNIST become
+    a tf.data pipeline over the same files (root/MNIST/raw, where torchvision puts them),
+    with the same values, and no torchvision import is left."""
+    import gzip
+    import struct
+
+    import numpy as np
+
+    from codegen.translate.api import translate_source
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (7, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 7, dtype=np.uint8)
+    for part in ("train", "t10k"):
+        with gzip.open(raw / f"{part}-images-idx3-ubyte.gz", "wb") as handle:
+            handle.write(struct.pack(">IIII", 0x803, 7, 28, 28) + images.tobytes())
+        (raw / f"{part}-labels-idx1-ubyte").write_bytes(
+            struct.pack(">II", 0x801, 7) + labels.tobytes()
+        )
+    source = (
+        "import torch\n"
+        "from torchvision import datasets, transforms\n\n"
+        "transform = transforms.Compose(\n"
+        "    [transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))]\n"
+        ")\n"
+        f"train = datasets.MNIST({str(tmp_path)!r}, train=True, download=True, "
+        "transform=transform)\n"
+        f"test = datasets.MNIST({str(tmp_path)!r}, train=False, transform=transform)\n"
+        "loader = torch.utils.data.DataLoader(train, batch_size=4, shuffle=True)\n"
+    )
+    result = translate_source(source, "data.py")
+    assert not result.report.left, result.code
+    assert "torchvision" not in result.code.split("# ---- dlgen prelude")[0]
+    namespace: dict = {}
+    exec(compile(result.code, "data_tf.py", "exec"), namespace)  # noqa: S102
+    assert len(namespace["train"]) == len(namespace["test"]) == 7
+    image, label = next(iter(namespace["test"]))
+    expected = (images[0] / 255.0 - 0.1307) / 0.3081
+    np.testing.assert_allclose(np.asarray(image), expected[None], rtol=1e-5, atol=1e-6)
+    assert int(label) == labels[0] and label.dtype.name == "int64"
+    batches = [batch for batch, _ in namespace["loader"]]
+    assert [len(b) for b in batches] == [4, 3] and batches[0].shape[1:] == (1, 28, 28)
+
+
+def test_a_kept_import_keeps_only_the_names_untranslated_code_uses() -> None:
+    """pytorch/examples' mnist_forward_forward imports Compose, ToTensor, Normalize and Lambda
+    from one line; the first three are translated (the prelude defines them), Lambda is not.
+    The import put back for Lambda named the other three too: ruff F811, the prelude's
+    classes shadowed by torchvision's."""
+    from codegen.translate.api import translate_source
+
+    source = (
+        "import torch\n"
+        "from torchvision.transforms import Compose, ToTensor, Normalize, Lambda  # noqa: E402\n\n"
+        "transform = Compose([ToTensor(), Normalize((0.5,), (0.5,)), Lambda(torch.flatten)])\n"
+    )
+    code = translate_source(source, "t.py").code
+    kept = [line for line in code.splitlines() if "used by untranslated code" in line]
+    assert any(
+        line.startswith("from torchvision.transforms import Lambda  # noqa: E402") for line in kept
+    ), kept
+    assert not any("Compose" in line or "ToTensor" in line for line in kept)

@@ -228,16 +228,29 @@ def _still_needed(out: str, prelude_text: str, translator: Translator) -> list[s
     names = _used_names(out) - set(re.findall(r"^(?:class|def) (\w+)", prelude_text, re.M))
     kept = []
     for statement, _ in translator.torch_imports:
-        bound = set()
+        comment = statement.trailing_whitespace.comment  # a noqa comment stays with it
+        suffix = f"  {comment.value}" if comment is not None else ""
         for small in statement.body:
-            if isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(
-                small.names, cst.ImportStar
-            ):
-                for alias in small.names:
-                    target = alias.asname.name if alias.asname else alias.name
-                    bound.add(code(target).split(".", 1)[0])  # type: ignore[arg-type]
-        if bound & names:
-            kept.append(code(statement.with_changes(leading_lines=())).rstrip("\n"))
+            if not isinstance(small, cst.Import | cst.ImportFrom):
+                continue
+            if isinstance(small.names, cst.ImportStar):
+                continue
+            # only the names still used: `from torchvision.transforms import Compose,
+            # Lambda` keeps Lambda when the prelude defines Compose
+            aliases = []
+            for alias in small.names:
+                target = alias.asname.name if alias.asname else alias.name
+                if code(target).split(".", 1)[0] in names:  # type: ignore[arg-type]
+                    name = code(alias.name)
+                    aliases.append(f"{name} as {code(target)}" if alias.asname else name)
+            if not aliases:
+                continue
+            if isinstance(small, cst.Import):
+                kept.append(f"import {', '.join(aliases)}{suffix}")
+            else:
+                dots = "." * len(small.relative)
+                module = code(small.module) if small.module else ""
+                kept.append(f"from {dots}{module} import {', '.join(aliases)}{suffix}")
     return kept
 
 

@@ -168,9 +168,23 @@ def device(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return cst.parse_expression(a.code("type"))
 
 
-@function("torch.cuda.is_available")
+@function("torch.cuda.is_available", "torch.accelerator.is_available")
 def cuda_available(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr('bool(tf.config.list_physical_devices("GPU"))')
+
+
+@function("torch.accelerator.current_accelerator")
+def current_accelerator(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The accelerator's name, as torch.device("cpu") becomes "cpu": TensorFlow places ops
+    itself, so the value only names the device (`.to(device)` is dropped)."""
+    Args(call, ("check_available",), "torch.accelerator.current_accelerator")
+    return ctx.expr('"GPU"')
+
+
+@function("torch.cuda.device_count", "torch.accelerator.device_count")
+def device_count(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, (), "torch.accelerator.device_count")
+    return ctx.expr('len(tf.config.list_physical_devices("GPU"))')
 
 
 @function("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
@@ -885,3 +899,16 @@ for _dims in (1, 2):
     function(F + f"max_pool{_dims}d_with_indices")(
         max_pool_rule(f"max_pool{_dims}d_with_indices", _F_MAX_POOL, f"F.max_pool{_dims}d")
     )
+
+
+# torchvision's MNIST pipeline: transforms that map whole arrays, the data set as tf.data.
+for _name in ("Compose", "ToTensor", "Normalize"):
+    function(f"torchvision.transforms.{_name}")(prelude_call(_name))
+
+
+@function("torchvision.datasets.MNIST")
+def mnist(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    params = ("root", "train", "transform", "target_transform", "download")
+    a = Args(call, params, "torchvision.datasets.MNIST")
+    a.refuse("target_transform", unless=None)
+    return prelude_call("MNIST")(call, ctx)

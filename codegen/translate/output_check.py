@@ -126,7 +126,15 @@ def restore_imports(code: str, source: ast.Module, names: Names) -> tuple[str, i
     lines = []
     for node in source.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)) and _binds(node) & used:
-            lines.append(f"{ast.unparse(node)}  {MARK}used by untranslated code\n")
+            # only the names still needed: the others are translated, some now bound by the
+            # prelude (`from torchvision.transforms import Compose, Lambda` keeps `Lambda`)
+            kept = [alias for alias in node.names if _bound(alias) in used]
+            needed = (
+                ast.ImportFrom(node.module, kept, node.level)
+                if isinstance(node, ast.ImportFrom)
+                else ast.Import(kept)
+            )
+            lines.append(f"{ast.unparse(needed)}  {MARK}used by untranslated code\n")
     imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     after = max((n.end_lineno or n.lineno) for n in imports) if imports else 0
     if not imports and tree.body and _is_docstring(tree.body[0]):

@@ -1998,6 +1998,79 @@ class Transformer(keras.layers.Layer):
         )
 
 
+class Compose:
+    """torchvision.transforms.Compose: each transform in turn. Here the transforms take a
+    whole array of images at once (what the datasets below give them)."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __call__(self, images):
+        for step in self.steps:
+            images = step(images)
+        return images
+
+
+class ToTensor:
+    """transforms.ToTensor on an array of images: uint8 (N, H, W) or (N, H, W, C) in
+    [0, 255] → float32 (N, C, H, W) in [0, 1]."""
+
+    def __call__(self, images):
+        images = tf.cast(images, tf.float32) / 255.0
+        if len(images.shape) == 3:
+            return images[:, None]
+        return tf.transpose(images, (0, 3, 1, 2))
+
+
+class Normalize:
+    """transforms.Normalize: (x - mean) / std per channel of (N, C, H, W) images."""
+
+    def __init__(self, mean, std, inplace=False):
+        self.mean = tf.reshape(tf.constant(mean, tf.float32), (-1, 1, 1))
+        self.std = tf.reshape(tf.constant(std, tf.float32), (-1, 1, 1))
+
+    def __call__(self, images):
+        return (images - self.mean) / self.std
+
+
+def read_idx(path):
+    """One IDX file (MNIST's format, gzipped or not) as a numpy array."""
+    data = tf.io.read_file(path)
+    if path.endswith(".gz"):
+        data = tf.io.decode_compressed(data, "GZIP")
+    raw = tf.io.decode_raw(data, tf.uint8).numpy()
+    dims = int(raw[3])
+    sizes = [
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i].tobytes(), "big") for i in range(dims)
+    ]
+    return raw[4 + 4 * dims :].reshape(sizes)
+
+
+def MNIST(root, train=True, transform=None, target_transform=None, download=False):
+    """torchvision.datasets.MNIST as a tf.data.Dataset of (image, label): torchvision's
+    files under root/MNIST/raw when they are there, else keras.datasets.mnist (which
+    downloads to ~/.keras/datasets). `transform` is applied to all the images at once.
+    """
+    part = "train" if train else "t10k"
+    folder = tf.io.gfile.join(root, "MNIST", "raw")
+    paths = []
+    for kind in (f"{part}-images-idx3-ubyte", f"{part}-labels-idx1-ubyte"):
+        found = [
+            tf.io.gfile.join(folder, kind + end)
+            for end in ("", ".gz")
+            if tf.io.gfile.exists(tf.io.gfile.join(folder, kind + end))
+        ]
+        paths.append(found[0] if found else None)
+    if None not in paths:
+        images, labels = read_idx(paths[0]), read_idx(paths[1])
+    else:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        images, labels = (x_train, y_train) if train else (x_test, y_test)
+    if transform is not None:
+        images = transform(images)
+    return tf.data.Dataset.from_tensor_slices((images, labels.astype("int64")))
+
+
 class DataLoader:
     """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
     `dataset` is the unbatched data set (its len() is the number of samples)."""

@@ -434,11 +434,11 @@ class Translator(cst.CSTTransformer):
             return updated
         for name in names:
             root = name.split(".", 1)[0]
-            if root == "torch":
+            if root in ("torch", "torchvision"):  # kept, marked, where untranslated code uses it
                 self._record(original, f"import {name}", "TensorFlow and Keras imports")
             else:
                 self._refuse(original, f"import {name}", f"{root} has no TensorFlow translation")
-        if any(name.split(".", 1)[0] != "torch" for name in names):
+        if any(name.split(".", 1)[0] not in ("torch", "torchvision") for name in names):
             return updated
         self.torch_imports.append((original, names))
         comment = original.trailing_whitespace.comment
