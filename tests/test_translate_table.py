@@ -100,6 +100,17 @@ CASES = [
     "F.pad(x, (2, 1), mode='reflect')",
     "F.pad(x, (1, 1), mode='replicate')",
     "F.pad(x, (1, 1), mode='circular')",
+    "torch.max(x)",
+    "torch.max(x, 1)[0]",
+    "torch.max(x, dim=2)[1]",
+    "torch.min(x, 1)[1]",
+    "torch.min(x)",
+    "torch.eye(4) + x[0, 0, 0]",
+    "torch.eye(3, 5) * x[0, 0, 1]",
+    "torch.diag(x[0, :, 0])",
+    "torch.diag(x[0, :, 1], 1)",
+    "torch.diag(x[0, :4, :4], -1)",
+    "torch.diag(x[0])",
 ]
 # (expression, its torch reference in inference mode, the shape of x after the batch).
 LAYERS = [
@@ -811,3 +822,14 @@ def test_the_prelude_is_cut_into_its_definitions_as_its_syntax_tree_has_them() -
         assert table[node.name].source == "".join(lines[start : node.end_lineno])
         used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & names
         assert table[node.name].uses == used - {node.name}
+
+
+def test_torch_max_of_two_names_is_refused() -> None:
+    """torch.max(x, y) is elementwise when y is a tensor and a reduction when it is an int:
+    with a name the translation cannot tell, so it marks the call."""
+    source = SOURCE.format(expression="torch.max(x, x.dim() - 1)").replace(
+        "def f(x):", "def f(x, k=1):"
+    )
+    result = translate_source(source.replace("x.dim() - 1", "k"), "case.py")
+    (left,) = result.report.left
+    assert left.name == "torch.max" and "not known" in left.detail

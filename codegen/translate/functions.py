@@ -912,3 +912,43 @@ def mnist(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, params, "torchvision.datasets.MNIST")
     a.refuse("target_transform", unless=None)
     return prelude_call("MNIST")(call, ctx)
+
+
+def _max_min(reduce: str, arg: str, what: str):
+    """torch.max / torch.min: of the whole tensor, or (values, indices) along an int `dim`.
+    torch.max(x, y), the elementwise form, is told from the reduction only by a literal."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("input", "dim", "keepdim"), what)
+        x = a.code("input")
+        if not a.has("dim"):
+            return ctx.expr(f"{reduce}({x})")
+        if not (a.is_literal("dim") and isinstance(a.literal("dim"), int)):
+            raise Untranslatable(f"{what}(x, y): an int dim or a tensor is not known here")
+        if a.has("keepdim") or not simple(a.values["input"]):
+            raise Untranslatable(f"{what}(dim) returning (values, indices) of an expression")
+        dim = a.code("dim")
+        return ctx.expr(f"({reduce}({x}, axis={dim}), {arg}({x}, axis={dim}))")
+
+    return rule
+
+
+function("torch.max")(_max_min("tf.reduce_max", "tf.argmax", "torch.max"))
+function("torch.min")(_max_min("tf.reduce_min", "tf.argmin", "torch.min"))
+
+
+@function("torch.eye")
+def eye(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("n", "m", "out", "dtype", "layout", "device", "requires_grad"), "torch.eye")
+    a.refuse("out", "dtype", "layout", unless=None)
+    columns = f", {a.code('m')}" if a.has("m") else ""
+    return ctx.expr(f"tf.eye({a.code('n')}{columns})")
+
+
+@function("torch.diag")
+def diag(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """A vector's diagonal matrix, or a matrix's diagonal, with PyTorch's offset."""
+    a = Args(call, ("input", "diagonal", "out"), "torch.diag")
+    a.refuse("out")
+    k = a.code("diagonal", "0")
+    return ctx.expr(f"{ctx.use('diag')}({a.code('input')}, {k})")

@@ -448,6 +448,15 @@ def pixel_unshuffle(x, downscale_factor):
     return tf.reshape(x, (-1, channels * r * r, height, width))
 
 
+def diag(x, diagonal=0):
+    """torch.diag: a vector's matrix with it on the `diagonal`-th diagonal, or a matrix's
+    `diagonal`-th diagonal as a vector."""
+    if len(x.shape) == 1:
+        size = x.shape[0] + abs(diagonal)
+        return tf.linalg.diag(x, k=diagonal, num_rows=size, num_cols=size)
+    return tf.linalg.diag_part(x, k=diagonal)
+
+
 def dropout_if(x, p=0.5, training=True):
     """F.dropout: inverted dropout, active only when `training` is true."""
     return tf.nn.dropout(x, rate=p) if training and p > 0 else x
