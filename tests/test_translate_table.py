@@ -503,24 +503,17 @@ def _loss_inputs(batch: int) -> dict[str, np.ndarray]:
 def test_loss_and_its_gradient_match_torch(expression: str, batch: int) -> None:
     import tensorflow as tf
 
-    result = translate_source(LOSS_SOURCE.format(expression=expression), "case.py")
-    assert not result.report.left, result.code
+    torch_f, tf_f = _translated_pair(LOSS_SOURCE.format(expression=expression))
     inputs = _loss_inputs(batch)
-    expected: dict = {}
-    exec(
-        compile(LOSS_SOURCE.format(expression=expression), "case.py", "exec"), expected
-    )  # noqa: S102
-    translated: dict = {}
-    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
     tensors = {name: torch.from_numpy(value) for name, value in inputs.items()}
     for name in DIFFERENTIATED:
         tensors[name].requires_grad_(True)
-    want = expected["f"](**tensors)
+    want = torch_f(**tensors)
     want.sum().backward()
     variables = {name: tf.constant(value) for name, value in inputs.items()}
     with tf.GradientTape() as tape:
         tape.watch([variables[name] for name in DIFFERENTIATED])
-        got = translated["f"](**variables)
+        got = tf_f(**variables)
         total = tf.reduce_sum(got)
     grads = tape.gradient(total, [variables[name] for name in DIFFERENTIATED])
     assert tuple(got.shape) == tuple(want.shape)
@@ -542,6 +535,20 @@ def f(x):
 """
 
 
+def _translated_pair(source: str, reference: str | None = None):
+    """`f` defined by the PyTorch source (or by `reference`, its torch counterpart) and by
+    the source's translation, which must leave nothing untranslated."""
+    result = translate_source(source, "case.py")
+    assert not result.report.left, result.code
+    return _define(reference or source, "case.py"), _define(result.code, "case_tf.py")
+
+
+def _define(code: str, filename: str):
+    namespace: dict = {}
+    exec(compile(code, filename, "exec"), namespace)  # noqa: S102
+    return namespace["f"]
+
+
 @pytest.mark.parametrize("batch", [2, 1])
 @pytest.mark.parametrize("expression", CASES)
 def test_activation_matches_torch(expression: str, batch: int) -> None:
@@ -557,17 +564,13 @@ def test_layer_matches_torch(expression: str, reference: str, shape: tuple, batc
 def _assert_matches(expression: str, reference: str, shape: tuple) -> None:
     import tensorflow as tf
 
-    source = SOURCE.format(expression=expression)
-    result = translate_source(source, "case.py")
-    assert not result.report.left, result.code
+    torch_f, tf_f = _translated_pair(
+        SOURCE.format(expression=expression), SOURCE.format(expression=reference)
+    )
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32) * 3
-    expected = {}
-    exec(compile(SOURCE.format(expression=reference), "case.py", "exec"), expected)  # noqa: S102
-    translated = {}
-    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
     with torch.no_grad():
-        want = expected["f"](torch.from_numpy(x)).numpy()
-    got = np.asarray(translated["f"](tf.constant(x)))
+        want = torch_f(torch.from_numpy(x)).numpy()
+    got = np.asarray(tf_f(tf.constant(x)))
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
@@ -630,12 +633,9 @@ def test_an_in_place_function_on_its_own_line_rebinds_its_tensor() -> None:
     assert not result.report.left, result.code
     assert "    y = tf.nn.relu(y)" in result.code.splitlines()
     x = np.random.default_rng(0).standard_normal((2, 5)).astype(np.float32)
-    expected: dict = {}
-    exec(compile(IN_PLACE_SOURCE, "case.py", "exec"), expected)  # noqa: S102
-    translated: dict = {}
-    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
-    want = expected["f"](torch.from_numpy(x.copy())).numpy()
-    np.testing.assert_allclose(np.asarray(translated["f"](tf.constant(x))), want, rtol=1e-6)
+    want = _define(IN_PLACE_SOURCE, "case.py")(torch.from_numpy(x.copy())).numpy()
+    got = _define(result.code, "case_tf.py")(tf.constant(x))
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
 
 
 def test_rrelu_draws_its_slopes_in_training() -> None:
@@ -730,28 +730,18 @@ def f(logits, targets, input_lengths, target_lengths):
 def test_ctc_loss_and_its_gradient_match_torch(expression: str) -> None:
     import tensorflow as tf
 
-    source = CTC_SOURCE.format(expression=expression)
-    result = translate_source(source, "case.py")
-    assert not result.report.left, result.code
+    torch_f, tf_f = _translated_pair(CTC_SOURCE.format(expression=expression))
     rng = np.random.default_rng(0)
     logits = rng.standard_normal((12, 3, 5)).astype(np.float32)
     targets = rng.integers(1, 5, (3, 4))
     input_lengths, target_lengths = np.array([12, 10, 12]), np.array([4, 2, 3])
-    expected: dict = {}
-    exec(compile(source, "case.py", "exec"), expected)  # noqa: S102
-    translated: dict = {}
-    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
     torch_logits = torch.from_numpy(logits).requires_grad_(True)
-    want = expected["f"](
-        torch_logits, *map(torch.from_numpy, (targets, input_lengths, target_lengths))
-    )
+    want = torch_f(torch_logits, *map(torch.from_numpy, (targets, input_lengths, target_lengths)))
     want.sum().backward()
     tf_logits = tf.constant(logits)
     with tf.GradientTape() as tape:
         tape.watch(tf_logits)
-        got = translated["f"](
-            tf_logits, *map(tf.constant, (targets, input_lengths, target_lengths))
-        )
+        got = tf_f(tf_logits, *map(tf.constant, (targets, input_lengths, target_lengths)))
         total = tf.reduce_sum(got)
     np.testing.assert_allclose(np.asarray(got), want.detach().numpy(), rtol=1e-5, atol=1e-5)
     grad = np.asarray(tape.gradient(total, tf_logits))
@@ -783,9 +773,7 @@ def test_embedding_bag_matches_torch(expression: str) -> None:
     """Rows or offsets as bags, sum/mean/max, per-sample weights, padding_idx, an empty bag."""
     import tensorflow as tf
 
-    source = BAG_SOURCE.format(expression=expression)
-    result = translate_source(source, "case.py")
-    assert not result.report.left, result.code
+    torch_f, tf_f = _translated_pair(BAG_SOURCE.format(expression=expression))
     rng = np.random.default_rng(0)
     values = {
         "ids": rng.integers(0, 6, 12),
@@ -793,13 +781,9 @@ def test_embedding_bag_matches_torch(expression: str) -> None:
         "offsets": np.array([0, 4, 5, 9]),
         "scale": rng.random(12).astype(np.float32),
     }
-    expected: dict = {}
-    exec(compile(source, "case.py", "exec"), expected)  # noqa: S102
-    translated: dict = {}
-    exec(compile(result.code, "case_tf.py", "exec"), translated)  # noqa: S102
     with torch.no_grad():
-        want = expected["f"](**{k: torch.from_numpy(v) for k, v in values.items()}).numpy()
-    got = np.asarray(translated["f"](**{k: tf.constant(v) for k, v in values.items()}))
+        want = torch_f(**{k: torch.from_numpy(v) for k, v in values.items()}).numpy()
+    got = np.asarray(tf_f(**{k: tf.constant(v) for k, v in values.items()}))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 

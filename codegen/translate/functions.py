@@ -812,20 +812,17 @@ def batch_norm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(f"{ctx.use('batch_norm')}({', '.join(parts)})")
 
 
-@function(F + "scaled_dot_product_attention")
-def scaled_dot_product_attention(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    params = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
-    a = Args(call, (*params, "scale", "enable_gqa"), "F.scaled_dot_product_attention")
-    a.refuse("enable_gqa", unless=False)
-    return prelude_call("scaled_dot_product_attention")(call, ctx)
+def triangle_text(which: str, x: str, a: Args) -> str:
+    """torch.tril / triu and the Tensor methods: keras.ops with PyTorch's diagonal as k."""
+    diagonal = f", k={a.code('diagonal')}" if a.has("diagonal") else ""
+    return f"keras.ops.{which}({x}{diagonal})"
 
 
 def _triangle(which: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("input", "diagonal", "out"), f"torch.{which}")
         a.refuse("out")
-        diagonal = f", k={a.code('diagonal')}" if a.has("diagonal") else ""
-        return ctx.expr(f"keras.ops.{which}({a.code('input')}{diagonal})")
+        return ctx.expr(triangle_text(which, a.code("input"), a))
 
     return rule
 
@@ -834,18 +831,16 @@ for _name in ("tril", "triu"):
     function(f"torch.{_name}")(_triangle(_name))
 
 
-def _refusing(name: str, params: tuple[str, ...], refused: dict[str, object]):
-    """The prelude's function of the same arguments, refusing options it does not have."""
+def refusing_prelude_call(
+    name: str, params: tuple[str, ...], what: str, refused: dict[str, object]
+):
+    """The prelude's `name` with the PyTorch call's own arguments, refusing the options the
+    prelude has no counterpart for (each unless at the default given)."""
 
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-        a = Args(call, params, f"F.{name}")
+        a = Args(call, params, what)
         for option, default in refused.items():
             a.refuse(option, unless=default)
-        if name == "grid_sample":  # what the prelude samples with
-            if a.literal("mode", "bilinear") not in ("bilinear", "nearest"):
-                raise Untranslatable("F.grid_sample: only bilinear and nearest modes")
-            if a.literal("padding_mode", "zeros") not in ("zeros", "border"):
-                raise Untranslatable("F.grid_sample: only zeros and border padding")
         return prelude_call(name)(call, ctx)
 
     return rule
@@ -855,9 +850,9 @@ for _name, _params, _refused in (
     ("gumbel_softmax", ("logits", "tau", "hard", "eps", "dim"), {}),
     ("affine_grid", ("theta", "size", "align_corners"), {}),
     (
-        "grid_sample",
-        ("input", "grid", "mode", "padding_mode", "align_corners"),
-        {},
+        "scaled_dot_product_attention",
+        ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa"),
+        {"enable_gqa": False},
     ),
     (
         "linear_cross_entropy",
@@ -892,7 +887,18 @@ for _name, _params, _refused in (
         {"max_norm": None, "scale_grad_by_freq": False},
     ),
 ):
-    function(F + _name)(_refusing(_name, _params, _refused))
+    function(F + _name)(refusing_prelude_call(_name, _params, f"F.{_name}", _refused))
+
+
+@function(F + "grid_sample")
+def grid_sample(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    params = ("input", "grid", "mode", "padding_mode", "align_corners")
+    a = Args(call, params, "F.grid_sample")
+    if a.literal("mode", "bilinear") not in ("bilinear", "nearest"):
+        raise Untranslatable("F.grid_sample: only bilinear and nearest modes")
+    if a.literal("padding_mode", "zeros") not in ("zeros", "border"):
+        raise Untranslatable("F.grid_sample: only zeros and border padding")
+    return prelude_call("grid_sample")(call, ctx)
 
 
 for _dims in (1, 2):
@@ -906,29 +912,37 @@ for _name in ("Compose", "ToTensor", "Normalize"):
     function(f"torchvision.transforms.{_name}")(prelude_call(_name))
 
 
-@function("torchvision.datasets.MNIST")
-def mnist(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    params = ("root", "train", "transform", "target_transform", "download")
-    a = Args(call, params, "torchvision.datasets.MNIST")
-    a.refuse("target_transform", unless=None)
-    return prelude_call("MNIST")(call, ctx)
+function("torchvision.datasets.MNIST")(
+    refusing_prelude_call(
+        "MNIST",
+        ("root", "train", "transform", "target_transform", "download"),
+        "torchvision.datasets.MNIST",
+        {"target_transform": None},
+    )
+)
+
+
+def max_min_text(reduce: str, arg: str, x: cst.BaseExpression, a: Args, what: str) -> str:
+    """The whole tensor's max (min), or (values, indices) along `dim`: torch.max and
+    Tensor.max. The indices need `x` twice, so only a name or attribute is taken."""
+    text = code(x)
+    if not a.has("dim"):
+        return f"{reduce}({text})"
+    if a.has("keepdim") or not simple(x):
+        raise Untranslatable(f"{what}(dim) returning (values, indices) of an expression")
+    dim = a.code("dim")
+    return f"({reduce}({text}, axis={dim}), {arg}({text}, axis={dim}))"
 
 
 def _max_min(reduce: str, arg: str, what: str):
-    """torch.max / torch.min: of the whole tensor, or (values, indices) along an int `dim`.
-    torch.max(x, y), the elementwise form, is told from the reduction only by a literal."""
+    """torch.max / torch.min; torch.max(x, y), the elementwise form, is told from the
+    reduction along a dim only by a literal."""
 
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("input", "dim", "keepdim"), what)
-        x = a.code("input")
-        if not a.has("dim"):
-            return ctx.expr(f"{reduce}({x})")
-        if not (a.is_literal("dim") and isinstance(a.literal("dim"), int)):
+        if a.has("dim") and not (a.is_literal("dim") and isinstance(a.literal("dim"), int)):
             raise Untranslatable(f"{what}(x, y): an int dim or a tensor is not known here")
-        if a.has("keepdim") or not simple(a.values["input"]):
-            raise Untranslatable(f"{what}(dim) returning (values, indices) of an expression")
-        dim = a.code("dim")
-        return ctx.expr(f"({reduce}({x}, axis={dim}), {arg}({x}, axis={dim}))")
+        return ctx.expr(max_min_text(reduce, arg, a.values["input"], a, what))
 
     return rule
 

@@ -19,7 +19,13 @@ from .context import (
     code,
     function,
 )
-from .functions import KERAS_OPS, max_pool_rule, prelude_call, softplus_expression
+from .functions import (
+    KERAS_OPS,
+    max_pool_rule,
+    prelude_call,
+    refusing_prelude_call,
+    softplus_expression,
+)
 
 NN = "torch.nn."
 
@@ -528,24 +534,23 @@ def module_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return cst.Call(func=cst.Name("dict"), args=[cst.Arg(value=call.args[0].value)])
 
 
-@function(NN + "EmbeddingBag")
-def embedding_bag(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    params = (
-        "num_embeddings",
-        "embedding_dim",
-        "max_norm",
-        "norm_type",
-        "scale_grad_by_freq",
-        "mode",
-        "sparse",
-        "_weight",
-        "include_last_offset",
-        "padding_idx",
+function(NN + "EmbeddingBag")(
+    refusing_prelude_call(
+        "EmbeddingBag",
+        (
+            "num_embeddings",
+            "embedding_dim",
+            "max_norm",
+            "norm_type",
+            "scale_grad_by_freq",
+            "mode",
+            "sparse",
+            "_weight",
+            "include_last_offset",
+            "padding_idx",
+        ),
+        "nn.EmbeddingBag",
+        {"max_norm": None, "_weight": None, "scale_grad_by_freq": False},
     )
-    a = Args(call, params, "nn.EmbeddingBag")
-    a.refuse("max_norm", "_weight", unless=None)
-    a.refuse("scale_grad_by_freq", unless=False)
-    return prelude_call("EmbeddingBag")(call, ctx)
-
-
+)
 ISINSTANCE[NN + "EmbeddingBag"] = "EmbeddingBag"

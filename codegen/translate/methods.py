@@ -10,7 +10,15 @@ from __future__ import annotations
 import libcst as cst
 
 from .context import Args, Ctx, Untranslatable, code, method, simple
-from .functions import DTYPES, argmax_text, clamp_text, flatten_expr, reduction_text
+from .functions import (
+    DTYPES,
+    argmax_text,
+    clamp_text,
+    flatten_expr,
+    max_min_text,
+    reduction_text,
+    triangle_text,
+)
 
 # In-place methods (`x.add_(y)`), translated out of place: TensorFlow tensors are immutable. As
 # a statement of their own, `x.clamp_(min=0)` becomes `x = tf.clip_by_value(...)`
@@ -159,17 +167,7 @@ for _name, _tf in {
 def _max_min(tf_reduce: str, tf_arg: str, what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("dim", "keepdim"), what)
-        x = code(_receiver(call))
-        if not a.has("dim"):
-            return ctx.expr(f"{tf_reduce}({x})")
-        if a.has("keepdim") or not simple(_receiver(call)):
-            raise Untranslatable(f"{what}(dim) returning (values, indices) of an expression")
-        dim = a.code("dim")
-        return ctx.expr(
-            f"({tf_reduce}({x}, axis={dim}), tf.argmax({x}, axis={dim}))".replace(
-                "tf.argmax", tf_arg
-            )
-        )
+        return ctx.expr(max_min_text(tf_reduce, tf_arg, _receiver(call), a, what))
 
     return rule
 
@@ -409,8 +407,7 @@ def expand(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 def _triangle(which: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("diagonal",), f"Tensor.{which}")
-        diagonal = f", k={a.code('diagonal')}" if a.has("diagonal") else ""
-        return ctx.expr(f"keras.ops.{which}({code(_receiver(call))}{diagonal})")
+        return ctx.expr(triangle_text(which, code(_receiver(call)), a))
 
     return rule
 

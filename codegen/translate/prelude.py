@@ -47,12 +47,11 @@ def definitions() -> dict[str, Definition]:
     and decorator lines (the library holds nothing else at the top level but its imports,
     docstring and comments; a test compares the cut with the library's syntax tree)."""
     lines = LIBRARY.read_text(encoding="utf-8").splitlines(keepends=True)
-    starts = []
-    for number, line in enumerate(lines):
-        if _START.match(line) and not (
-            starts and starts[-1] == number - 1 and _decorated(lines, number)
-        ):
-            starts.append(number)
+    starts = [  # a def or class right under its decorator starts with the decorator
+        number
+        for number, line in enumerate(lines)
+        if _START.match(line) and not (number and lines[number - 1].startswith("@"))
+    ]
     out: dict[str, Definition] = {}
     for order, (start, end) in enumerate(zip(starts, [*starts[1:], len(lines)], strict=True)):
         block = lines[start:end]
@@ -61,11 +60,6 @@ def definitions() -> dict[str, Definition]:
             block.pop()
         out[name] = Definition(name, "".join(block), order)
     return out
-
-
-def _decorated(lines: list[str], number: int) -> bool:
-    """Whether the line before `number` is a decorator of the definition at `number`."""
-    return lines[number - 1].startswith("@")
 
 
 @functools.cache

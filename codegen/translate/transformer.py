@@ -24,6 +24,9 @@ from .names import keras_attr
 from .report import MARK, Construct, Report
 
 IMPORTS_PLACEHOLDER = "__dlgen_imports__"
+# Packages whose imports the translation replaces (put back, marked, where untranslated code
+# still uses a name); torchaudio's and torchtext's stay, marked as having no translation.
+TRANSLATED_ROOTS = ("torch", "torchvision")
 PRELUDE_PLACEHOLDER = "__dlgen_prelude__"
 # A removed import's own line, kept where comments stood above it: they go to the next
 # statement (api.carry_removed, pieces.Pieces), and this line goes away.
@@ -434,11 +437,11 @@ class Translator(cst.CSTTransformer):
             return updated
         for name in names:
             root = name.split(".", 1)[0]
-            if root in ("torch", "torchvision"):  # kept, marked, where untranslated code uses it
+            if root in TRANSLATED_ROOTS:
                 self._record(original, f"import {name}", "TensorFlow and Keras imports")
             else:
                 self._refuse(original, f"import {name}", f"{root} has no TensorFlow translation")
-        if any(name.split(".", 1)[0] not in ("torch", "torchvision") for name in names):
+        if any(name.split(".", 1)[0] not in TRANSLATED_ROOTS for name in names):
             return updated
         self.torch_imports.append((original, names))
         comment = original.trailing_whitespace.comment
