@@ -140,7 +140,7 @@ def test_keras_backup_and_restore_goes_on_from_the_last_epoch(
     whole = _train(folder, tmp_path / "whole")
     assert whole.returncode == 0, whole.stderr[-3000:]
     assert "resumed from" not in whole.stdout
-    assert not (tmp_path / "whole" / "backup").exists()  # removed once training finished
+    assert (tmp_path / "whole" / "backup").exists()  # kept: a finished run stays finished
 
     _kill_during_epoch(folder, tmp_path / "killed", epoch=7)
     assert (tmp_path / "killed" / "backup").exists()
@@ -175,6 +175,69 @@ def test_resume_of_a_finished_run_trains_no_more_and_completes_it(
     assert "epoch: " not in again.stdout  # no epoch trained
     after = json.loads((runs / "metrics.json").read_text())
     assert after["epochs"] == before["epochs"] and (runs / "model.pt").exists()
+
+
+def test_keras_run_started_again_after_it_finished_changes_nothing(
+    project: Path, tmp_path: Path
+) -> None:
+    """#17: a finished Keras run started again trained from its first epoch (BackupAndRestore
+    deleted its backup when fit completed) and overwrote the finished run's files."""
+    folder, runs = project / "tensorflow", tmp_path / "runs"
+    assert _train(folder, runs).returncode == 0
+    files = {path: path.read_bytes() for path in runs.rglob("*") if path.is_file()}
+    again = _train(folder, runs)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert (
+        again.stdout.strip()
+        == f"{runs} holds a finished run (metrics.json): another --out trains anew"
+    )
+    assert {path: path.read_bytes() for path in runs.rglob("*") if path.is_file()} == files
+
+
+def test_keras_run_killed_after_training_does_the_steps_it_missed(
+    project: Path, tmp_path: Path
+) -> None:
+    """#17: a Keras run killed while evaluating or saving (no metrics.json, no model) could
+    never be completed without training again from its first epoch."""
+    folder, runs = project / "tensorflow", tmp_path / "runs"
+    assert _train(folder, runs).returncode == 0
+    (runs / "metrics.json").unlink()
+    (runs / "model.keras").unlink()  # as if killed while saving
+    again = _train(folder, runs)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"resumed from {runs / 'backup'} after epoch {EPOCHS}" in again.stdout
+    assert "Epoch " not in again.stdout  # no epoch trained
+    assert (runs / "model.keras").exists()
+    assert (
+        json.loads((runs / "metrics.json").read_text())["epochs"] == []
+    )  # README: resumed epochs only
+
+
+@pytest.mark.parametrize(
+    "damage", ["empty weights", "garbage weights", "truncated weights", "cut metadata"]
+)
+def test_a_damaged_keras_backup_is_one_line(project: Path, tmp_path: Path, damage: str) -> None:
+    """#17: a damaged BackupAndRestore backup was an h5py OSError or JSONDecodeError traceback
+    from inside fit."""
+    folder, runs = project / "tensorflow", tmp_path / "runs"
+    assert _train(folder, runs).returncode == 0
+    (runs / "metrics.json").unlink()
+    backup = runs / "backup"
+    weights = backup / "latest.weights.h5"
+    kind, target = damage.split()
+    if target == "metadata":
+        (backup / "training_metadata.json").write_text('{"epo')
+    else:
+        data = weights.read_bytes()
+        weights.write_bytes(
+            {"empty": b"", "garbage": b"garbage", "truncated": data[: len(data) // 2]}[kind]
+        )
+    again = _train(folder, runs)
+    assert again.returncode == 1
+    lines = error_lines(again.stderr)
+    assert len(lines) == 1 and lines[0].startswith(f"{backup}: cannot resume ("), lines
+    assert lines[0].endswith("delete it to start over")
+    assert not (runs / "metrics.json").exists()
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage, not a checkpoint", "truncated"])

@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+import h5py
 import keras
 
 from data import DEFAULT_DATA, make_datasets, make_test_dataset
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> None:
     keras.utils.set_random_seed(args.seed)  # Python, numpy and TensorFlow
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if (out / "metrics.json").exists():  # written last: the run in --out is finished
+        print(f"{out} holds a finished run (metrics.json): another --out trains anew")
+        return
 
     # Step 1: the tf.data pipeline.
     train_ds, val_ds = make_datasets(args.data, args.batch_size, args.seed)
@@ -53,6 +57,17 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     # Step 4: fit, with callbacks.
+    backup = out / "backup"
+    if backup.exists():
+        try:  # a damaged backup: empty, cut short, or not Keras's files
+            h5py.File(backup / "latest.weights.h5", "r").close()
+            epoch = json.loads((backup / "training_metadata.json").read_text())["epoch"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            why = type(error).__name__
+            raise SystemExit(
+                f"{backup}: cannot resume ({why}); delete it to start over"
+            )
+        print(f"resumed from {backup} after epoch {epoch}")
     callbacks = [
         keras.callbacks.EarlyStopping(
             monitor="val_loss",
@@ -61,11 +76,9 @@ def main(argv: list[str] | None = None) -> None:
             mode="min",
             verbose=1,
         ),
-        # Saved every epoch; a run killed midway goes on from here when started again.
-        keras.callbacks.BackupAndRestore(str(out / "backup")),
+        # Saved every epoch and kept: a run started again goes on from its last epoch.
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
     ]
-    if (out / "backup").exists():
-        print(f"resumed from {out / 'backup'}")
     start = time.perf_counter()
     history = model.fit(
         train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks
