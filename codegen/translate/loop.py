@@ -74,6 +74,43 @@ def find(body: list[cst.BaseStatement], calls: dict[int, StepCall]) -> Step | No
     return None
 
 
+def forward_start(body: list[cst.BaseStatement], step: Step) -> int:
+    """Where the step's forward pass begins in `body`: at zero_grad when the loss is computed
+    after it, else at the statements just before zero_grad that compute the loss (the order
+    forward, loss, zero_grad, backward, step, as in the seeds' linear regression): the
+    unbroken run of simple statements that the loss's assignment depends on."""
+    if step.loss in bound_names_of(body[step.zero + 1 : step.backward]):
+        return step.zero
+    assigning = next(
+        (
+            i
+            for i in range(step.zero - 1, -1, -1)
+            if isinstance(body[i], cst.SimpleStatementLine) and step.loss in bound_names(body[i])
+        ),
+        None,
+    )
+    if assigning is None or any(
+        not isinstance(s, cst.SimpleStatementLine) for s in body[assigning + 1 : step.zero]
+    ):
+        return step.zero
+    needed, start = set(_names([body[assigning]]).read), assigning
+    for index in range(assigning - 1, -1, -1):
+        statement = body[index]
+        if not isinstance(statement, cst.SimpleStatementLine):
+            break
+        bound = set(bound_names(statement))
+        if not bound & needed:
+            break
+        needed |= set(_names([statement]).read)
+        start = index
+    return start
+
+
+def bound_names_of(statements: list[cst.BaseStatement]) -> set[str]:
+    """Every name the statements bind."""
+    return set(_names(statements).assigned)
+
+
 def _kind(calls: dict[int, StepCall], statement: cst.BaseStatement) -> str | None:
     call = calls.get(id(statement))
     return call.kind if call else None

@@ -85,12 +85,15 @@ def find_leftovers(code: str, source: Names | None = None) -> list[Leftover]:
     if source is not None:
         torch_names |= source.torch - names.bound
         undefined = names.undefined() - source.undefined() - torch_names
+    keras_layers = _keras_layer_names(tree)
     found: dict[int, Leftover] = {}  # by the line of the statement that holds it
     for statement, node in pairs:
         start = statement.lineno
         if start in found or _is_covered(statement, covered):
             continue
         leftover = _leftover(node, torch_names)
+        if _is_keras_layer_weight(node, keras_layers):
+            leftover = "Layer.weight", "PyTorch's; a Keras layer has a kernel, in its own layout"
         if isinstance(node, ast.Name) and node.id in undefined:
             leftover = node.id, "dlgen wrote this name, but nothing in the file defines it"
         if leftover is not None:
@@ -183,6 +186,34 @@ def _leftover(node: ast.AST, torch_names: set[str]) -> tuple[str, str] | None:
         if attr in TORCH_ONLY_CALLS and not _is_module_call(node.func.value):
             return f"Tensor.{attr}", "a PyTorch tensor method (called)"
     return None
+
+
+def _keras_layer_names(tree: ast.Module) -> set[str]:
+    """Names and attribute names (`self.fc`) that the file binds to a `keras.layers.X(...)`."""
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func).startswith("keras.layers.")
+        ):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.add(target.id)
+                elif isinstance(target, ast.Attribute):
+                    found.add(target.attr)
+    return found
+
+
+def _is_keras_layer_weight(node: ast.AST, layers: set[str]) -> bool:
+    """`model.fc.weight` (or `fc.weight`) where `fc` is a Keras layer: no Keras layer has a
+    `.weight` (Dense and Conv have `kernel`, Embedding `embeddings`)."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "weight"):
+        return False
+    value = node.value
+    if isinstance(value, ast.Attribute):
+        return value.attr in layers
+    return isinstance(value, ast.Name) and value.id in layers
 
 
 def _is_parameter(node: ast.AST) -> bool:

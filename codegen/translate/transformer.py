@@ -365,7 +365,7 @@ class Translator(cst.CSTTransformer):
         placed[0] = placed[0].with_changes(leading_lines=[*blank, *original.leading_lines, comment])
         self.generated.add(id(placed[0]))
         self.held.append(placed[0])
-        result = result.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        result = result.with_changes(leading_lines=blank)  # PEP 8: two after a def at top level
         return cst.FlattenSentinel([*placed, result])
 
     def _training_step(self, original: cst.For, updated: cst.For):
@@ -377,11 +377,12 @@ class Translator(cst.CSTTransformer):
         if step is None:
             return None, updated
         scope = self.scopes[-1] if self.scopes else None
-        before = body[: step.zero]
+        start = loop.forward_start(body, step)
+        before = body[:start]
         loop_names = set(loop.bound_names(original.target))
         for statement in before:
             loop_names |= set(loop.bound_names(statement))
-        forward = body[step.zero + 1 : step.backward]
+        forward = [*body[start : step.zero], *body[step.zero + 1 : step.backward]]
         try:
             model = loop.model_of(
                 forward, scope.train_models if scope else set(), self.ctx.prelude, step.loss
@@ -412,7 +413,7 @@ class Translator(cst.CSTTransformer):
             )
         kept = [
             line
-            for line in body[step.zero].leading_lines
+            for line in body[start].leading_lines
             if line.comment is None or not line.comment.value.startswith(MARK)
         ]
         new_body = [*before, call.with_changes(leading_lines=kept), *body[step.step + 1 :]]
