@@ -444,14 +444,15 @@ class Net(nn.Module):
         self.fc.weight.data.normal_(0, 0.02)
 
     def forward(self, x, y):
-        z = x.new_zeros(3)
-        return self.fc(x).expand_as(y) + z.size(0)
+        z = x.masked_select(x > 0)
+        return self.fc(x).movedim(0, 1) + z.size(0)
 """
 
 
 def test_the_output_check_marks_and_counts_what_is_still_pytorch(tmp_path: Path) -> None:
     """#26: the rules' log said 100% while the output still held `.new_zeros`, `expand_as`,
-    `.data.normal_`; the output check finds each, marks it, and --strict fails (exit 3)."""
+    `.data.normal_` (the first two have rules now: `masked_select` and `movedim` stand in);
+    the output check finds each, marks it, and --strict fails (exit 3)."""
     source = tmp_path / "net.py"
     source.write_text(LEFTOVERS)
     out = tmp_path / "net_tf.py"
@@ -464,7 +465,7 @@ def test_the_output_check_marks_and_counts_what_is_still_pytorch(tmp_path: Path)
     lines = code.splitlines()
     data = json.loads(report.read_text())["files"][0]
     found = {item["name"]: item for item in data["items"] if item["in_output"]}
-    assert set(found) == {"Tensor.normal_", "Tensor.new_zeros", "Tensor.expand_as"}
+    assert set(found) == {"Tensor.normal_", "Tensor.masked_select", "Tensor.movedim"}
     for name, item in found.items():
         assert not item["translated"]
         statement = lines[item["line"] - 1]
@@ -841,7 +842,7 @@ def test_a_training_step_with_a_block_in_its_forward_translates() -> None:
 
 
 def test_the_output_check_knows_torch_only_methods_called_on_any_receiver() -> None:
-    """Methods only a PyTorch tensor has (`x.kthvalue(2)`, `x.narrow(...)`), left by the
+    """Methods only a PyTorch tensor has (`x.kthvalue(2)`, `x.movedim(...)`), left by the
     rules, are leftovers; a module's function of the same name (`keras.ops.tril`) is not."""
     from codegen.translate.api import translate_source
 
@@ -849,13 +850,13 @@ def test_the_output_check_knows_torch_only_methods_called_on_any_receiver() -> N
         "import torch\n\n\n"
         "def f(x):\n"
         "    a = x.kthvalue(2)\n"
-        "    b = x.narrow(0, 0, 1)\n"
+        "    b = x.movedim(0, 1)\n"
         "    return a, b, x.tril(1)\n"
     )
     result = translate_source(source, "f.py")
     assert {c.name for c in result.report.constructs if c.in_output} == {
         "Tensor.kthvalue",
-        "Tensor.narrow",
+        "Tensor.movedim",
     }
     assert "keras.ops.tril(x, k=1)" in result.code
 

@@ -111,6 +111,63 @@ CASES = [
     "torch.diag(x[0, :, 1], 1)",
     "torch.diag(x[0, :4, :4], -1)",
     "torch.diag(x[0])",
+    # the corpus's most called functions and methods (bench/api_usage.py), each spelling
+    "x.cos() + x.sin()",
+    "(x + 0).cos_()",
+    "x.cumsum(1)",
+    "torch.cumsum(x, dim=-1)",
+    "x.cumsum(2, dtype=torch.float64)",
+    "x.flip(1)",
+    "torch.flip(x, [1, 2])",
+    "x.flip(dims=(2,))",
+    "x.argsort()",
+    "torch.argsort(x, dim=1, descending=True)",
+    "x.argsort(1, False)",
+    "x.topk(2)[0]",
+    "x.topk(3, dim=1)[1]",
+    "torch.topk(x, 2, largest=False)[0]",
+    "torch.topk(x, 4, 1, True, True).indices",
+    "x.gather(1, torch.argsort(x, dim=1)[:, :3])",
+    "torch.gather(x, 2, torch.zeros_like(x, dtype=torch.long)[:, :, :2])",
+    "x.index_select(1, torch.tensor([0, 2, 5]))",
+    "torch.index_select(x, 2, torch.tensor([3, 0]))",
+    "x.narrow(1, 2, 3)",
+    "torch.narrow(x, 2, 0, 1)",
+    "x.unbind(1)[4]",
+    "torch.unbind(x, dim=2)[0]",
+    "x.repeat_interleave(2, dim=1)",
+    "torch.repeat_interleave(x, 3)",
+    "x[:, :1].expand_as(x)",
+    "x.any(dim=1).float()",
+    "(x > 2).all(2, keepdim=True).float()",
+    "torch.any(x > 4).float()",
+    "x.norm()",
+    "x.norm(dim=1)",
+    "x.norm(p=2, dim=2, keepdim=True)",
+    "torch.norm(x, 1, dim=1)",
+    "x.norm(dim=(1, 2))",
+    "(x > 1).nonzero()",
+    "torch.nonzero(x[0] > 0)",
+    "torch.round(x).unique()",
+    "torch.unique(torch.round(x[0]))",
+    "x.new_zeros((2, 3)) + x[0, 0, 0]",
+    "x.new_ones(5) * x[0, 1, 1]",
+    "x.new_full((2, 2), 3.5)",
+    "x.new_zeros(3, dtype=torch.int64)",
+    "x.type(torch.int32)",
+    "(x > 0).type(torch.float32) * x",
+    "torch.split(x, 2, dim=1)[2]",
+    "torch.split(x, [1, 3], 2)[1]",
+    "torch.split(x, 4, dim=1)[1]",
+    "torch.einsum('bij,bkj->bik', x, x)",
+    "torch.einsum('bij->bj', [x])",
+    "torch.linspace(0, 1, 5) + x[0, 0, 0]",
+    "torch.linspace(-2, 2, steps=7, dtype=torch.float64)",
+    "torch.meshgrid(torch.arange(3.0), torch.arange(2.0))[0] * x[0, 0, 0]",
+    "torch.meshgrid(x[0, :, 0], x[0, 0, :], indexing='xy')[1]",
+    "torch.is_tensor(x) * x",
+    "torch.randperm(7).float().mean() + x",  # a permutation of 0..6 whatever its order
+    "x.masked_fill_(x > 0, 0.5)",
 ]
 # (expression, its torch reference in inference mode, the shape of x after the batch).
 LAYERS = [
@@ -804,8 +861,13 @@ def test_the_prelude_is_cut_into_its_definitions_as_its_syntax_tree_has_them() -
     for node in nodes:
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
         assert table[node.name].source == "".join(lines[start : node.end_lineno])
-        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & names
+        found = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+        local = {n.id for n in found if isinstance(n.ctx, ast.Store)}
+        used = {n.id for n in found} - local & names
         assert table[node.name].uses == used - {node.name}
+    # a local variable that shares a definition's name is not a use of it: channel_shuffle's
+    # `split` (a shape) pulled the prelude's split() into every file that shuffled channels
+    assert "split" in table and "split" not in table["channel_shuffle"].uses
 
 
 def test_torch_max_of_two_names_is_refused() -> None:

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..errors import Location
-from . import functions, layers, loop, methods, prelude, script  # noqa: F401 - rules register
+from . import (  # noqa: F401 - rules register
+    functions,
+    layers,
+    loop,
+    methods,
+    prelude,
+    script,
+    tensor_ops,
+)
 from .analysis import analyze_text
 from .context import IMPORT_LINES, METHODS, Ctx, code
 from .output_check import Names, find_leftovers, mark_leftovers, restore_imports

@@ -293,6 +293,8 @@ for _name, _tf in {
     "tanh": "tf.tanh",
     "relu": "tf.nn.relu",
     "log1p": "tf.math.log1p",
+    "cos": "tf.cos",
+    "sin": "tf.sin",
 }.items():
     method(*_with_in_place(_name))(_unary(_tf, f"Tensor.{_name}"))
 
@@ -372,7 +374,7 @@ def clamp(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(clamp_text(code(_receiver(call)), a))
 
 
-@method("masked_fill")
+@method(*_with_in_place("masked_fill"))
 def masked_fill(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("mask", "value"), "Tensor.masked_fill")
     x = code(_receiver(call))

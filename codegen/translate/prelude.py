@@ -66,7 +66,9 @@ def definitions() -> dict[str, Definition]:
 def _uses(name: str) -> frozenset[str]:
     table = definitions()
     tree = ast.parse(table[name].source)
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    names = [node for node in ast.walk(tree) if isinstance(node, ast.Name)]
+    local = {node.id for node in names if isinstance(node.ctx, ast.Store)}  # not a definition
+    used = {node.id for node in names} - local
     return frozenset(used & table.keys() - {name})
 
 

@@ -457,6 +457,42 @@ def diag(x, diagonal=0):
     return tf.linalg.diag_part(x, k=diagonal)
 
 
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    """torch.topk: the k largest (or smallest) values along `dim` and their indices."""
+    moved = tf.experimental.numpy.moveaxis(x, dim, -1)
+    found = tf.math.top_k(moved if largest else -moved, k, sorted=sorted)
+    values = found.values if largest else -found.values
+    return found._replace(  # the named pair (values, indices), as torch's
+        values=tf.experimental.numpy.moveaxis(values, -1, dim),
+        indices=tf.cast(
+            tf.experimental.numpy.moveaxis(found.indices, -1, dim), tf.int64
+        ),
+    )
+
+
+def narrow(x, dim, start, length):
+    """torch.narrow: `length` elements of `dim` from `start`."""
+    return tf.gather(x, tf.range(start, start + length), axis=dim)
+
+
+def unique(x):
+    """torch.unique: the distinct values of x, flattened, in ascending order."""
+    return tf.sort(tf.unique(tf.reshape(x, [-1])).y)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """torch.split: pieces of `split_size_or_sections` elements (the last may be shorter), or
+    of the listed sizes, along `dim`."""
+    if isinstance(split_size_or_sections, int):
+        total = x.shape[dim]
+        sizes = [split_size_or_sections] * (total // split_size_or_sections)
+        if total % split_size_or_sections:
+            sizes.append(total % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+    return tf.split(x, sizes, axis=dim)
+
+
 def dropout_if(x, p=0.5, training=True):
     """F.dropout: inverted dropout, active only when `training` is true."""
     return tf.nn.dropout(x, rate=p) if training and p > 0 else x
