@@ -42,8 +42,27 @@ TORCH_ONLY_CALLS = frozenset(
     dsplit diag_embed diagflat erfinv sum_to_size split_with_sizes nonzero_static
     is_floating_point is_complex get_device ndimension nelement expand permute clamp
     logaddexp xlogy bmm addmm addbmm baddbmm mv
+    absolute acos acosh addcdiv addcmul addmv addr aminmax angle arccos arccosh arcsin
+    arcsinh arctan arctan2 arctanh argwhere asin asinh atan atan2 atanh bernoulli
+    bitwise_and bitwise_not bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift
+    cholesky clamp_max clamp_min copysign cosh count_nonzero deg2rad digamma erf erfc exp2
+    expm1 fliplr flipud float_power floor_divide fmax fmin fmod frac frexp gcd heaviside
+    hypot i0 igamma igammac isfinite isinf isnan isneginf isposinf isreal lcm ldexp lerp
+    lgamma log10 log2 logaddexp2 logdet logical_and logical_not logical_or logical_xor logit
+    matrix_exp matrix_power msort multinomial mvlgamma nan_to_num nanmean nanmedian
+    nanquantile nansum negative nextafter not_equal polygamma rad2deg reciprocal renorm rot90
+    rsqrt sgn signbit sinc sinh slogdet square tan trunc remainder unique_consecutive
+    unsafe_chunk unsafe_split byte char short bfloat16 broadcast_to moveaxis unflatten
+    stft istft prelu hardshrink scatter to_dense to_sparse dequantize int_repr
+    record_stream register_post_accumulate_grad_hook as_strided adjoint pinverse
+    cholesky_inverse cholesky_solve lu_solve triangular_solve ger vdot histogram
+    is_pinned is_shared is_signed is_inference is_neg is_conj is_same_size storage_offset
+    untyped_storage new_empty_strided narrow_copy
     """.split()
-)  # torch.Tensor methods that tf.Tensor, tf.Variable and numpy lack (tested)
+)  # torch.Tensor methods that tf.Tensor, tf.Variable and numpy lack (tested). Left out,
+# although kept calls of them are PyTorch's more often than not: names that pandas or
+# everyday objects also have (where, select, diff, median, mode, quantile, cov, inverse,
+# solve, tile, roll, outer, equal, maximum, new, storage, coalesce, ...).
 # In-place tensor methods (called). Not every name with a trailing underscore: dlgen itself
 # renames attributes that clash with Keras's (`self.output_`), and scikit-learn has `coef_`.
 IN_PLACE = frozenset(name + "_" for name in """
