@@ -154,6 +154,8 @@ CASES = [
     "x.new_ones(5) * x[0, 1, 1]",
     "x.new_full((2, 2), 3.5)",
     "x.new_zeros(3, dtype=torch.int64)",
+    "x.new_zeros(2, 3, 4) + x[0, 0, 0]",  # word_language_model's init_hidden
+    "x.new_ones(1, 2, dtype=torch.float64)",
     "x.type(torch.int32)",
     "(x > 0).type(torch.float32) * x",
     "torch.split(x, 2, dim=1)[2]",

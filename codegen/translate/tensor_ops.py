@@ -178,9 +178,28 @@ def _new(fill: str | None) -> Build:
 
 
 _NEW_OPTIONS = ("dtype", "device", "requires_grad", "layout", "pin_memory")
-both("new_zeros", ("size", *_NEW_OPTIONS), _new("0"), torch_name=False)
-both("new_ones", ("size", *_NEW_OPTIONS), _new("1"), torch_name=False)
 both("new_full", ("size", "fill_value", *_NEW_OPTIONS), _new(None), torch_name=False)
+
+
+def _new_sized(fill: str) -> Callable[[cst.Call, Ctx], cst.BaseExpression]:
+    """x.new_zeros(2, 3) as well as x.new_zeros((2, 3)): every positional is a size."""
+    build = _new(fill)
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        assert isinstance(call.func, cst.Attribute)
+        sizes = [arg for arg in call.args if arg.keyword is None]
+        if len(sizes) > 1:
+            joined = cst.parse_expression(f"({', '.join(code(arg.value) for arg in sizes)},)")
+            keywords = [arg for arg in call.args if arg.keyword is not None]
+            call = call.with_changes(args=[cst.Arg(joined), *keywords])
+        a = Args(call, ("size", *_NEW_OPTIONS), f"Tensor.{code(call.func.attr)}")
+        return ctx.expr(build(code(call.func.value), a, ctx))
+
+    return rule
+
+
+method("new_zeros")(_new_sized("0"))
+method("new_ones")(_new_sized("1"))
 
 
 @method("type")
