@@ -218,3 +218,42 @@ def test_a_keras_layers_weight_is_a_leftover() -> None:
     left = [c for c in result.report.constructs if not c.translated]
     assert [c.name for c in left] == ["Layer.weight"], left
     assert "# dlgen: not translated: Layer.weight" in result.code
+
+
+VAE_STYLE_LOOP = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+x = torch.randn(64, 3)
+y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+model = nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+criterion = nn.MSELoss()
+losses = []
+for epoch in range(50):
+    train_loss = 0
+    for batch in range(4):
+        optimizer.zero_grad()
+        loss = criterion(model(x[batch * 16 : batch * 16 + 16]), y[batch * 16 : batch * 16 + 16])
+        loss.backward()
+        train_loss += loss.item()
+        optimizer.step()
+    losses.append(train_loss / 4)
+"""
+
+
+def test_a_value_read_back_between_backward_and_step_runs_after_the_step() -> None:
+    """pytorch/examples' vae adds `loss.item()` to its total between backward() and step():
+    the loop was refused ("a value read back to Python ... cannot run inside the compiled
+    step"). Such a statement reads the same value after the step: it moves there."""
+    from codegen.translate.api import translate_source
+
+    result = translate_source(VAE_STYLE_LOOP, "vae_style.py")
+    assert not result.report.left, result.code
+    call = result.code.index("loss = train_step(")
+    assert result.code.index("train_loss += ") > call, result.code
+    namespace: dict = {}
+    exec(compile(result.code, "vae_style_tf.py", "exec"), namespace)  # noqa: S102
+    losses = namespace["losses"]
+    assert losses[-1] < 0.01 * losses[0], losses

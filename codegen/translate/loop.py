@@ -304,6 +304,18 @@ def step_function(
     return definition, call
 
 
+def movable_after_step(statement: cst.BaseStatement, model: str) -> bool:
+    """A statement between backward() and step() that only reads a value back to Python
+    (`total += loss.item()`, a print) and touches neither gradients nor the model: it gives
+    the same result after step(), where it can run outside the compiled step."""
+    if not isinstance(statement, cst.SimpleStatementLine) or step_call(statement) is not None:
+        return False
+    text = code(statement)
+    if not (".item()" in text or ".numpy()" in text or "print(" in text):
+        return False
+    return ".grad" not in text and model not in _names([statement]).read
+
+
 def _check_between(statement: cst.BaseStatement) -> None:
     """What runs between backward() and step() goes into the compiled step: not a second
     update (a GAN trains two models in one iteration) nor a value read back to Python."""

@@ -390,7 +390,9 @@ class Translator(cst.CSTTransformer):
             self.steps += 1
             name = "train_step" if self.steps == 1 else f"train_step_{self.steps}"
             between = body[step.backward + 1 : step.step]
-            after: list[cst.CSTNode] = list(body[step.step + 1 :])
+            moved = [s for s in between if loop.movable_after_step(s, model)]
+            between = [s for s in between if s not in moved]
+            after: list[cst.CSTNode] = [*moved, *body[step.step + 1 :]]
             if scope is None or scope.node is None:
                 after.append(cst.Name(step.loss))  # module level: keep the loss for later code
             else:
@@ -416,7 +418,8 @@ class Translator(cst.CSTTransformer):
             for line in body[start].leading_lines
             if line.comment is None or not line.comment.value.startswith(MARK)
         ]
-        new_body = [*before, call.with_changes(leading_lines=kept), *body[step.step + 1 :]]
+        # what only read a value back between backward() and step() runs after the step
+        new_body = [*before, call.with_changes(leading_lines=kept), *moved, *body[step.step + 1 :]]
         return definition, updated.with_changes(body=updated.body.with_changes(body=new_body))
 
     def _imports(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
