@@ -257,3 +257,17 @@ def test_a_value_read_back_between_backward_and_step_runs_after_the_step() -> No
     exec(compile(result.code, "vae_style_tf.py", "exec"), namespace)  # noqa: S102
     losses = namespace["losses"]
     assert losses[-1] < 0.01 * losses[0], losses
+
+
+def test_a_statement_between_the_loss_and_zero_grad_keeps_the_loop_untranslated() -> None:
+    """In the seeds' order, a statement between the loss and zero_grad (here a print of the
+    loss) would have gone into the compiled step: the step is not taken apart, it is
+    marked."""
+    from codegen.translate.api import translate_source
+
+    source = SEED_LINEAR_REGRESSION.replace(
+        "    optimizer.zero_grad()\n", "    print(loss.item())\n    optimizer.zero_grad()\n"
+    )
+    result = translate_source(source, "linear_regression.py")
+    assert "tf.GradientTape()" not in result.code
+    assert {c.name for c in result.report.left} >= {"zero_grad()", "backward()"}

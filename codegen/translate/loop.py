@@ -78,7 +78,8 @@ def forward_start(body: list[cst.BaseStatement], step: Step) -> int:
     """Where the step's forward pass begins in `body`: at zero_grad when the loss is computed
     after it, else at the statements just before zero_grad that compute the loss (the order
     forward, loss, zero_grad, backward, step, as in the seeds' linear regression): the
-    unbroken run of simple statements that the loss's assignment depends on."""
+    unbroken run of simple statements that the loss's assignment, right before zero_grad,
+    depends on."""
     if step.loss in bound_names_of(body[step.zero + 1 : step.backward]):
         return step.zero
     assigning = next(
@@ -89,9 +90,7 @@ def forward_start(body: list[cst.BaseStatement], step: Step) -> int:
         ),
         None,
     )
-    if assigning is None or any(
-        not isinstance(s, cst.SimpleStatementLine) for s in body[assigning + 1 : step.zero]
-    ):
+    if assigning != step.zero - 1:  # something else runs between the loss and zero_grad
         return step.zero
     needed, start = set(_names([body[assigning]]).read), assigning
     for index in range(assigning - 1, -1, -1):
