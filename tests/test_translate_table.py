@@ -170,6 +170,15 @@ CASES = [
     "torch.is_tensor(x) * x",
     "torch.randperm(7).float().mean() + x",  # a permutation of 0..6 whatever its order
     "x.masked_fill_(x > 0, 0.5)",
+    # the legacy constructors and the autograd wrapper (pygcn, pointnet, older tutorials)
+    "torch.FloatTensor([[1.5, 2.0]]) * x[:, :1, :2]",
+    "torch.LongTensor([3, 1]) + torch.argmax(x[0, :2], 1)",
+    "torch.FloatTensor(np.ones((2, 4))) + x[0, :2]",
+    "torch.FloatTensor(2, 3).shape[0] * x",
+    "torch.Tensor(4).shape[0] * x",
+    "torch.DoubleTensor((1.0, 2.0)).float().sum() * x",
+    "torch.autograd.Variable(x) * 2",
+    "torch.autograd.Variable(x, requires_grad=True) + 1",
 ]
 # (expression, its torch reference in inference mode, the shape of x after the batch).
 LAYERS = [
@@ -522,7 +531,8 @@ LOSSES = [
     "F.linear_cross_entropy(b, torch.arange(25.0).reshape(5, 5) / 25, y, "
     "linear_bias=torch.ones(5), reduction='sum', label_smoothing=0.1)",
 ]
-LOSS_SOURCE = """import torch
+LOSS_SOURCE = """import numpy as np
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -584,7 +594,8 @@ def test_loss_and_its_gradient_match_torch(expression: str, batch: int) -> None:
         np.testing.assert_allclose(got_grad, want_grad, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
-SOURCE = """import torch
+SOURCE = """import numpy as np
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -764,7 +775,8 @@ def test_gumbel_softmax_samples_the_softmax() -> None:
     assert np.abs(np.asarray(tape.gradient(total, logits))).sum() > 0
 
 
-CTC_SOURCE = """import torch
+CTC_SOURCE = """import numpy as np
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -881,3 +893,13 @@ def test_torch_max_of_two_names_is_refused() -> None:
     result = translate_source(source.replace("x.dim() - 1", "k"), "case.py")
     (left,) = result.report.left
     assert left.name == "torch.max" and "not known" in left.detail
+
+
+def test_a_legacy_constructor_of_one_name_is_refused() -> None:
+    """`torch.FloatTensor(n)` is an n-vector when n is an int and a copy of n when it is a
+    list or array: from a name alone the translation cannot tell, so it is marked (the old
+    rule made every torch.Tensor(...) a tf.constant of its argument)."""
+    source = "import torch\n\n\ndef f(n):\n    return torch.FloatTensor(n), torch.Tensor(n)\n"
+    left = translate_source(source, "case.py").report.left
+    assert [c.name for c in left] == ["torch.FloatTensor", "torch.Tensor"], left
+    assert all("a size or the data?" in c.detail for c in left)

@@ -125,10 +125,62 @@ def full(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     )
 
 
-@function("torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor")
+@function("torch.tensor", "torch.as_tensor", "torch.from_numpy")
 def tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("data", "dtype", "device", "requires_grad"), "torch.tensor")
     return ctx.expr(f"tf.constant({_join(a.code('data'), _dtype(a))})")
+
+
+# The legacy typed constructors: `torch.FloatTensor([1, 2])` holds data, `torch.FloatTensor(2, 3)`
+# is an (uninitialized) tensor of that size.
+LEGACY_TENSORS = {
+    "torch.Tensor": "tf.float32",
+    "torch.FloatTensor": "tf.float32",
+    "torch.DoubleTensor": "tf.float64",
+    "torch.HalfTensor": "tf.float16",
+    "torch.LongTensor": "tf.int64",
+    "torch.IntTensor": "tf.int32",
+    "torch.ShortTensor": "tf.int16",
+    "torch.CharTensor": "tf.int8",
+    "torch.ByteTensor": "tf.uint8",
+    "torch.BoolTensor": "tf.bool",
+}
+_SIZE_CALLS = ("len", "int", "max", "min", "sum", "round")
+
+
+@function(*LEGACY_TENSORS)
+def legacy_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """Data (a list, a tuple, an array made by a call) → tf.constant; sizes (int literals,
+    or more than one argument) → tf.zeros (PyTorch leaves them uninitialized). A single name
+    could be either: marked."""
+    name = "torch." + code(call.func).rsplit(".", 1)[-1]  # torch.X, or X imported from torch
+    dtype = LEGACY_TENSORS[name]
+    if any(arg.keyword is not None or arg.star for arg in call.args):
+        raise Untranslatable(f"{name} with keyword or starred arguments")
+    values = [arg.value for arg in call.args]
+    if not values:
+        return ctx.expr(f"tf.zeros((0,), {dtype})")
+    if len(values) > 1 or isinstance(values[0], cst.Integer):
+        return ctx.expr(f"tf.zeros(({', '.join(code(v) for v in values)},), {dtype})")
+    data = values[0]
+    is_size_call = isinstance(data, cst.Call) and code(data.func) in _SIZE_CALLS
+    if isinstance(data, cst.List | cst.Tuple | cst.ListComp) or (
+        isinstance(data, cst.Call) and not is_size_call
+    ):
+        return ctx.expr(f"tf.constant({code(data)}, {dtype})")
+    raise Untranslatable(
+        f"{name}({code(data)}): a size or the data? write torch.tensor(...) or torch.zeros(...)"
+    )
+
+
+@function("torch.autograd.Variable")
+def variable(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The old autograd wrapper: the tensor itself; a leaf that requires grad → tf.Variable
+    (what a GradientTape watches)."""
+    a = Args(call, ("data", "requires_grad", "volatile"), "torch.autograd.Variable")
+    if a.literal("requires_grad", False) is True:
+        return ctx.expr(f"tf.Variable({a.code('data')})")
+    return cst.parse_expression(a.code("data"))
 
 
 @function("torch.arange")
