@@ -271,3 +271,50 @@ def test_a_statement_between_the_loss_and_zero_grad_keeps_the_loop_untranslated(
     result = translate_source(source, "linear_regression.py")
     assert "tf.GradientTape()" not in result.code
     assert {c.name for c in result.report.left} >= {"zero_grad()", "backward()"}
+
+
+def test_torchvision_cifar10_reads_the_batches_torchvision_downloaded(tmp_path: Path) -> None:
+    """#27 point 4: kuangliu/pytorch-cifar's test pipeline (ToTensor, Normalize with three
+    channels' statistics, datasets.CIFAR10) becomes tf.data over the same pickled batches
+    under root/cifar-10-batches-py, with the same values, channels first."""
+    import pickle
+
+    import numpy as np
+
+    from codegen.translate.api import translate_source
+
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    batches = {}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        data = rng.integers(0, 256, (2, 3 * 32 * 32), dtype=np.uint8)
+        labels = [int(v) for v in rng.integers(0, 10, 2)]
+        batches[name] = (data, labels)
+        with open(folder / name, "wb") as handle:
+            pickle.dump({"data": data, "labels": labels}, handle)
+    mean, std = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
+    source = (
+        "import torchvision\n"
+        "import torchvision.transforms as transforms\n\n"
+        "transform_test = transforms.Compose(\n"
+        f"    [transforms.ToTensor(), transforms.Normalize({mean}, {std})]\n"
+        ")\n"
+        f"trainset = torchvision.datasets.CIFAR10(root={str(tmp_path)!r}, train=True, "
+        "download=True, transform=transform_test)\n"
+        f"testset = torchvision.datasets.CIFAR10(root={str(tmp_path)!r}, train=False, "
+        "download=True, transform=transform_test)\n"
+    )
+    result = translate_source(source, "data.py")
+    assert not result.report.left, result.code
+    namespace: dict = {}
+    exec(compile(result.code, "data_tf.py", "exec"), namespace)  # noqa: S102
+    assert len(namespace["trainset"]) == 10 and len(namespace["testset"]) == 2
+    image, label = next(iter(namespace["testset"]))
+    data, labels = batches["test_batch"]
+    pixels = data[0].reshape(3, 32, 32) / 255.0
+    expected = (pixels - np.asarray(mean)[:, None, None]) / np.asarray(std)[:, None, None]
+    np.testing.assert_allclose(np.asarray(image), expected, rtol=1e-5, atol=1e-5)
+    assert int(label) == labels[0] and label.dtype.name == "int64"
+    train_labels = [int(y) for _, y in namespace["trainset"]]
+    assert train_labels == [y for i in range(1, 6) for y in batches[f"data_batch_{i}"][1]]

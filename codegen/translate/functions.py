@@ -959,19 +959,21 @@ for _dims in (1, 2):
     )
 
 
-# torchvision's MNIST pipeline: transforms that map whole arrays, the data set as tf.data.
+# torchvision's MNIST and CIFAR-10 pipelines: transforms that map whole arrays, the data set as
+# tf.data.
 for _name in ("Compose", "ToTensor", "Normalize"):
     function(f"torchvision.transforms.{_name}")(prelude_call(_name))
 
 
-function("torchvision.datasets.MNIST")(
-    refusing_prelude_call(
-        "MNIST",
-        ("root", "train", "transform", "target_transform", "download"),
-        "torchvision.datasets.MNIST",
-        {"target_transform": None},
+for _name in ("MNIST", "CIFAR10"):
+    function(f"torchvision.datasets.{_name}")(
+        refusing_prelude_call(
+            _name,
+            ("root", "train", "transform", "target_transform", "download"),
+            f"torchvision.datasets.{_name}",
+            {"target_transform": None},
+        )
     )
-)
 
 
 def max_min_text(reduce: str, arg: str, x: cst.BaseExpression, a: Args, what: str) -> str:

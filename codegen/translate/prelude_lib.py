@@ -9,6 +9,7 @@ CPU kernels need NHWC) and transpose back. Tests import it to check each piece a
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -2114,6 +2115,35 @@ def MNIST(root, train=True, transform=None, target_transform=None, download=Fals
     if transform is not None:
         images = transform(images)
     return tf.data.Dataset.from_tensor_slices((images, labels.astype("int64")))
+
+
+def CIFAR10(root, train=True, transform=None, target_transform=None, download=False):
+    """torchvision.datasets.CIFAR10 as a tf.data.Dataset of (image, label): torchvision's
+    files under root/cifar-10-batches-py when they are there, else
+    keras.datasets.cifar10 (which downloads to ~/.keras/datasets). `transform` is applied
+    to all the images at once, given as uint8 (N, 32, 32, 3) like torchvision's PIL images.
+    """
+    import pickle  # the format of torchvision's (and the data set authors') batch files
+
+    folder = tf.io.gfile.join(root, "cifar-10-batches-py")
+    names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
+    paths = [tf.io.gfile.join(folder, name) for name in names]
+    if all(tf.io.gfile.exists(path) for path in paths):
+        images, labels = [], []
+        for path in paths:
+            with tf.io.gfile.GFile(path, "rb") as handle:
+                batch = pickle.load(handle, encoding="latin1")
+            images.append(np.asarray(batch["data"], np.uint8).reshape(-1, 3, 32, 32))
+            labels.extend(batch["labels"])
+        images = np.concatenate(images).transpose(0, 2, 3, 1)
+        labels = np.asarray(labels)
+    else:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+        images, labels = (x_train, y_train) if train else (x_test, y_test)
+    if transform is not None:
+        images = transform(images)
+    labels = labels.reshape(-1).astype("int64")
+    return tf.data.Dataset.from_tensor_slices((images, labels))
 
 
 class DataLoader:
