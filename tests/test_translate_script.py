@@ -318,3 +318,19 @@ def test_torchvision_cifar10_reads_the_batches_torchvision_downloaded(tmp_path: 
     assert int(label) == labels[0] and label.dtype.name == "int64"
     train_labels = [int(y) for _, y in namespace["trainset"]]
     assert train_labels == [y for i in range(1, 6) for y in batches[f"data_batch_{i}"][1]]
+
+
+def test_is_cuda_asks_the_tensors_device() -> None:
+    """pointnet and dcgan test `x.is_cuda` before moving a tensor: it was left as PyTorch
+    (an AttributeError on a TensorFlow tensor). It asks whether the device is a GPU."""
+    import tensorflow as tf
+
+    from codegen.translate.api import translate_source
+
+    source = "import torch\n\n\ndef f(x):\n    return x.is_cuda, not x.is_cuda\n"
+    result = translate_source(source, "f.py")
+    assert not result.report.left, result.code
+    namespace: dict = {}
+    exec(compile(result.code, "f_tf.py", "exec"), namespace)  # noqa: S102
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    assert namespace["f"](tf.constant([1.0])) == (on_gpu, not on_gpu)

@@ -170,7 +170,14 @@ def rewritten_attributes() -> frozenset[str]:
     """Attribute names a rule may rewrite: a statement without any of them (and without a
     PyTorch name) needs no visit."""
     return frozenset(
-        {*METHODS, *script.METHODS, *script.MODULE_METHODS, "training", *loop.STEP_KINDS}
+        {
+            *METHODS,
+            *script.METHODS,
+            *script.MODULE_METHODS,
+            "training",
+            "is_cuda",
+            *loop.STEP_KINDS,
+        }
     )
 
 

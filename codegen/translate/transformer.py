@@ -618,6 +618,11 @@ class Translator(cst.CSTTransformer):
                 return updated.with_changes(attr=cst.Name(keras_attr(attr)))
         if id(original) in self.skip:
             return updated
+        if original.attr.value == "is_cuda" and not (
+            isinstance(original.value, cst.Name) and original.value.value == "self"
+        ):  # a tensor's; `self.is_cuda` would be the user's own
+            self._record(original, "Tensor.is_cuda", "whether its device is a GPU")
+            return self.ctx.expr(f'("GPU" in {code(updated.value)}.device)')
         return self._value(original, updated)
 
     def _value(self, original: cst.BaseExpression, updated: cst.BaseExpression):
