@@ -43,16 +43,21 @@ def _dims(a: Args, name: str = "dims") -> str:
     return text if text.startswith(("[", "(")) else f"[{text}]"
 
 
-both("cumsum", ("dim", "dtype"), lambda x, a, ctx: _cumsum(x, a))
-
-
-def _cumsum(x: str, a: Args) -> str:
+def _cumsum(x: str, a: Args, ctx: Ctx) -> str:
     if a.has("dtype"):
         dtype = a.code("dtype")
         x = f"tf.cast({x}, {DTYPES.get(dtype.removeprefix('torch.'), dtype)})"
     return f"tf.cumsum({x}, axis={a.code('dim')})"
 
 
+def _direction(a: Args) -> str:
+    """argsort's `descending` as tf.argsort's direction (a literal stays a literal)."""
+    if a.is_literal("descending"):
+        return '"DESCENDING"' if a.literal("descending") else '"ASCENDING"'
+    return f'"DESCENDING" if {a.code("descending")} else "ASCENDING"'
+
+
+both("cumsum", ("dim", "dtype"), _cumsum)
 both("flip", ("dims",), lambda x, a, ctx: f"tf.reverse({x}, axis={_dims(a)})")
 both(
     "argsort",
@@ -64,11 +69,6 @@ both(
         + ")"
     ),
 )
-
-
-def _direction(a: Args) -> str:
-    descending = a.code("descending")
-    return f'"DESCENDING" if {descending} else "ASCENDING"'
 
 
 both(
