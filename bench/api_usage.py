@@ -35,6 +35,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from codegen.translate.analysis import dotted  # noqa: E402 - the translator's own spelling
+
 MANIFEST = Path(__file__).resolve().parent / "corpus" / "api_usage.json"
 TOP = 150
 MIN_COUNT = 3
@@ -96,15 +100,6 @@ def python_files(git_dir: Path) -> tuple[str, dict[str, str]]:
     return commit, texts
 
 
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return None if head is None else f"{head}.{node.attr}"
-    return None
-
-
 def _imports(tree: ast.Module) -> tuple[dict[str, str], set[str]]:
     """(local name → torch module or object path, every name bound by any import)."""
     torch_names, bound = {}, set()
@@ -136,7 +131,7 @@ def count_file(
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        name = _dotted(node.func)
+        name = dotted(node.func)
         if name is not None:
             head, _, rest = name.partition(".")
             if head in torch_names:
@@ -144,7 +139,7 @@ def count_file(
                 continue
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in tensor_methods:
-            receiver = _dotted(func.value)
+            receiver = dotted(func.value)
             if receiver is None or receiver.split(".")[0] not in bound:
                 methods[func.attr] += 1
     return True

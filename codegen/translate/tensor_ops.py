@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from .context import Args, Ctx, Untranslatable, code, function, method
-from .functions import DTYPES
+from .functions import DTYPES, reduction_text
 
 Build = Callable[[str, Args, Ctx], str]
 
@@ -118,9 +118,7 @@ both(
 
 def _any_all(reduce: str) -> Build:
     def build(x: str, a: Args, ctx: Ctx) -> str:
-        axis = f", axis={a.code('dim')}" if a.has("dim") else ""
-        keep = f", keepdims={a.code('keepdim')}" if a.has("keepdim") else ""
-        return f"{reduce}(tf.cast({x}, tf.bool){axis}{keep})"
+        return reduction_text(reduce, f"tf.cast({x}, tf.bool)", a)
 
     return build
 
@@ -138,9 +136,7 @@ def _norm(x: str, a: Args, ctx: Ctx) -> str:
         order = "1"
     else:
         raise Untranslatable(f"{a.what} p={p} has no translation (2 or fro; 1 with a dim)")
-    axis = f", axis={a.code('dim')}" if a.has("dim") else ""
-    keep = f", keepdims={a.code('keepdim')}" if a.has("keepdim") else ""
-    return f"tf.norm({x}, ord={order}{axis}{keep})"
+    return reduction_text("tf.norm", f"{x}, ord={order}", a)
 
 
 both("norm", ("p", "dim", "keepdim", "dtype"), _norm)
