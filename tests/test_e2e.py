@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from codegen.check import check
 from codegen.spec import load_spec
@@ -117,12 +118,28 @@ def _train(project_dir: Path, name: str, out: Path) -> dict:
         assert plain.count("Epoch ") == 2 and "3/3 ━" in plain, plain
         # never past the epoch's end (steps_per_execution above an epoch's batches showed 50/3)
         assert {int(done) for done in re.findall(r"(\d+)/3 ━", plain)} == {3}, plain
+        # each epoch's line ends with its training samples/s, as PyTorch's lines carry it
+        assert len(re.findall(r"samples_per_s: [0-9.]+\n", plain)) == 2, plain
+    if batched:
+        assert all(record["samples_per_s"] > 0 for record in metrics["epochs"])
     return metrics
 
 
-def _check_metrics(metrics: dict, framework: str, name: str) -> None:
+def _check_metrics(metrics: dict, framework: str, name: str, batched: bool) -> None:
     assert metrics["framework"] == framework
     assert len(metrics["epochs"]) == 2
+    # Both frameworks' records have the same keys: the spec's metrics, for the training
+    # batches and the validation split, and samples/s where training is in mini-batches.
+    spec = load_spec(EXAMPLES / f"{name}.yaml").spec
+    names = ["loss", *spec.train.metrics]
+    keys = {"epoch", *names}
+    if spec.data.validation_split > 0:
+        keys |= {f"val_{metric}" for metric in names}
+    if batched:
+        keys.add("samples_per_s")
+    if spec.optimizer.schedule:  # Keras's LearningRateScheduler logs the epoch's rate
+        keys.add("learning_rate")
+    assert {key for record in metrics["epochs"] for key in record} == keys
     for record in metrics["epochs"]:
         assert math.isfinite(record["loss"])
     assert metrics["wall_time_s"] > 0
@@ -142,7 +159,8 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     project_dir = project / framework
     runs = tmp_path / "runs"
     metrics = _train(project_dir, name, runs)
-    _check_metrics(metrics, framework, name)
+    batched = "--max-steps" in (project_dir / "train.py").read_text()  # not full-batch
+    _check_metrics(metrics, framework, name, batched)
     torch_shape, keras_shape, integer = _shapes(name)
     formats = load_spec(EXAMPLES / f"{name}.yaml").spec.export.formats
     own = FRAMEWORK_FORMATS["torch" if framework == "pytorch" else "tf"]
@@ -184,8 +202,9 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     # load_arrays returns them (the PyTorch layout, in both frameworks).
     data = load_spec(EXAMPLES / f"{name}.yaml").spec.data
     raw = tmp_path / "raw.npy"
+    pixels = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
     if data.kind == "mnist":
-        np.save(raw, np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8))
+        np.save(raw, pixels)
     elif data.kind == "text":
         raw = tmp_path / "texts.txt"
         raw.write_text("a fine film\nnot good at all\nword\n", encoding="utf-8")
@@ -204,6 +223,35 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     rows = [line for line in predict.stdout.splitlines() if re.match(r" {4}[0-2]  ", line)]
     assert len(rows) == 3, predict.stdout  # one table row per input
     assert np.load(saved).shape[0] == 3
+    if data.kind == "mnist":  # the same pixels as image files: a folder of them, and one
+        images = tmp_path / "images"
+        images.mkdir()
+        for i, image in enumerate(pixels):
+            Image.fromarray(image).save(images / f"digit{i}.png")
+        (images / "notes.txt").write_text("not an image\n")  # left out
+        for source, expected in (
+            (images, np.load(saved)),
+            (images / "digit1.png", np.load(saved)[1:2]),
+        ):
+            from_files = tmp_path / "from_files.npy"
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "predict.py",
+                    str(source),
+                    "--runs",
+                    str(runs),
+                    "--save",
+                    str(from_files),
+                ],
+                cwd=project_dir,
+                capture_output=True,
+                text=True,
+                env=ENV,
+                timeout=300,
+            )
+            assert result.returncode == 0, result.stderr[-3000:]
+            np.testing.assert_allclose(np.load(from_files), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])

@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> None:
         if val_loader is not None:
             val = evaluate(model, val_loader, criterion, device, args.max_steps)
             record.update({f"val_{name}": value for name, value in val.items()})
+        record["learning_rate"] = scheduler.get_last_lr()[
+            0
+        ]  # this epoch's, as Keras logs it
         scheduler.step()
         history.append(record)
         print(", ".join(f"{name}: {value:.4g}" for name, value in record.items()))

@@ -4,7 +4,9 @@
 
 INPUTS, as you have them:
 - a folder of MNIST files: its test split (t10k), with labels, so the accuracy is printed;
-- an IDX images file (`...-images-idx3-ubyte.gz`), or a .npy of uint8 pixels (N, 28, 28).
+- an IDX images file (`...-images-idx3-ubyte.gz`), or a .npy of uint8 pixels (N, 28, 28);
+- an image file (PNG, JPEG, ...), or a folder of them (rows in file-name order): made
+  grayscale and 28x28 pixels; draw light on dark, as MNIST does.
 They are read and transformed by the same functions as the training data (data.py), then
 run through the export in batches of --batch-size (bounded memory). Prints the first rows
 (the top classes with their probabilities) and, with labels, the accuracy.
@@ -14,6 +16,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from data import read_idx, to_inputs
 from export import FILES, load_predictor
@@ -27,7 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "inputs", help="MNIST folder, IDX images file or .npy of pixels"
+        "inputs",
+        help="MNIST folder, IDX images file, .npy of pixels, image file or folder",
     )
     parser.add_argument("--format", choices=sorted(FILES), default="onnx")
     parser.add_argument("--runs", default="runs", help="the --out folder of train.py")
@@ -39,14 +43,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def read_image(path: Path) -> np.ndarray:
+    """One image file as MNIST's pixels: uint8, grayscale, 28x28."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L").resize((28, 28)), dtype=np.uint8)
+
+
 def read_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The model's inputs from images as they come, and their labels where known."""
     source = Path(path)
-    if source.is_dir():  # MNIST's file format: the test split
+    if (source / "t10k-images-idx3-ubyte.gz").exists():  # the test split
         images = read_idx(source / "t10k-images-idx3-ubyte.gz")
         labels = read_idx(source / "t10k-labels-idx1-ubyte.gz").astype(np.int64)
+    elif source.is_dir():  # image files
+        known = Image.registered_extensions()  # the file types Pillow reads
+        files = sorted(p for p in source.iterdir() if p.suffix.lower() in known)
+        if not files:
+            raise ValueError("no t10k files and no image files in this folder")
+        images, labels = np.stack([read_image(file) for file in files]), None
     elif source.suffix == ".npy":
         images, labels = np.load(source), None
+    elif source.suffix.lower() in Image.registered_extensions():
+        images, labels = read_image(source)[None], None
     else:
         images, labels = read_idx(source), None
     return to_inputs(images), labels

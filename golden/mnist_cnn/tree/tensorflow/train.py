@@ -68,6 +68,16 @@ def main(argv: list[str] | None = None) -> None:
                 f"{backup}: cannot resume ({why}); delete it to start over"
             )
         print(f"resumed from {backup} after epoch {epoch}")
+    # Each epoch's training samples/s (validation left out), on its line and in history.
+    samples = sum(len(labels) for _, labels in train_ds)  # one pass, to count them
+    clock = {}
+    samples_per_s = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: clock.update(start=time.perf_counter()),
+        on_test_begin=lambda logs: clock.update(end=time.perf_counter()),  # validation
+        on_epoch_end=lambda epoch, logs: logs.update(
+            samples_per_s=samples / (clock["end"] - clock["start"])
+        ),
+    )
     callbacks = [
         keras.callbacks.EarlyStopping(
             monitor="val_loss",
@@ -78,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
         # Saved every epoch and kept: a run started again goes on from its last epoch.
         keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
+        samples_per_s,
     ]
     start = time.perf_counter()
     history = model.fit(

@@ -56,8 +56,19 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     # Step 4: fit, with callbacks.
+    # Each epoch's training samples/s (validation left out), on its line and in history.
+    samples = sum(len(labels) for _, labels in train_ds)  # one pass, to count them
+    clock = {}
+    samples_per_s = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: clock.update(start=time.perf_counter()),
+        on_test_begin=lambda logs: clock.update(end=time.perf_counter()),  # validation
+        on_epoch_end=lambda epoch, logs: logs.update(
+            samples_per_s=samples / (clock["end"] - clock["start"])
+        ),
+    )
     callbacks = [
         keras.callbacks.LearningRateScheduler(learning_rate),
+        samples_per_s,
     ]
     start = time.perf_counter()
     history = model.fit(
