@@ -711,7 +711,7 @@ def _verify_translation(
 ) -> None:
     """Build `class_name(*args, **kwargs)` from both files, run it on inputs drawn by `specs`
     (InputSpecs, parsed before anything was written), and compare the outputs."""
-    from .verify.translated import CouldNotRun, OutputsDiffer, verify_files
+    from .verify.translated import FLOAT64_ATOL, CouldNotRun, OutputsDiffer, verify_files
 
     try:
         result = verify_files(
@@ -765,7 +765,19 @@ def _verify_translation(
             f"PyTorch's own outputs move by {result.rounding:.3g} between float32 and float64 on "
             "this input: a difference of that size is rounding, a much larger one is not"
         )
-    if not result.ok:
+    if result.float64_diff is not None:
+        verdict = (
+            "the same computation: the float32 difference is rounding"
+            if result.equal_in_float64
+            else f"above {FLOAT64_ATOL:g}: not rounding"
+        )
+        console.print(
+            f"both models again in float64 (same weights and inputs): max_abs_diff="
+            f"{result.float64_diff:.3g}, {verdict}"
+        )
+    elif result.float64_note:
+        console.print(f"float64 check: {escape(result.float64_note)}")
+    if not result.passed:
         limit = f"--atol {atol:g}" + (f" + --rtol {rtol:g} × |PyTorch's value|" if rtol else "")
         typer.echo(f"error: max_abs_diff {result.max_abs_diff:.3g} is above {limit}", err=True)
         raise typer.Exit(1)

@@ -248,17 +248,17 @@ def test_verify_prints_the_difference_dumps_and_fails_above_tolerance(tmp_path: 
     assert any(k.startswith("tf/") and k.endswith("kernel") for k in data.files)
     diff = float(np.abs(data["torch_output"] - data["tf_output"]).max())
     assert 0 < diff <= 1e-5
+    # above a float32 tolerance the float64 run decides: here the same computation, so the
+    # float32 difference is rounding (a real difference fails: test_translate_verify.py)
     strict = run_dlgen(*args, "--input", "2x1x28x28", "--force", "--atol", "1e-12")
-    assert strict.returncode == 1
-    assert "is above --atol 1e-12" in strict.stderr
+    assert strict.returncode == 0, strict.stderr
+    assert "the float32 difference is rounding" in " ".join(strict.stdout.split())
     # #26: a relative tolerance beside the absolute one (numpy's allclose rule)
     relative = ("--input", "2x1x28x28", "--force", "--atol", "1e-12")
     loose = run_dlgen(*args, *relative, "--rtol", "1e-3")
     assert loose.returncode == 0, loose.stderr
     assert "atol 1e-12, rtol 0.001" in loose.stdout
-    tight = run_dlgen(*args, *relative, "--rtol", "1e-15")
-    assert tight.returncode == 1
-    assert "is above --atol 1e-12 + --rtol 1e-15" in tight.stderr
+    assert "float64" not in loose.stdout  # within the float32 allowance: no second run
     wrong = run_dlgen(*args, "--input", "2x1x20x20", "--force")
     assert wrong.returncode == 4  # could not run: not a verdict on equality
     assert wrong.stderr.startswith(

@@ -531,6 +531,9 @@ def test_training_mode_is_compared_and_a_difference_there_fails(tmp_path: Path) 
     assert not result.ok and result.training[0][2] > 0.1, result
     # beside it, PyTorch's own float32 rounding here: far smaller, so not the cause
     assert result.rounding is not None and result.rounding < 1e-5, result.rounding
+    # and run again in float64 the two still differ: not rounding, a failure
+    assert result.float64_diff is not None and result.float64_diff > 0.1, result
+    assert not result.equal_in_float64 and not result.passed
 
     source.write_text(TRAINING_MODE.format(flag="training"))  # functional dropout
     random = tmp_path / "random_tf.py"
@@ -568,3 +571,62 @@ def test_outputs_that_differ_in_kind_are_a_verdict_and_a_missing_layer_could_not
         broken.write_text(code.replace(*edit))
         with pytest.raises(error, match=message):
             verify_files(source, broken, "Net", InputSpec.parse("8x4"))
+
+
+LARGE_OUTPUTS = """import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 64)
+
+    def forward(self, x):
+        return self.fc(x) * 1000.0
+"""
+
+
+def test_a_float32_difference_that_float64_removes_is_rounding(tmp_path: Path, capsys) -> None:
+    """Outputs near 1000 computed in another order (times 3000, then / 3) differ in float32 by
+    more than --atol; run again in float64 with the same weights and inputs they agree to
+    1e-12, so the verdict is "equal" (exit 0) and says why. The same edit by 1000.5 / 1000 (a
+    real difference of 5e-4 relative) still fails, in float64 too."""
+    import typer
+
+    from codegen.cli import _verify_translation
+    from codegen.translate.api import translate_source
+    from codegen.verify.translated import FLOAT64_ATOL, InputSpec, verify_files
+
+    source = tmp_path / "net.py"
+    source.write_text(LARGE_OUTPUTS)
+    code = translate_source(LARGE_OUTPUTS, "net.py").code
+    assert "self.fc(x) * 1000.0" in code, code
+    reordered = tmp_path / "reordered_tf.py"
+    reordered.write_text(code.replace("self.fc(x) * 1000.0", "self.fc(x) * 3000.0 / 3.0"))
+    result = verify_files(source, reordered, "Net", InputSpec.parse("16x4"))
+    assert not result.ok and result.max_abs_diff > ATOL, result  # float32 alone: "differ"
+    assert result.float64_diff is not None and result.float64_diff <= FLOAT64_ATOL, result
+    assert result.passed
+    _verify_translation(
+        source, reordered, "Net", [InputSpec.parse("16x4")], ATOL, None, 0.0, ([], {})
+    )
+    out = capsys.readouterr().out
+    assert "the float32 difference is rounding" in " ".join(out.split()), out
+
+    wrong = tmp_path / "wrong_tf.py"
+    wrong.write_text(code.replace("self.fc(x) * 1000.0", "self.fc(x) * 1000.5"))
+    result = verify_files(source, wrong, "Net", InputSpec.parse("16x4"))
+    assert result.float64_diff is not None and result.float64_diff > 1e-3 and not result.passed
+    with pytest.raises(typer.Exit) as exit_info:
+        _verify_translation(
+            source, wrong, "Net", [InputSpec.parse("16x4")], ATOL, None, 0.0, ([], {})
+        )
+    assert exit_info.value.exit_code == 1
+    printed = capsys.readouterr()
+    assert "not rounding" in " ".join(printed.out.split())
+    assert "error: max_abs_diff" in printed.err and "is above --atol 1e-05" in printed.err
+    with pytest.raises(typer.Exit):  # with a relative tolerance, the message names both
+        _verify_translation(
+            source, wrong, "Net", [InputSpec.parse("16x4")], ATOL, None, 1e-15, ([], {})
+        )
+    assert "is above --atol 1e-05 + --rtol 1e-15" in capsys.readouterr().err
