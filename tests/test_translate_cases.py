@@ -230,6 +230,27 @@ SNIPPETS = [
         "v = np.float32(x).item() + np.array(y)[0].item()",
         "v = np.float32(x).item() + np.array(y)[0].item()",
     ),
+    # #26 point 2: a name only ever bound to what numpy made, or to a tensor's .numpy(), is
+    # numpy's, at module level and in a function, even where its binding needs no translating
+    (
+        "a = np.ones((3, 4))\nprint(a.sum(), a.argmax(1), a.nonzero(), a.mean(axis=0))",
+        "a = np.ones((3, 4))\nprint(a.sum(), a.argmax(1), a.nonzero(), a.mean(axis=0))",
+    ),
+    (
+        "def f(t):\n    a = np.ones(3)\n    return a.sum(), t.sum(dim=0)",
+        "def f(t):\n    a = np.ones(3)\n    return a.sum(), tf.reduce_sum(t, axis=0)",
+    ),
+    (
+        "def f(x):\n    p = x.argmax(1).numpy()\n    return p.sum(), p.max(0)",
+        "def f(x):\n    p = tf.argmax(x, axis=1).numpy()\n    return p.sum(), p.max(0)",
+    ),
+    # ... but not what the user's own module returns (it may be a tensor), nor a name bound to
+    # a tensor as well
+    (
+        "from loaders import load_batch\nx = load_batch()\ny = x.sum(dim=1)",
+        "from loaders import load_batch\nx = load_batch()\ny = tf.reduce_sum(x, axis=1)",
+    ),
+    ("b = np.ones(3)\nb = torch.ones(3)\nc = b.sum()", "b = tf.ones((3,))\nc = tf.reduce_sum(b)"),
     # a tensor method's receiver and arguments are tensors: their .data is PyTorch's
     (
         "k = x.data.argmax(1).eq(y.data)",

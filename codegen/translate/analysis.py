@@ -23,6 +23,8 @@ class FileInfo:
 
     imports: ImportMap = field(default_factory=ImportMap)
     other_modules: set[str] = field(default_factory=set)  # names bound by non-torch imports
+    # names bound by imports from libraries whose values are never tensors (NUMERIC_ROOTS)
+    array_modules: set[str] = field(default_factory=set)
     module_classes: set[str] = field(default_factory=set)
     submodule_classes: set[str] = field(default_factory=set)  # used inside other modules
     training_attrs: set[str] = field(default_factory=set)  # self.X whose call takes training
@@ -32,6 +34,9 @@ class FileInfo:
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
+    # names only ever bound to what a non-torch module made or a tensor's .numpy(): their
+    # methods are numpy's (or pandas', ...), not a tensor's (see numpy_names)
+    numpy_names: set[str] = field(default_factory=set)
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -53,6 +58,12 @@ def _qualify(info: FileInfo, node: ast.expr) -> str | None:
     return info.imports.names[head] + ("." + rest if rest else "")
 
 
+# Libraries whose values are arrays, frames, images or numbers, never tensors: what a call into
+# them returns has their methods (a user's own module, `from models import Net`, may return
+# tensors or modules, so it is not one of them).
+NUMERIC_ROOTS = frozenset({"numpy", "pandas", "scipy", "sklearn", "PIL", "cv2", "math"})
+
+
 def _import(info: FileInfo, node: ast.Import | ast.ImportFrom) -> None:
     if isinstance(node, ast.Import):
         for alias in node.names:
@@ -61,16 +72,20 @@ def _import(info: FileInfo, node: ast.Import | ast.ImportFrom) -> None:
                 info.imports.names[alias.asname or root] = alias.name if alias.asname else root
             else:
                 info.other_modules.add(alias.asname or root)
+                if root in NUMERIC_ROOTS:
+                    info.array_modules.add(alias.asname or root)
     elif node.module and not node.level:
-        is_torch = node.module.split(".", 1)[0] in ROOTS
+        root = node.module.split(".", 1)[0]
         for alias in node.names:
             if alias.name == "*":
                 continue
             local = alias.asname or alias.name
-            if is_torch:
+            if root in ROOTS:
                 info.imports.names[local] = info.imports.canonical(f"{node.module}.{alias.name}")
             else:
                 info.other_modules.add(local)
+                if root in NUMERIC_ROOTS:
+                    info.array_modules.add(local)
 
 
 def _callee(node: ast.Call) -> str:
@@ -227,6 +242,7 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     info = FileInfo()
     ordered, classes = _scan(info, tree)
     _classes(info, classes)
+    info.numpy_names = numpy_names(info, tree)
     if attrs:
         mark_quiet(info, ordered, attrs)
     return info
@@ -252,7 +268,47 @@ def file_facts(tree: ast.Module) -> FileInfo:
                 if isinstance(child, _CONTAINERS):
                     queue.append(child)
     _classes(info, classes)
+    info.numpy_names = numpy_names(info, tree)
     return info
+
+
+def numpy_names(info: FileInfo, tree: ast.Module) -> set[str]:
+    """Names whose every binding in the file is a value that numpy or another library of
+    NUMERIC_ROOTS made (`a = np.ones(3)`, `b = np.load(f)["x"]`, `df = pd.read_csv(f)`) or a
+    tensor's `.numpy()`:
+    their `.sum()`, `.item()`, `.argmax(1)` are numpy's, left as they are. By name, not by
+    flow: a name bound any other way anywhere in the file (a parameter, a loop target, a
+    PyTorch value, `+=`) is not one."""
+    stored: dict[str, int] = {}
+    made: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            stored[node.id] = stored.get(node.id, 0) + 1
+        elif isinstance(node, ast.arg):
+            stored[node.arg] = stored.get(node.arg, 0) + 1
+        elif isinstance(node, ast.Assign) and _numpy_value(info, node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    made[target.id] = made.get(target.id, 0) + 1
+    return {name for name, count in made.items() if stored.get(name) == count}
+
+
+def _numpy_value(info: FileInfo, value: ast.expr) -> bool:
+    """`np.ones(3)`, `np.load(f)["x"].T`, `pd.read_csv(f)`: a chain that calls into a
+    library of NUMERIC_ROOTS; or a chain ending in a tensor's `.numpy()`."""
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "numpy"
+        and not value.args
+        and not value.keywords
+    ):
+        return True
+    head, called = value, False
+    while isinstance(head, ast.Attribute | ast.Call | ast.Subscript):
+        called |= isinstance(head, ast.Call)
+        head = head.func if isinstance(head, ast.Call) else head.value
+    return called and isinstance(head, ast.Name) and head.id in info.array_modules
 
 
 _BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")  # ast field order

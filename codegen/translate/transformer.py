@@ -742,10 +742,9 @@ class Translator(cst.CSTTransformer):
             head.value in self.info.other_modules or self.info.imports.is_alias(head.value)
         ):
             return True
-        if (
-            isinstance(head, cst.Name)
-            and self.scopes
-            and head.value in self.scopes[-1].numpy_locals
+        if isinstance(head, cst.Name) and (
+            head.value in self.info.numpy_names
+            or (self.scopes and head.value in self.scopes[-1].numpy_locals)
         ):
             return True
         return self._from_other_module(head)
