@@ -123,6 +123,15 @@ CASES = [
     "x.argsort()",
     "torch.argsort(x, dim=1, descending=True)",
     "x.argsort(1, False)",
+    # Bernoulli draws, at the probabilities that make them certain (efficientnet's drop path)
+    "(x * 0).bernoulli_(1.0)",
+    "(x * 0 + 1).bernoulli_(0.0)",
+    "torch.ones_like(x).bernoulli()",
+    # (values, indices) with one taken at once, of any expression (pointnet's max pool)
+    "torch.max(x * 2, 1)[0]",
+    "x.max(2, keepdim=True)[1]",
+    "torch.min(x + 1, dim=-1, keepdim=True)[0]",
+    "(x - 1).min(1)[1]",
     "x.topk(2)[0]",
     "x.topk(3, dim=1)[1]",
     "torch.topk(x, 2, largest=False)[0]",

@@ -88,6 +88,11 @@ class Ctx:
     prelude: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # details for the current construct
     dropped: set[str] = field(default_factory=set)  # names whose uses a rule removed
+    # while a rule runs: the element of its (values, indices) result that the code takes at
+    # once (`torch.max(x, 1)[0]` → 0), or None; a rule that writes only that element sets
+    # `picked`, and the translator drops the `[0]`
+    pick: int | None = None
+    picked: bool = False
 
     def expr(self, text: str) -> cst.BaseExpression:
         """Parse generated source (rules write canonical, black-style text)."""

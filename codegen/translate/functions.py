@@ -976,12 +976,23 @@ for _name in ("MNIST", "CIFAR10"):
     )
 
 
-def max_min_text(reduce: str, arg: str, x: cst.BaseExpression, a: Args, what: str) -> str:
+def max_min_text(reduce: str, arg: str, x: cst.BaseExpression, a: Args, what: str, ctx: Ctx) -> str:
     """The whole tensor's max (min), or (values, indices) along `dim`: torch.max and
-    Tensor.max. The indices need `x` twice, so only a name or attribute is taken."""
+    Tensor.max. Both need `x` twice, so only a name or attribute is taken; where the code
+    takes one of them at once (`torch.max(x, 1)[0]`, Ctx.pick), that one alone, of any `x`."""
     text = code(x)
     if not a.has("dim"):
         return f"{reduce}({text})"
+    if ctx.pick is not None:
+        keep = a.literal("keepdim") if a.has("keepdim") else False
+        if not isinstance(keep, bool):
+            raise Untranslatable(f"{what}: keepdim is not a literal True or False")
+        dim = a.code("dim")
+        ctx.picked = True
+        if ctx.pick == 0:
+            return f"{reduce}({text}, axis={dim}{', keepdims=True' if keep else ''})"
+        indices = f"{arg}({text}, axis={dim})"
+        return f"tf.expand_dims({indices}, axis={dim})" if keep else indices
     if a.has("keepdim") or not simple(x):
         raise Untranslatable(f"{what}(dim) returning (values, indices) of an expression")
     dim = a.code("dim")
@@ -996,7 +1007,7 @@ def _max_min(reduce: str, arg: str, what: str):
         a = Args(call, ("input", "dim", "keepdim"), what)
         if a.has("dim") and not (a.is_literal("dim") and isinstance(a.literal("dim"), int)):
             raise Untranslatable(f"{what}(x, y): an int dim or a tensor is not known here")
-        return ctx.expr(max_min_text(reduce, arg, a.values["input"], a, what))
+        return ctx.expr(max_min_text(reduce, arg, a.values["input"], a, what, ctx))
 
     return rule
 

@@ -167,7 +167,7 @@ for _name, _tf in {
 def _max_min(tf_reduce: str, tf_arg: str, what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("dim", "keepdim"), what)
-        return ctx.expr(max_min_text(tf_reduce, tf_arg, _receiver(call), a, what))
+        return ctx.expr(max_min_text(tf_reduce, tf_arg, _receiver(call), a, what, ctx))
 
     return rule
 
@@ -297,6 +297,17 @@ for _name, _tf in {
     "sin": "tf.sin",
 }.items():
     method(*_with_in_place(_name))(_unary(_tf, f"Tensor.{_name}"))
+
+
+@method(*_with_in_place("bernoulli"))
+def bernoulli(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """`x.bernoulli_(p)`: ones with probability p (the receiver gives shape and dtype);
+    `x.bernoulli()`: ones with probability x, elementwise."""
+    a = Args(call, ("p", "generator"), "Tensor.bernoulli")
+    a.refuse("generator", unless=None)
+    x = code(_receiver(call))
+    p = a.code("p") if a.has("p") else x
+    return ctx.expr(f"tf.cast(tf.random.uniform(tf.shape({x})) < {p}, {x}.dtype)")
 
 
 def _binary(tf_name: str, what: str):

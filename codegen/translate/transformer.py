@@ -122,6 +122,10 @@ class Translator(cst.CSTTransformer):
         self.stub_mark = 0  # report entries made before the stand-in body was reached
         self.defer: set[int] = set()  # ids of statements whose formatted text pieces.py places
         self.deferred: list[tuple[str, cst.SimpleStatementLine]] = []  # (text, statement)
+        # `f(...)[0]` / `f(...)[1]`: id(call) → the index taken (Ctx.pick), and the calls whose
+        # rule wrote that element alone (their subscript goes)
+        self.picks: dict[int, int] = {}
+        self.picked: set[int] = set()
 
     def begin_piece(self) -> None:
         """Start on a piece of the file (pieces.py) whose tables were just put in `info`."""
@@ -759,13 +763,33 @@ class Translator(cst.CSTTransformer):
 
     def _apply(self, original: cst.Call, updated: cst.Call, name: str, rule) -> cst.BaseExpression:
         self.ctx.notes.clear()
+        self.ctx.pick, self.ctx.picked = self.picks.get(id(original)), False
         try:
             result = rule(updated, self.ctx)
         except Untranslatable as exc:
             self._refuse(original, name, str(exc))
             return updated
+        finally:
+            self.ctx.pick = None
+        if self.ctx.picked:
+            self.picked.add(id(original))
         self._record(original, name, "; ".join(self.ctx.notes))
         return result
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        """`torch.max(x, 1)[0]`: the rule of the call may write the element alone."""
+        if isinstance(node.value, cst.Call) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index) and code(index.value) in ("0", "1"):
+                self.picks[id(node.value)] = int(code(index.value))
+                self.held.append(node.value)
+
+    def leave_Subscript(
+        self, original: cst.Subscript, updated: cst.Subscript
+    ) -> cst.BaseExpression:
+        if id(original.value) in self.picked:
+            return updated.value
+        return updated
 
     def _self_call(self, original: cst.Call, updated: cst.Call, attr: str) -> cst.BaseExpression:
         """`self.dropout(x)` → `self.dropout(x, training=training)` inside call()."""
