@@ -311,3 +311,38 @@ def test_is_cuda_asks_the_tensors_device() -> None:
     namespace = _run(result.code, "f_tf.py")
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     assert namespace["f"](tf.constant([1.0])) == (on_gpu, not on_gpu)
+
+
+def test_torchvision_save_image_lays_out_the_grid_torchvision_does(tmp_path: Path) -> None:
+    """#27: pytorch/examples' vae and dcgan save sample grids with torchvision.utils.save_image.
+    The translation writes the same file: make_grid's layout (rows of nrow, `padding` pixels
+    of pad_value around each image, gray made RGB), values scaled to 0-255 and rounded as
+    torchvision does, and normalize=True's min-max scaling."""
+    import numpy as np
+    from PIL import Image
+
+    from codegen.translate.api import translate_source
+
+    source = (
+        "import torch\n"
+        "import torchvision.utils as vutils\n"
+        "from torchvision.utils import save_image\n\n"
+        "images = torch.ones(3, 1, 2, 2) * torch.tensor([0.2, 0.6, 1.0]).view(3, 1, 1, 1)\n"
+        f"save_image(images, {str(tmp_path / 'grid.png')!r}, nrow=2, padding=1)\n"
+        f"vutils.save_image(images * 4 - 3, {str(tmp_path / 'norm.png')!r}, normalize=True)\n"
+        f"save_image(images[1], {str(tmp_path / 'one.png')!r})\n"
+    )
+    result = translate_source(source, "samples.py")
+    assert not result.report.left, result.code
+    _run(result.code, "samples_tf.py")
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    assert grid.shape == (7, 7, 3)  # 2 rows and 2 columns of 2x2 cells, 1 pixel around each
+    expected = np.zeros((7, 7), np.uint8)
+    expected[1:3, 1:3], expected[1:3, 4:6], expected[4:6, 1:3] = 51, 153, 255
+    for channel in range(3):
+        np.testing.assert_array_equal(grid[:, :, channel], expected)
+    norm = np.asarray(Image.open(tmp_path / "norm.png"))  # values -2.2, -0.6, 1: 0 to 255
+    assert norm.shape == (6, 14, 3)  # one row of three 2x2 images, 2 pixels around each
+    assert [norm[2, 2, 0], norm[2, 6, 0], norm[2, 10, 0]] == [0, int(1.6 / 3.2 * 255 + 0.5), 255]
+    assert norm[0, 0, 0] == 0 and norm[3, 5, 0] == 0  # padding
+    assert np.asarray(Image.open(tmp_path / "one.png")).shape == (2, 2, 3)  # no padding

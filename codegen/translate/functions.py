@@ -976,6 +976,26 @@ for _name in ("MNIST", "CIFAR10"):
     )
 
 
+function("torchvision.utils.save_image")(
+    refusing_prelude_call(
+        "save_image",
+        (
+            "tensor",
+            "fp",
+            "nrow",
+            "padding",
+            "normalize",
+            "value_range",
+            "scale_each",
+            "pad_value",
+            "format",
+        ),
+        "torchvision.utils.save_image",
+        {},
+    )
+)
+
+
 def max_min_text(reduce: str, arg: str, x: cst.BaseExpression, a: Args, what: str, ctx: Ctx) -> str:
     """The whole tensor's max (min), or (values, indices) along `dim`: torch.max and
     Tensor.max. Both need `x` twice, so only a name or attribute is taken; where the code

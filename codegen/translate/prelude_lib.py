@@ -2146,6 +2146,61 @@ def CIFAR10(root, train=True, transform=None, target_transform=None, download=Fa
     return tf.data.Dataset.from_tensor_slices((images, labels))
 
 
+def save_image(
+    tensor,
+    fp,
+    nrow=8,
+    padding=2,
+    normalize=False,
+    value_range=None,
+    scale_each=False,
+    pad_value=0.0,
+    format=None,
+):
+    """torchvision.utils.save_image: images (N, C, H, W), (C, H, W) or (H, W), values in
+    [0, 1] (or any range, with normalize=True), laid out as torchvision's make_grid lays
+    them (rows of nrow, `padding` pixels of pad_value around each) and written as one
+    8-bit image file with Pillow."""
+    from PIL import (
+        Image,
+    )  # Keras's own image saving (keras.utils.save_img) needs it too
+
+    images = np.array(tensor, dtype=np.float32)
+    if images.ndim == 2:
+        images = images[None]
+    if images.ndim == 3:
+        images = images[None]
+    if images.shape[1] == 1:  # gray as RGB, as make_grid does
+        images = np.concatenate([images] * 3, axis=1)
+    if normalize:
+        groups = images if scale_each else images[None]
+        for group in groups:  # in place, as make_grid's norm_range
+            low, high = (
+                value_range if value_range is not None else (group.min(), group.max())
+            )
+            np.clip(group, low, high, out=group)
+            group -= low
+            group /= max(high - low, 1e-5)
+    if len(images) == 1:
+        grid = images[0]
+    else:
+        count, channels, height, width = images.shape
+        columns = min(nrow, count)
+        rows = -(-count // columns)
+        cell_h, cell_w = height + padding, width + padding
+        grid = np.full(
+            (channels, cell_h * rows + padding, cell_w * columns + padding),
+            pad_value,
+            np.float32,
+        )
+        for k, image in enumerate(images):
+            top = (k // columns) * cell_h + padding
+            left = (k % columns) * cell_w + padding
+            grid[:, top : top + height, left : left + width] = image
+    pixels = np.clip(grid * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
+    Image.fromarray(pixels).save(fp, format=format)
+
+
 class DataLoader:
     """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
     `dataset` is the unbatched data set (its len() is the number of samples)."""
