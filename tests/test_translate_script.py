@@ -346,3 +346,52 @@ def test_torchvision_save_image_lays_out_the_grid_torchvision_does(tmp_path: Pat
     assert [norm[2, 2, 0], norm[2, 6, 0], norm[2, 10, 0]] == [0, int(1.6 / 3.2 * 255 + 0.5), 255]
     assert norm[0, 0, 0] == 0 and norm[3, 5, 0] == 0  # padding
     assert np.asarray(Image.open(tmp_path / "one.png")).shape == (2, 2, 3)  # no padding
+
+
+FUNCTION_STEP = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def train(x, y):
+    model.train()
+    # one step, called once per epoch
+    optimizer.zero_grad()
+    output = model(x)
+    loss = F.mse_loss(output, y)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss.item()
+
+
+x = torch.randn(16, 3)
+y = x.sum(1, keepdim=True) * 2 + 1
+losses = [train(x, y) for epoch in range(150)]
+"""
+
+
+def test_a_training_step_in_a_function_body_becomes_an_eager_tape_step() -> None:
+    """#27 point 3 (pytorch/examples' gcn and gat `train_iter`): zero_grad, forward, loss,
+    backward, clipping and step in a function's own body, not in a loop, are written in
+    place as a GradientTape step (eager: the function runs once per step, so a tf.function
+    made inside it would be traced each time). Translated, it learns as the source does."""
+    import tensorflow as tf
+
+    from codegen.translate.api import translate_source
+
+    result = translate_source(FUNCTION_STEP, "fit.py")
+    assert not result.report.left, result.code
+    steps = [c for c in result.report.constructs if c.name in ("zero_grad()", "step()")]
+    assert [c.detail for c in steps] == ["GradientTape step, eager"] * 2
+    assert "with tf.GradientTape() as tape:" in result.code
+    assert "@tf.function" not in result.code
+    assert "tf.clip_by_global_norm(gradients, 1.0)" in result.code
+    assert "# one step, called once per epoch\n    with tf.GradientTape()" in result.code
+    tf.random.set_seed(0)
+    losses = _run(result.code, "fit_tf.py")["losses"]
+    assert losses[-1] < 1e-3 < losses[0], losses[::30]

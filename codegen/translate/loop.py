@@ -303,6 +303,37 @@ def step_function(
     return definition, call
 
 
+def inline_step(
+    forward: list[cst.BaseStatement], between: list[cst.BaseStatement], step: Step, model: str
+) -> list[cst.BaseStatement]:
+    """The step written in place, run eagerly: for a step in a function's own body (the
+    function runs once per step, so a `tf.function` made in it would be traced on every
+    call). The forward pass under a GradientTape, the gradients, what ran between backward
+    and step (clip_grad_norm_ as tf.clip_by_global_norm), apply_gradients."""
+    forward = [s.visit(_TrainingCall({model})) for s in forward]  # type: ignore[misc]
+    if step.loss not in _names(forward).assigned:
+        raise Untranslatable(f"the loss {step.loss} is not computed between zero_grad and backward")
+    for statement in between:
+        _check_between(statement)
+    body = "".join(code(s) for s in forward)
+    lines = [
+        "with tf.GradientTape() as tape:",
+        textwrap.indent(body.rstrip("\n"), " " * 4),
+        f"variables = {model}.trainable_variables",
+        f"gradients = tape.gradient({step.loss}, variables)",
+    ]
+    for statement in between:
+        clip = next((c for c in _calls(statement) if code(c.func) == "clip_grad_norm_"), None)
+        if clip is not None:
+            lines.append(
+                f"gradients, _ = tf.clip_by_global_norm(gradients, {code(clip.args[1].value)})"
+            )
+        else:
+            lines.append(code(statement).strip())
+    lines.append(f"{step.optimizer}.apply_gradients(zip(gradients, variables, strict=True))")
+    return list(cst.parse_module("\n".join(lines) + "\n").body)
+
+
 def movable_after_step(statement: cst.BaseStatement, model: str) -> bool:
     """A statement between backward() and step() that only reads a value back to Python
     (`total += loss.item()`, a print) and touches neither gradients nor the model: it gives

@@ -426,6 +426,46 @@ class Translator(cst.CSTTransformer):
         new_body = [*before, call.with_changes(leading_lines=kept), *moved, *body[step.step + 1 :]]
         return definition, updated.with_changes(body=updated.body.with_changes(body=new_body))
 
+    def _function_step(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef, scope: _Scope
+    ) -> cst.FunctionDef:
+        """A PyTorch step in a function's own body, not in a loop (`def train(): ...
+        optimizer.zero_grad(); loss.backward(); optimizer.step()`, called once per step or
+        epoch): written in place as an eager GradientTape step (loop.inline_step)."""
+        if not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        body = list(updated.body.body)
+        step = loop.find(body, self.step_calls)
+        if step is None:
+            return updated
+        start = loop.forward_start(body, step)
+        forward = [*body[start : step.zero], *body[step.zero + 1 : step.backward]]
+        try:
+            model = loop.model_of(forward, scope.train_models, self.ctx.prelude, step.loss)
+            between = body[step.backward + 1 : step.step]
+            moved = [s for s in between if loop.movable_after_step(s, model)]
+            between = [s for s in between if s not in moved]
+            statements = loop.inline_step(forward, between, step, model)
+        except Untranslatable as exc:
+            self._refuse(original, "training step", str(exc))
+            return updated
+        self.ctx.imports.add("tf")
+        for index in (step.zero, step.backward, step.step):
+            statement = body[index]
+            provisional = self.step_marks.pop(id(statement), None)
+            if provisional is not None:
+                self.report.constructs.remove(provisional)
+            found = self.step_calls[id(statement)]
+            self.report.add(found.line, f"{found.kind}()", True, "GradientTape step, eager")
+        kept = [
+            line
+            for line in body[start].leading_lines
+            if line.comment is None or not line.comment.value.startswith(MARK)
+        ]
+        statements[0] = statements[0].with_changes(leading_lines=kept)
+        new_body = [*body[:start], *statements, *moved, *body[step.step + 1 :]]
+        return updated.with_changes(body=updated.body.with_changes(body=new_body))
+
     def _imports(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         names: list[str] = []
         for statement in original.body:
@@ -535,6 +575,7 @@ class Translator(cst.CSTTransformer):
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         self.classes.pop()
         scope = self.scopes.pop()
+        updated = self._function_step(original, updated, scope)
         if scope.in_place:
             in_place = loop.InPlace(set(scope.in_place), self.depth, formatting.statement)
             updated = updated.visit(in_place)  # type: ignore[assignment]
