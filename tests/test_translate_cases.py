@@ -251,6 +251,12 @@ SNIPPETS = [
         "from loaders import load_batch\nx = load_batch()\ny = tf.reduce_sum(x, axis=1)",
     ),
     ("b = np.ones(3)\nb = torch.ones(3)\nc = b.sum()", "b = tf.ones((3,))\nc = tf.reduce_sum(b)"),
+    # cuDNN switches: TensorFlow picks its kernels itself; determinism has a switch
+    ("torch.backends.cudnn.deterministic = True", "tf.config.experimental.enable_op_determinism()"),
+    (
+        "def f():\n    torch.backends.cudnn.benchmark = True\n    return 1",
+        "def f():\n    return 1",
+    ),
     # a tensor method's receiver and arguments are tensors: their .data is PyTorch's
     (
         "k = x.data.argmax(1).eq(y.data)",

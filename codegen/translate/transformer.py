@@ -93,6 +93,9 @@ def is_super_init(call: cst.Call) -> bool:
     )
 
 
+CUDNN = "torch.backends.cudnn."  # its switches (benchmark, deterministic, enabled)
+
+
 class Translator(cst.CSTTransformer):
     def __init__(self, info: FileInfo, report: Report, ctx: Ctx) -> None:
         super().__init__()
@@ -126,6 +129,7 @@ class Translator(cst.CSTTransformer):
         # rule wrote that element alone (their subscript goes)
         self.picks: dict[int, int] = {}
         self.picked: set[int] = set()
+        self.switches: dict[int, str] = {}  # id(assign) → the torch.backends.cudnn flag it sets
 
     def begin_piece(self) -> None:
         """Start on a piece of the file (pieces.py) whose tables were just put in `info`."""
@@ -291,9 +295,38 @@ class Translator(cst.CSTTransformer):
             )
         return updated
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1:
+            name = self.info.imports.qualify(node.targets[0].target)
+            if name is not None and name.startswith(CUDNN):
+                self.skip.add(id(node.targets[0].target))
+                self.switches[id(node)] = name
+                self.held.append(node)
+
+    def _cudnn_switch(self, original: cst.SimpleStatementLine):
+        """`torch.backends.cudnn.benchmark = True` and the like, a statement of its own:
+        TensorFlow chooses its GPU kernels itself (no switch: the line goes); deterministic =
+        True is tf.config.experimental.enable_op_determinism()."""
+        assign = original.body[0]
+        assert isinstance(assign, cst.Assign)
+        name = self.switches[id(assign)]
+        value = code(assign.value)
+        if name == CUDNN + "deterministic" and value == "True":
+            self._record(original, name, "tf.config.experimental.enable_op_determinism()")
+            self.ctx.imports.add("tf")
+            call = cst.Expr(self.ctx.expr("tf.config.experimental.enable_op_determinism()"))
+            return original.with_changes(body=[call])
+        if name in (CUDNN + "benchmark", CUDNN + "deterministic", CUDNN + "enabled"):
+            self._record(original, name, "TensorFlow chooses its kernels itself: line dropped")
+            return cst.RemovalSentinel.REMOVE
+        self._refuse(original, name, f"{name} has no translation")
+        return original
+
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ):
+        if len(original.body) == 1 and id(original.body[0]) in self.switches:
+            return self._cudnn_switch(original)
         imports = [s for s in original.body if isinstance(s, cst.Import | cst.ImportFrom)]
         if imports:
             return self._imports(original, updated)
