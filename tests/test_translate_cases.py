@@ -358,3 +358,41 @@ def test_the_prelude_follows_a_late_torch_import() -> None:
         assert code.index(keras_import) < code.index("(keras.layers.Layer):"), code
         assert code.index('DEBUG = os.environ.get("DEBUG")') < code.index(keras_import)
         compile(code, "late_tf.py", "exec")
+
+
+CLASHES = {
+    # the file's own `topk` at module level would replace dlgen's (or be replaced by it)
+    "def topk(values, k):\n    return sorted(values)[-k:]\n\n\nv, i = x.topk(2)\n": "topk",
+    # a parameter named like the prelude function, used in its own function
+    "def accuracy(output, topk=(1,)):\n    return output.topk(max(topk), 1, True, True)\n": "topk",
+    # a local assigned later in the same function makes the name local throughout
+    "def f(a, b):\n    mse_loss = F.mse_loss(a, b)\n    return mse_loss\n": "mse_loss",
+    # a definition the prelude function needs, taken at module level
+    "reduce_loss = 3\n\n\ndef f(a, b):\n    return F.mse_loss(a, b)\n": "reduce_loss",
+}
+
+
+@pytest.mark.parametrize("source", sorted(CLASHES))
+def test_a_prelude_name_the_file_binds_itself_is_refused_not_clobbered(source: str) -> None:
+    """Translating would bring a prelude definition under a name the user's code binds where
+    the translated call looks it up: the construct stays, marked, and the output defines the
+    name once (the user's); both translation paths agree."""
+    from codegen.translate.api import translate_whole
+
+    for translate in (translate_source, translate_whole):
+        result = translate(PREAMBLE + source, "clash.py")
+        assert [c.detail for c in result.report.left] == [
+            f"its translation needs dlgen's {CLASHES[source]}, a name this file defines or "
+            "assigns itself there: rename yours"
+        ]
+        own = f"def {CLASHES[source]}("
+        assert result.code.count(own) == source.count(own)  # the user's alone, if any
+
+
+def test_a_prelude_name_bound_only_in_another_function_is_no_clash() -> None:
+    """pytorch/examples' fast_neural_style: `mse_loss = torch.nn.MSELoss()` in one function
+    does not hide the prelude's mse_loss that the translated MSELoss calls elsewhere."""
+    source = "def train():\n    mse_loss = torch.nn.MSELoss()\n    return mse_loss\n"
+    result = translate_source(PREAMBLE + source, "style.py")
+    assert not result.report.left, result.code
+    assert "def mse_loss(" in result.code

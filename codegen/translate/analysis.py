@@ -37,6 +37,11 @@ class FileInfo:
     # names only ever bound to what a non-torch module made or a tensor's .numpy(): their
     # methods are numpy's (or pandas', ...), not a tensor's (see numpy_names)
     numpy_names: set[str] = field(default_factory=set)
+    # names the file binds at module level (definitions, assignments, imports but its torch
+    # imports), and each function's own locals by its `def` line: a prelude definition of one
+    # of these names would replace the user's, or be shadowed by it (bindings)
+    module_bound: set[str] = field(default_factory=set)
+    local_bound: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -243,6 +248,7 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     ordered, classes = _scan(info, tree)
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
+    bindings(info, tree)
     if attrs:
         mark_quiet(info, ordered, attrs)
     return info
@@ -269,6 +275,7 @@ def file_facts(tree: ast.Module) -> FileInfo:
                     queue.append(child)
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
+    bindings(info, tree)
     return info
 
 
@@ -291,6 +298,51 @@ def numpy_names(info: FileInfo, tree: ast.Module) -> set[str]:
                 if isinstance(target, ast.Name):
                     made[target.id] = made.get(target.id, 0) + 1
     return {name for name, count in made.items() if stored.get(name) == count}
+
+
+def bindings(info: FileInfo, tree: ast.Module) -> None:
+    """`module_bound` and `local_bound`: the names each scope binds itself (assignment and
+    loop targets, parameters, nested definitions, except and with names, its imports but
+    torch's); a function's `global` names count as the module's."""
+    torch_names = info.imports.names
+
+    def own(body: list[ast.stmt], args: ast.arguments | None) -> set[str]:
+        names: set[str] = set()
+        if args is not None:
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            names |= {a.arg for a in every if a is not None}
+        stack: list[ast.AST] = list(body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+                scope(node)
+                stack.extend(node.decorator_list)
+                continue
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Global):
+                info.module_bound.update(node.names)
+            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                names.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names |= {
+                    a.asname or a.name.split(".", 1)[0]
+                    for a in node.names
+                    if (a.asname or a.name.split(".", 1)[0]) not in torch_names
+                }
+            stack.extend(ast.iter_child_nodes(node))
+        return names
+
+    def scope(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        if isinstance(node, ast.ClassDef):  # a class body's names are attributes
+            own(node.body, None)
+        else:
+            info.local_bound[node.lineno] = frozenset(own(node.body, node.args))
+
+    info.module_bound |= own(tree.body, None)
 
 
 def _numpy_value(info: FileInfo, value: ast.expr) -> bool:

@@ -93,6 +93,10 @@ class Ctx:
     # `picked`, and the translator drops the `[0]`
     pick: int | None = None
     picked: bool = False
+    # names the file binds at module level, and the locals of the functions being translated
+    # (innermost last): FileInfo.module_bound / local_bound
+    taken: set[str] = field(default_factory=set)
+    local_taken: list[frozenset[str]] = field(default_factory=list)
 
     def expr(self, text: str) -> cst.BaseExpression:
         """Parse generated source (rules write canonical, black-style text)."""
@@ -100,9 +104,19 @@ class Ctx:
         return cst.parse_expression(text)
 
     def use(self, name: str) -> str:
-        """Mark a prelude definition as used; returns its name."""
+        """Mark a prelude definition as used; returns its name. Untranslatable where it (or
+        a definition it needs) has a name the file binds itself."""
         if not prelude.is_known(name):
             raise KeyError(f"no prelude definition {name!r}")
+        # the name itself is looked up here, in the user's scopes; what it needs, from the
+        # prelude's own module-level code
+        clashes = [name] if any(name in names for names in self.local_taken) else []
+        clashes += [d.name for d in prelude.closure({name}) if d.name in self.taken]
+        if clashes:
+            raise Untranslatable(
+                f"its translation needs dlgen's {clashes[0]}, a name this file defines or "
+                "assigns itself there: rename yours"
+            )
         self.prelude.add(name)
         return name
 

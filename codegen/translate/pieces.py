@@ -150,6 +150,7 @@ class Pieces:
         self.text = text
         self.attrs = attrs
         self.info: FileInfo = file_facts(tree)
+        ctx.taken = self.info.module_bound
         info = self.info
         self.all_attrs = attrs | info.renamed_attrs | info.training_attrs | info.training_methods
         self.simple_words = frozenset(
@@ -455,10 +456,13 @@ class Pieces:
             kwargs = self._keras_kwargs(node)
             translator.scopes.append(_Scope(node.name, module, training, keras_kwargs=kwargs))  # type: ignore[attr-defined]
             translator.classes.append(False)
+            locals_ = self.info.local_bound.get(node.lineno, frozenset())
+            translator.ctx.local_taken.append(locals_)
         body = self._block(node.body, depth + 1, colon + 1, own, top=False)  # type: ignore[attr-defined]
         translator.classes.pop()
         if not isinstance(node, ast.ClassDef):
             translator.scopes.pop()
+            translator.ctx.local_taken.pop()
         translator.report.constructs.extend(deferred)  # what leaving the class/def reports
         return header + "".join(body)
 

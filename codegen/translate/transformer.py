@@ -604,10 +604,14 @@ class Translator(cst.CSTTransformer):
         kwargs = adds_keras_kwargs(module, name, params.star_kwarg is not None, names)
         self.scopes.append(_Scope(name, module, training, node=node, keras_kwargs=kwargs))
         self.classes.append(False)  # a class inside a def is not the module's body
+        self.ctx.local_taken.append(
+            self.info.local_bound.get(self.lines.get(id(node), 0), frozenset())
+        )
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         self.classes.pop()
         scope = self.scopes.pop()
+        self.ctx.local_taken.pop()
         updated = self._function_step(original, updated, scope)
         if scope.in_place:
             in_place = loop.InPlace(set(scope.in_place), self.depth, formatting.statement)
@@ -714,7 +718,11 @@ class Translator(cst.CSTTransformer):
         if name in ISINSTANCE:
             target = ISINSTANCE[name]
             if "." not in target:
-                self.ctx.use(target)
+                try:
+                    self.ctx.use(target)
+                except Untranslatable as exc:
+                    self._refuse(original, name, str(exc))
+                    return updated
             self._record(original, name, target)
             return self.ctx.expr(target)
         if name.count(".") == 0 or name in ("torch.nn", "torch.nn.functional", "torch.optim"):
