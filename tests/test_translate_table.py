@@ -123,6 +123,14 @@ CASES = [
     "x.argsort()",
     "torch.argsort(x, dim=1, descending=True)",
     "x.argsort(1, False)",
+    # std and var with PyTorch's default correction (N - 1), or another, or none
+    "x.std()",
+    "x.var(1, keepdim=True)",
+    "torch.std(x, dim=(0, 2))",
+    "torch.var(x, 1, True, True)",
+    "x.std(dim=-1, correction=2)",
+    "torch.std(x, 1, unbiased=False)",
+    "x.var(correction=0)",
     # Bernoulli draws, at the probabilities that make them certain (efficientnet's drop path)
     "(x * 0).bernoulli_(1.0)",
     "(x * 0 + 1).bernoulli_(0.0)",

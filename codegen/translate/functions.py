@@ -419,6 +419,32 @@ for _torch, _tf in {
     function(f"torch.{_torch}")(_reduction(_tf, f"torch.{_torch}"))
 
 
+def std_var_text(which: str, x: str, a: Args, ctx: Ctx) -> str:
+    """torch.std / torch.var and the methods: PyTorch divides by N - correction (1 by
+    default, `unbiased=False` or `correction=0` for N); TensorFlow's reduce_std/variance by N,
+    so the corrected ones are the prelude's torch_std / torch_var."""
+    if a.has("unbiased") and a.has("correction"):
+        raise Untranslatable(f"torch.{which} with both unbiased= and correction=")
+    unbiased = a.literal("unbiased", True)
+    if not isinstance(unbiased, bool):
+        raise Untranslatable(f"torch.{which} unbiased= must be True or False")
+    correction = a.code("correction") if a.has("correction") else str(int(unbiased))
+    if correction in ("0", "0.0", "False"):
+        name = "tf.math.reduce_std" if which == "std" else "tf.math.reduce_variance"
+        return reduction_text(name, x, a)
+    parts = [x, *([a.code("dim")] if a.has("dim") else [])]
+    parts += [f"correction={correction}"] if correction != "1" else []
+    parts += [f"keepdim={a.code('keepdim')}"] if a.has("keepdim") else []
+    return f"{ctx.use('torch_' + which)}({', '.join(parts)})"
+
+
+@function("torch.std", "torch.var")
+def std_var(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "dim", "unbiased", "keepdim", "correction"), "torch.std")
+    which = "std" if code(call.func).endswith("std") else "var"
+    return ctx.expr(std_var_text(which, a.code("input"), a, ctx))
+
+
 @function("torch.argmax", "torch.argmin")
 def argmax(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("input", "dim", "keepdim"), "torch.argmax")

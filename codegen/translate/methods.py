@@ -17,6 +17,7 @@ from .functions import (
     flatten_expr,
     max_min_text,
     reduction_text,
+    std_var_text,
     triangle_text,
 )
 
@@ -179,10 +180,8 @@ method("min")(_max_min("tf.reduce_min", "tf.argmin", "Tensor.min"))
 @method("std", "var")
 def std(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("dim", "unbiased", "keepdim", "correction"), "Tensor.std")
-    if a.literal("unbiased", True) is not False and a.literal("correction", 1) != 0:
-        raise Untranslatable("unbiased std/var (PyTorch's default) has no TF function")
-    name = "tf.math.reduce_std" if code(call.func).endswith("std") else "tf.math.reduce_variance"
-    return ctx.expr(reduction_text(name, code(_receiver(call)), a))
+    which = "std" if code(call.func).endswith("std") else "var"
+    return ctx.expr(std_var_text(which, code(_receiver(call)), a, ctx))
 
 
 @method("argmax", "argmin")

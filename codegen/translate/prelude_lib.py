@@ -2146,6 +2146,28 @@ def CIFAR10(root, train=True, transform=None, target_transform=None, download=Fa
     return tf.data.Dataset.from_tensor_slices((images, labels))
 
 
+def torch_var(x, dim=None, correction=1, keepdim=False):
+    """torch.var / Tensor.var: the sum of squared deviations over `dim` (an int, a tuple,
+    or None for every element) divided by N - correction (PyTorch's default correction=1,
+    Bessel's; tf.math.reduce_variance divides by N)."""
+    x = tf.convert_to_tensor(x)
+    rank = len(x.shape)
+    axes = (
+        list(range(rank))
+        if dim is None
+        else [a % rank for a in (dim if isinstance(dim, tuple | list) else [dim])]
+    )
+    mean = tf.reduce_mean(x, axis=axes, keepdims=True)
+    squares = tf.reduce_sum(tf.square(x - mean), axis=axes, keepdims=keepdim)
+    count = tf.reduce_prod(tf.gather(tf.shape(x), axes))
+    return squares / tf.cast(count - correction, x.dtype)
+
+
+def torch_std(x, dim=None, correction=1, keepdim=False):
+    """torch.std / Tensor.std: the square root of torch_var."""
+    return tf.sqrt(torch_var(x, dim, correction, keepdim))
+
+
 def save_image(
     tensor,
     fp,
