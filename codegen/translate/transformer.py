@@ -9,7 +9,7 @@ translated or not, goes into the report with its line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -440,21 +440,8 @@ class Translator(cst.CSTTransformer):
         except Untranslatable as exc:
             self._refuse(original, "training step", str(exc))
             return None, updated
-        self.ctx.imports.add("tf")
-        for index in (step.zero, step.backward, step.step):
-            statement = body[index]
-            provisional = self.step_marks.pop(id(statement), None)
-            if provisional is not None:
-                self.report.constructs.remove(provisional)
-            found = self.step_calls[id(statement)]
-            self.report.add(
-                found.line, f"{found.kind}()", True, f"tf.function GradientTape step {name}"
-            )
-        kept = [
-            line
-            for line in body[start].leading_lines
-            if line.comment is None or not line.comment.value.startswith(MARK)
-        ]
+        self._report_step(body, step, f"tf.function GradientTape step {name}")
+        kept = _unmarked(body[start].leading_lines)
         # what only read a value back between backward() and step() runs after the step
         new_body = [*before, call.with_changes(leading_lines=kept), *moved, *body[step.step + 1 :]]
         return definition, updated.with_changes(body=updated.body.with_changes(body=new_body))
@@ -482,6 +469,16 @@ class Translator(cst.CSTTransformer):
         except Untranslatable as exc:
             self._refuse(original, "training step", str(exc))
             return updated
+        self._report_step(body, step, "GradientTape step, eager")
+        statements[0] = statements[0].with_changes(
+            leading_lines=_unmarked(body[start].leading_lines)
+        )
+        new_body = [*body[:start], *statements, *moved, *body[step.step + 1 :]]
+        return updated.with_changes(body=updated.body.with_changes(body=new_body))
+
+    def _report_step(self, body: list, step: loop.Step, detail: str) -> None:
+        """zero_grad(), backward() and step() reported translated, their provisional
+        "outside a recognized loop" entries withdrawn."""
         self.ctx.imports.add("tf")
         for index in (step.zero, step.backward, step.step):
             statement = body[index]
@@ -489,15 +486,7 @@ class Translator(cst.CSTTransformer):
             if provisional is not None:
                 self.report.constructs.remove(provisional)
             found = self.step_calls[id(statement)]
-            self.report.add(found.line, f"{found.kind}()", True, "GradientTape step, eager")
-        kept = [
-            line
-            for line in body[start].leading_lines
-            if line.comment is None or not line.comment.value.startswith(MARK)
-        ]
-        statements[0] = statements[0].with_changes(leading_lines=kept)
-        new_body = [*body[:start], *statements, *moved, *body[step.step + 1 :]]
-        return updated.with_changes(body=updated.body.with_changes(body=new_body))
+            self.report.add(found.line, f"{found.kind}()", True, detail)
 
     def _imports(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         names: list[str] = []
@@ -900,6 +889,14 @@ class Translator(cst.CSTTransformer):
             self._record(original, "Module.bias is not None", "use_bias")
             return updated.left.with_changes(attr=cst.Name("use_bias"))
         return updated
+
+
+def _unmarked(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """A statement's leading lines without dlgen's own markers (the statement they marked
+    is translated now)."""
+    return [
+        line for line in lines if line.comment is None or not line.comment.value.startswith(MARK)
+    ]
 
 
 def _no_op(statement: cst.BaseSmallStatement, original: cst.SimpleStatementLine) -> bool:
