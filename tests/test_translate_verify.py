@@ -630,3 +630,36 @@ def test_a_float32_difference_that_float64_removes_is_rounding(tmp_path: Path, c
             source, wrong, "Net", [InputSpec.parse("16x4")], ATOL, None, 1e-15, ([], {})
         )
     assert "is above --atol 1e-05 + --rtol 1e-15" in capsys.readouterr().err
+
+
+UNUSED_LAYER = """import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, expand=1):
+        super().__init__()
+        self.expand = expand
+        self.expansion = nn.Linear(4, 4)  # used only when expand != 1
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        out = x if self.expand == 1 else self.expansion(x)
+        return self.fc(out)
+"""
+
+
+def test_a_module_forward_leaves_unused_is_not_a_reason_verify_cannot_run(tmp_path: Path) -> None:
+    """kuangliu's efficientnet builds conv1/bn1 in every block but calls them only when
+    expand_ratio != 1: Keras never builds those layers, so there is nothing to move into them
+    (and they cannot change an output). --verify moved its weights into them and failed."""
+    from codegen.translate.api import translate_source
+    from codegen.verify.translated import InputSpec, verify_files
+
+    source = tmp_path / "net.py"
+    source.write_text(UNUSED_LAYER)
+    translated = tmp_path / "net_tf.py"
+    translated.write_text(translate_source(UNUSED_LAYER, "net.py").code)
+    result = verify_files(source, translated, "Net", InputSpec.parse("8x4"))
+    assert result.ok and result.moved == 1, result
+    result = verify_files(source, translated, "Net", InputSpec.parse("8x4"), kwargs={"expand": 2})
+    assert result.ok and result.moved == 2, result

@@ -346,7 +346,12 @@ def _child(tm: Any, ko: Any, name: str) -> Any:
 
 def transfer(torch_module: Any, keras_object: Any, path: str = "") -> int:
     """Copy every parameter and buffer of `torch_module` into the built `keras_object`;
-    returns how many PyTorch modules with weights were moved."""
+    returns how many PyTorch modules with weights were moved. A Keras layer the model
+    never called (a PyTorch module that `forward` leaves unused, such as efficientnet's
+    conv1 when expand_ratio is 1) is not built and has no variables: nothing moves into it,
+    and it cannot change an output."""
+    if getattr(keras_object, "built", True) is False:
+        return 0
     kind = type(torch_module).__name__
     if kind in CONVERTERS:
         if any(True for _ in torch_module.parameters()) or any(
