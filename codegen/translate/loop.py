@@ -250,66 +250,12 @@ def _calls(node: cst.CSTNode) -> list[cst.Call]:
     return found
 
 
-def step_function(
-    name: str,
-    forward: list[cst.BaseStatement],
-    between: list[cst.BaseStatement],
-    step: Step,
-    model: str,
-    loop_names: set[str],
-    after: list[cst.CSTNode],
-) -> tuple[cst.FunctionDef, cst.SimpleStatementLine]:
-    """The `@tf.function` step and the statement that calls it; the step returns what the
-    code in `after` reads (the rest of the loop body and of the function)."""
-    forward = [s.visit(_TrainingCall({model})) for s in forward]  # type: ignore[misc]
-    names = _names(forward)
-    # `target = target.view(-1)` reads the loop's target before binding its own
-    inputs = [n for n in names.read_first if n in loop_names or n in names.assigned]
-    if step.loss not in names.assigned:
-        raise Untranslatable(f"the loss {step.loss} is not computed between zero_grad and backward")
-    for statement in between:
-        _check_between(statement)
-    later = set(_names(after).read)
-    assigned = [*names.assigned, *(n for n in _names(between).assigned if n not in names.assigned)]
-    outputs = [n for n in assigned if n in later]
-    body = "".join(code(s) for s in forward)
-    variables = f"{model}.trainable_variables"
-    lines = [
-        "@tf.function",
-        f"def {name}({', '.join(inputs)}):",
-        "    with tf.GradientTape() as tape:",
-        textwrap.indent(body.rstrip("\n"), " " * 8),
-        f"    variables = {variables}",
-        f"    gradients = tape.gradient({step.loss}, variables)",
-    ]
-    for statement in between:
-        text = code(statement).strip()
-        clip = next((c for c in _calls(statement) if code(c.func) == "clip_grad_norm_"), None)
-        if clip is not None:
-            lines.append(
-                f"    gradients, _ = tf.clip_by_global_norm(gradients, {code(clip.args[1].value)})"
-            )
-        else:
-            lines.append(textwrap.indent(text, "    "))
-    lines += [
-        f"    {step.optimizer}.apply_gradients(zip(gradients, variables, strict=True))",
-        *([f"    return {', '.join(outputs)}"] if outputs else []),
-    ]
-    definition = cst.parse_statement("\n".join(lines) + "\n")
-    assert isinstance(definition, cst.FunctionDef)
-    target = f"{', '.join(outputs)} = " if outputs else ""
-    call = cst.parse_statement(f"{target}{name}({', '.join(inputs)})\n")
-    assert isinstance(call, cst.SimpleStatementLine)
-    return definition, call
-
-
-def inline_step(
+def _step_body(
     forward: list[cst.BaseStatement], between: list[cst.BaseStatement], step: Step, model: str
-) -> list[cst.BaseStatement]:
-    """The step written in place, run eagerly: for a step in a function's own body (the
-    function runs once per step, so a `tf.function` made in it would be traced on every
-    call). The forward pass under a GradientTape, the gradients, what ran between backward
-    and step (clip_grad_norm_ as tf.clip_by_global_norm), apply_gradients."""
+) -> tuple[list[cst.BaseStatement], list[str]]:
+    """The forward statements with the model called in training mode, and the step's lines
+    (unindented): the forward pass under a GradientTape, the gradients, what ran between
+    backward and step (clip_grad_norm_ as tf.clip_by_global_norm), apply_gradients."""
     forward = [s.visit(_TrainingCall({model})) for s in forward]  # type: ignore[misc]
     if step.loss not in _names(forward).assigned:
         raise Untranslatable(f"the loss {step.loss} is not computed between zero_grad and backward")
@@ -331,7 +277,58 @@ def inline_step(
         else:
             lines.append(code(statement).strip())
     lines.append(f"{step.optimizer}.apply_gradients(zip(gradients, variables, strict=True))")
+    return forward, lines
+
+
+def step_function(
+    name: str,
+    forward: list[cst.BaseStatement],
+    between: list[cst.BaseStatement],
+    step: Step,
+    model: str,
+    loop_names: set[str],
+    after: list[cst.CSTNode],
+) -> tuple[cst.FunctionDef, cst.SimpleStatementLine]:
+    """The `@tf.function` step and the statement that calls it; the step returns what the
+    code in `after` reads (the rest of the loop body and of the function)."""
+    forward, lines = _step_body(forward, between, step, model)
+    names = _names(forward)
+    # `target = target.view(-1)` reads the loop's target before binding its own
+    inputs = [n for n in names.read_first if n in loop_names or n in names.assigned]
+    later = set(_names(after).read)
+    assigned = [*names.assigned, *(n for n in _names(between).assigned if n not in names.assigned)]
+    outputs = [n for n in assigned if n in later]
+    lines = [
+        "@tf.function",
+        f"def {name}({', '.join(inputs)}):",
+        textwrap.indent("\n".join(lines), " " * 4),
+        *([f"    return {', '.join(outputs)}"] if outputs else []),
+    ]
+    definition = cst.parse_statement("\n".join(lines) + "\n")
+    assert isinstance(definition, cst.FunctionDef)
+    target = f"{', '.join(outputs)} = " if outputs else ""
+    call = cst.parse_statement(f"{target}{name}({', '.join(inputs)})\n")
+    assert isinstance(call, cst.SimpleStatementLine)
+    return definition, call
+
+
+def inline_step(
+    forward: list[cst.BaseStatement], between: list[cst.BaseStatement], step: Step, model: str
+) -> list[cst.BaseStatement]:
+    """The step written in place, run eagerly: for a step in a function's own body (the
+    function runs once per step, so a `tf.function` made in it would be traced on every
+    call)."""
+    _, lines = _step_body(forward, between, step, model)
     return list(cst.parse_module("\n".join(lines) + "\n").body)
+
+
+def split_between(
+    between: list[cst.BaseStatement], model: str
+) -> tuple[list[cst.BaseStatement], list[cst.BaseStatement]]:
+    """The statements between backward() and step() that stay in the step, and those that
+    only read a value back and run after it (movable_after_step)."""
+    moved = [s for s in between if movable_after_step(s, model)]
+    return [s for s in between if s not in moved], moved
 
 
 def movable_after_step(statement: cst.BaseStatement, model: str) -> bool:

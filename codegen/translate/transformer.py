@@ -426,9 +426,7 @@ class Translator(cst.CSTTransformer):
             )
             self.steps += 1
             name = "train_step" if self.steps == 1 else f"train_step_{self.steps}"
-            between = body[step.backward + 1 : step.step]
-            moved = [s for s in between if loop.movable_after_step(s, model)]
-            between = [s for s in between if s not in moved]
+            between, moved = loop.split_between(body[step.backward + 1 : step.step], model)
             after: list[cst.CSTNode] = [*moved, *body[step.step + 1 :]]
             if scope is None or scope.node is None:
                 after.append(cst.Name(step.loss))  # module level: keep the loss for later code
@@ -462,9 +460,7 @@ class Translator(cst.CSTTransformer):
         forward = [*body[start : step.zero], *body[step.zero + 1 : step.backward]]
         try:
             model = loop.model_of(forward, scope.train_models, self.ctx.prelude, step.loss)
-            between = body[step.backward + 1 : step.step]
-            moved = [s for s in between if loop.movable_after_step(s, model)]
-            between = [s for s in between if s not in moved]
+            between, moved = loop.split_between(body[step.backward + 1 : step.step], model)
             statements = loop.inline_step(forward, between, step, model)
         except Untranslatable as exc:
             self._refuse(original, "training step", str(exc))
