@@ -89,6 +89,18 @@ print(tuple(net.predict(np.load(sys.argv[2]), verbose=0).shape))
 """
 
 
+def _python(folder: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`python ARGS` run in a generated project's folder, its output captured."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=timeout,
+    )
+
+
 def _train(project_dir: Path, name: str, out: Path) -> dict:
     args = ["--epochs", "2", "--data", data_for(name), "--out", str(out)]
     if held_out_data_for(name):
@@ -99,14 +111,7 @@ def _train(project_dir: Path, name: str, out: Path) -> dict:
         args += ["--max-steps", "3"]
     if "--log-interval" in code:  # PyTorch: a progress line every N batches
         args += ["--log-interval", "2"]
-    result = subprocess.run(
-        [sys.executable, "train.py", *args],
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=600,
-    )
+    result = _python(project_dir, "train.py", *args, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     if "--log-interval" in args:
@@ -170,27 +175,13 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     if not (project_dir / "export.py").exists():
         assert [f for f in formats if f in own] == [own[0]] and "exports" not in metrics
         loader = LOAD_STATE_DICT if framework == "pytorch" else LOAD_KERAS
-        result = subprocess.run(
-            [sys.executable, "-c", loader, str(runs), str(sample)],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            env=ENV,
-            timeout=300,
-        )
+        result = _python(project_dir, "-c", loader, str(runs), str(sample))
         assert result.returncode == 0, result.stderr[-3000:]
         assert result.stdout.startswith("(3,"), result.stdout
         return
     assert sorted(metrics["exports"]) == sorted(f for f in formats if f in own)
     reference = "state_dict" if framework == "pytorch" else "keras"
-    result = subprocess.run(
-        [sys.executable, "-c", PREDICT_ALL, str(runs), str(sample), reference],
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=300,
-    )
+    result = _python(project_dir, "-c", PREDICT_ALL, str(runs), str(sample), reference)
     assert result.returncode == 0, result.stderr[-3000:]
     diffs = dict(line.split() for line in result.stdout.strip().splitlines())
     assert sorted(diffs) == sorted(metrics["exports"])
@@ -211,13 +202,8 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
     else:
         np.save(raw, _sample(torch_shape, integer, "pytorch"))
     saved = tmp_path / "outputs.npy"
-    predict = subprocess.run(
-        [sys.executable, "predict.py", str(raw), "--runs", str(runs), "--save", str(saved)],
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=300,
+    predict = _python(
+        project_dir, "predict.py", str(raw), "--runs", str(runs), "--save", str(saved)
     )
     assert predict.returncode == 0, predict.stderr[-3000:]
     rows = [line for line in predict.stdout.splitlines() if re.match(r" {4}[0-2]  ", line)]
@@ -234,21 +220,14 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
             (images / "digit1.png", np.load(saved)[1:2]),
         ):
             from_files = tmp_path / "from_files.npy"
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "predict.py",
-                    str(source),
-                    "--runs",
-                    str(runs),
-                    "--save",
-                    str(from_files),
-                ],
-                cwd=project_dir,
-                capture_output=True,
-                text=True,
-                env=ENV,
-                timeout=300,
+            result = _python(
+                project_dir,
+                "predict.py",
+                str(source),
+                "--runs",
+                str(runs),
+                "--save",
+                str(from_files),
             )
             assert result.returncode == 0, result.stderr[-3000:]
             np.testing.assert_allclose(np.load(from_files), expected, rtol=1e-5, atol=1e-6)
@@ -257,13 +236,6 @@ def test_train_metrics_and_exports(generated, framework: str, tmp_path: Path) ->
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
 def test_generated_smoke_tests_pass(generated, framework: str) -> None:
     _, project = generated
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project / framework,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=300,
-    )
+    result = _python(project / framework, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout[-3000:]
     assert "1 passed" in result.stdout
