@@ -281,17 +281,6 @@ def test_statement_translation(source: str, expected: str) -> None:
     assert result.code.rstrip("\n").endswith("\n" + expected), result.code[-400:]
 
 
-def test_coupled_weight_decay_is_left_and_explained() -> None:
-    result = translate_source(PREAMBLE + "opt = Adam(m.parameters(), weight_decay=1e-4)\n", "a.py")
-    assert [(c.name, c.detail) for c in result.report.left] == [
-        (
-            "torch.optim.Adam",
-            "Adam's weight_decay is an L2 term (coupled); use AdamW or add the L2 loss",
-        )
-    ]
-    assert "# dlgen: not translated: Adam's weight_decay is an L2 term" in result.code
-
-
 @pytest.mark.parametrize(
     "text",
     [

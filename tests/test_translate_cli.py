@@ -441,7 +441,7 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(4, 4)
-        self.fc.weight.data.normal_(0, 0.02)
+        self.fc.weight.data.exponential_()
 
     def forward(self, x, y):
         z = x.masked_select(x > 0)
@@ -451,7 +451,7 @@ class Net(nn.Module):
 
 def test_the_output_check_marks_and_counts_what_is_still_pytorch(tmp_path: Path) -> None:
     """#26: the rules' log said 100% while the output still held `.new_zeros`, `expand_as`,
-    `.data.normal_` (the first two have rules now: `masked_select` and `movedim` stand in);
+    `.data.normal_` (they have rules now: `masked_select`, `movedim` and `exponential_` stand in);
     the output check finds each, marks it, and --strict fails (exit 3)."""
     source = tmp_path / "net.py"
     source.write_text(LEFTOVERS)
@@ -465,7 +465,7 @@ def test_the_output_check_marks_and_counts_what_is_still_pytorch(tmp_path: Path)
     lines = code.splitlines()
     data = json.loads(report.read_text())["files"][0]
     found = {item["name"]: item for item in data["items"] if item["in_output"]}
-    assert set(found) == {"Tensor.normal_", "Tensor.masked_select", "Tensor.movedim"}
+    assert set(found) == {"Tensor.exponential_", "Tensor.masked_select", "Tensor.movedim"}
     for name, item in found.items():
         assert not item["translated"]
         statement = lines[item["line"] - 1]
@@ -630,7 +630,7 @@ def test_verify_of_a_model_that_cannot_run_is_one_line_exit_4(
     either model is now one line naming the stage, exit 4 (not equal is 1)."""
     init = "        self.fc = nn.Linear(4, 2)\n"
     if case == "data":
-        init += "        self.fc.weight.data.fill_(0.5)\n"
+        init += "        self.fc.weight.data.exponential_()\n"
     source = tmp_path / "net.py"
     source.write_text(
         "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"

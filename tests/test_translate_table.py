@@ -910,13 +910,3 @@ def test_torch_max_of_two_names_is_refused() -> None:
     result = translate_source(source.replace("x.dim() - 1", "k"), "case.py")
     (left,) = result.report.left
     assert left.name == "torch.max" and "not known" in left.detail
-
-
-def test_a_legacy_constructor_of_one_name_is_refused() -> None:
-    """`torch.FloatTensor(n)` is an n-vector when n is an int and a copy of n when it is a
-    list or array: from a name alone the translation cannot tell, so it is marked (the old
-    rule made every torch.Tensor(...) a tf.constant of its argument)."""
-    source = "import torch\n\n\ndef f(n):\n    return torch.FloatTensor(n), torch.Tensor(n)\n"
-    left = translate_source(source, "case.py").report.left
-    assert [c.name for c in left] == ["torch.FloatTensor", "torch.Tensor"], left
-    assert all("a size or the data?" in c.detail for c in left)

@@ -31,6 +31,7 @@ class FileInfo:
     renamed_attrs: set[str] = field(default_factory=set)  # self.X clashing with Keras names
     training_methods: set[str] = field(default_factory=set)  # methods that read self.training
     assigned_attrs: set[str] = field(default_factory=set)  # every self.X assigned in a module
+    parameter_attrs: set[str] = field(default_factory=set)  # self.X = nn.Parameter(...)
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
@@ -211,6 +212,8 @@ class _ClassBody(ast.NodeVisitor):
             self.info.renamed_attrs.add(name)
         if isinstance(value, ast.Call):
             func = _qualify(self.info, value.func)
+            if func in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+                self.info.parameter_attrs.add(name)
             if func in TRAINING_LAYERS or (
                 isinstance(value.func, ast.Name) and value.func.id in self.info.module_classes
             ):

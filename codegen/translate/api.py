@@ -116,7 +116,7 @@ def translate_whole(text: str, name: str = "<string>") -> Translation:
     module = parse(text, name)
     info = analyze_text(text, rewritten_attributes())
     report = Report(name)
-    ctx = Ctx(taken=info.module_bound)
+    ctx = Ctx(taken=info.module_bound, parameters=info.parameter_attrs)
     translator = Translator(info, report, ctx)
     new = carry_removed(module.visit(translator))
     prelude_text = prelude.render(ctx.prelude)

@@ -97,6 +97,7 @@ class Ctx:
     # (innermost last): FileInfo.module_bound / local_bound
     taken: set[str] = field(default_factory=set)
     local_taken: list[frozenset[str]] = field(default_factory=list)
+    parameters: set[str] = field(default_factory=set)  # self.X bound to nn.Parameter(...)
 
     def expr(self, text: str) -> cst.BaseExpression:
         """Parse generated source (rules write canonical, black-style text)."""

@@ -72,9 +72,14 @@ def _join(*parts: str) -> str:
 def _creation(tf_name: str, what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         keywords = _keywords(call)
-        unknown = set(keywords) - {"dtype", "device", "requires_grad", "generator"}
+        unknown = set(keywords) - {"dtype", "device", "requires_grad", "generator", "size"}
         if unknown:
             raise Untranslatable(f"{what} argument {sorted(unknown)[0]}= has no translation")
+        shape = _shape(call)
+        if "size" in keywords:  # torch.empty(size=(2, 3))
+            if shape != "()":
+                raise Untranslatable(f"{what} with sizes given twice")
+            shape = keywords["size"]
         dtype = ""
         if "dtype" in keywords:
             dtype = "dtype=" + DTYPES.get(
@@ -84,8 +89,8 @@ def _creation(tf_name: str, what: str):
             method = {"tf.random.normal": "normal", "tf.random.uniform": "uniform"}.get(tf_name)
             if method is None:
                 raise Untranslatable(f"{what} with a generator")
-            return ctx.expr(f"{keywords['generator']}.{method}({_join(_shape(call), dtype)})")
-        return ctx.expr(f"{tf_name}({_join(_shape(call), dtype)})")
+            return ctx.expr(f"{keywords['generator']}.{method}({_join(shape, dtype)})")
+        return ctx.expr(f"{tf_name}({_join(shape, dtype)})")
 
     return rule
 
@@ -152,7 +157,7 @@ _SIZE_CALLS = ("len", "int", "max", "min", "sum", "round")
 def legacy_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     """Data (a list, a tuple, an array made by a call) → tf.constant; sizes (int literals,
     or more than one argument) → tf.zeros (PyTorch leaves them uninitialized). A single name
-    could be either: marked."""
+    could be either: the prelude's legacy_tensor tells them apart when the code runs."""
     name = "torch." + code(call.func).rsplit(".", 1)[-1]  # torch.X, or X imported from torch
     dtype = LEGACY_TENSORS[name]
     if any(arg.keyword is not None or arg.star for arg in call.args):
@@ -168,9 +173,8 @@ def legacy_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         isinstance(data, cst.Call) and not is_size_call
     ):
         return ctx.expr(f"tf.constant({code(data)}, {dtype})")
-    raise Untranslatable(
-        f"{name}({code(data)}): a size or the data? write torch.tensor(...) or torch.zeros(...)"
-    )
+    # a name or an expression: a size if it holds an int when the code runs, as PyTorch decides
+    return ctx.expr(f"{ctx.use('legacy_tensor')}({code(data)}, {dtype})")
 
 
 @function("torch.autograd.Variable")
@@ -218,6 +222,13 @@ def manual_seed(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 def device(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("type", "index"), "torch.device")
     return cst.parse_expression(a.code("type"))
+
+
+@function("torch.cuda.manual_seed", "torch.cuda.manual_seed_all")
+def cuda_manual_seed(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The GPU generators' seed: TensorFlow's one seed covers every device."""
+    a = Args(call, ("seed",), "torch.cuda.manual_seed")
+    return ctx.expr(f"keras.utils.set_random_seed({a.code('seed')})")
 
 
 @function("torch.cuda.is_available", "torch.accelerator.is_available")
@@ -392,6 +403,35 @@ for _torch, _tf in {
     "mul": "tf.multiply",
 }.items():
     function(f"torch.{_torch}")(_binary(_tf, f"torch.{_torch}"))
+
+
+# Sparse tensors stay dense in the translation: the same values (an adjacency matrix's zeros
+# included), so every product and sum gives PyTorch's result; the memory is the dense size.
+SPARSE_NOTE = "TensorFlow holds it dense: the same values, the dense size in memory"
+
+
+@function("torch.spmm", "torch.sparse.mm")
+def spmm(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("input", "mat2"), "torch.spmm")
+    ctx.note(SPARSE_NOTE)
+    return ctx.expr(f"tf.matmul({a.code('input')}, {a.code('mat2')})")
+
+
+@function("torch.sparse_coo_tensor")
+def sparse_coo_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(
+        call,
+        ("indices", "values", "size", "dtype", "device", "pin_memory", "requires_grad"),
+        "torch.sparse_coo_tensor",
+    )
+    a.refuse("requires_grad", unless=False)
+    if not a.has("size"):
+        raise Untranslatable("torch.sparse_coo_tensor without its size")
+    ctx.note(SPARSE_NOTE)
+    dtype = f", {_dtype(a)}" if a.has("dtype") else ""
+    return ctx.expr(
+        f"{ctx.use('sparse_coo_tensor')}({a.code('indices')}, {a.code('values')}, {a.code('size')}{dtype})"
+    )
 
 
 def _reduction(tf_name: str, what: str):
@@ -737,6 +777,16 @@ def parameter(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(f"keras.Variable({_join(a.code('data'), trainable)})")
 
 
+def is_parameter(node: cst.BaseExpression, ctx: Ctx) -> bool:
+    """`self.X` where the file's modules assign `self.X = nn.Parameter(...)`."""
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "self"
+        and node.attr.value in ctx.parameters
+    )
+
+
 def _weight_target(node: cst.BaseExpression) -> tuple[str, str]:
     """`m.weight` / `m.bias.data` → ("m", "weight"); other targets cannot be translated."""
     if isinstance(node, cst.Attribute) and node.attr.value == "data":
@@ -750,7 +800,12 @@ def _init(params: tuple[str, ...], make) -> object:
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         what = "nn.init." + code(call.func).rsplit(".", 1)[-1]
         a = Args(call, ("tensor", *params), what)
-        owner, which = _weight_target(a.values["tensor"])
+        tensor = a.values["tensor"]
+        if isinstance(tensor, cst.Attribute) and tensor.attr.value == "data":
+            tensor = tensor.value
+        if is_parameter(tensor, ctx):  # the module's own nn.Parameter: a Variable already
+            return ctx.expr(f"{ctx.use('init_variable')}({code(tensor)}, {make(a, ctx)})")
+        owner, which = _weight_target(tensor)
         ctx.use("set_initializer")
         return ctx.expr(f'set_initializer({owner}, "{which}", {make(a, ctx)})')
 

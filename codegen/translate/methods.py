@@ -12,9 +12,11 @@ import libcst as cst
 from .context import Args, Ctx, Untranslatable, code, method, simple
 from .functions import (
     DTYPES,
+    SPARSE_NOTE,
     argmax_text,
     clamp_text,
     flatten_expr,
+    is_parameter,
     max_min_text,
     reduction_text,
     std_var_text,
@@ -231,6 +233,14 @@ def to(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return _receiver(call)
 
 
+@method("to_sparse", "to_dense", "coalesce")
+def to_sparse(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """Sparse tensors are held dense in the translation (functions.SPARSE_NOTE)."""
+    Args(call, (), "Tensor." + code(call.func).rsplit(".", 1)[-1])
+    ctx.note(SPARSE_NOTE)
+    return _receiver(call)
+
+
 @method("detach")
 def detach(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     Args(call, (), "Tensor.detach")
@@ -359,16 +369,80 @@ for _names, _tf, _alpha in (
     method(*_with_in_place(*_names))(_arithmetic(_tf, f"Tensor.{_names[0]}", _alpha))
 
 
+def _layer_weight(call: cst.Call, ctx: Ctx) -> tuple[str, str] | None:
+    """`m.weight.data.normal_(0, 0.02)` (a layer's weight or bias, the old init idiom) →
+    (m, "weight"): the layer's initializer is set (prelude set_initializer). A module's own
+    nn.Parameter (`self.weight`) is a Variable and is assigned instead."""
+    target = _receiver(call)
+    if not (isinstance(target, cst.Attribute) and target.attr.value == "data"):
+        return None
+    weight = target.value
+    if not (isinstance(weight, cst.Attribute) and weight.attr.value in ("weight", "bias")):
+        return None
+    if is_parameter(weight, ctx):
+        return None
+    return code(weight.value), weight.attr.value
+
+
+def _initializer(call: cst.Call, ctx: Ctx, initializer: str) -> cst.BaseExpression | None:
+    found = _layer_weight(call, ctx) if code(call.func).endswith("_") else None
+    if found is None:
+        return None
+    owner, which = found
+    return ctx.expr(f'{ctx.use("set_initializer")}({owner}, "{which}", {initializer})')
+
+
 @method(*_with_in_place("fill"))
 def fill(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("value",), "Tensor.fill_")
-    return ctx.expr(f"tf.zeros_like({code(_receiver(call))}) + {a.code('value')}")
+    value = a.code("value")
+    return _initializer(call, ctx, f"keras.initializers.Constant({value})") or ctx.expr(
+        f"tf.zeros_like({code(_receiver(call))}) + {value}"
+    )
 
 
 @method(*_with_in_place("zero"))
 def zero(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     Args(call, (), "Tensor.zero_")
-    return ctx.expr(f"tf.zeros_like({code(_receiver(call))})")
+    return _initializer(call, ctx, "keras.initializers.Zeros()") or ctx.expr(
+        f"tf.zeros_like({code(_receiver(call))})"
+    )
+
+
+# In-place initialisers (`w.data.uniform_(-s, s)`): the values drawn (or copied) in the
+# tensor's shape and dtype; as a statement on a parameter, `w.assign(...)` (transformer.py).
+IN_PLACE.update(("uniform_", "normal_", "copy_"))
+
+
+@method("uniform_")
+def uniform_(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("from", "to", "generator"), "Tensor.uniform_")
+    a.refuse("generator", unless=None)
+    x = code(_receiver(call))
+    low, high = a.code("from", "0.0"), a.code("to", "1.0")
+    made = f"keras.initializers.RandomUniform({low}, {high})"
+    return _initializer(call, ctx, made) or ctx.expr(
+        f"tf.random.uniform(tf.shape({x}), {low}, {high}, {x}.dtype)"
+    )
+
+
+@method("normal_")
+def normal_(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("mean", "std", "generator"), "Tensor.normal_")
+    a.refuse("generator", unless=None)
+    x = code(_receiver(call))
+    mean, std = a.code("mean", "0.0"), a.code("std", "1.0")
+    made = f"keras.initializers.RandomNormal({mean}, {std})"
+    return _initializer(call, ctx, made) or ctx.expr(
+        f"tf.random.normal(tf.shape({x}), {mean}, {std}, {x}.dtype)"
+    )
+
+
+@method("copy_")
+def copy_(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    a = Args(call, ("src", "non_blocking"), "Tensor.copy_")
+    x = code(_receiver(call))
+    return ctx.expr(f"tf.broadcast_to(tf.cast({a.code('src')}, {x}.dtype), tf.shape({x}))")
 
 
 @method("softmax", "log_softmax")

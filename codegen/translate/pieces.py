@@ -151,6 +151,7 @@ class Pieces:
         self.attrs = attrs
         self.info: FileInfo = file_facts(tree)
         ctx.taken = self.info.module_bound
+        ctx.parameters = self.info.parameter_attrs
         info = self.info
         self.all_attrs = attrs | info.renamed_attrs | info.training_attrs | info.training_methods
         self.simple_words = frozenset(

@@ -741,6 +741,10 @@ def calculate_gain(nonlinearity, param=None):
 def set_initializer(layer, which, initializer):
     """nn.init.*_(module.weight / module.bias): set the Keras initializer of that weight (used when
     the layer builds), or re-draw the variable if the layer is built already."""
+    own = getattr(layer, which, None)
+    if isinstance(own, keras.Variable):  # a translated module's own nn.Parameter
+        init_variable(own, initializer)
+        return
     inner = getattr(layer, "conv", None) or getattr(layer, "cell", None) or layer
     names = {
         "weight": ("kernel", "depthwise_kernel", "embeddings", "gamma"),
@@ -754,6 +758,52 @@ def set_initializer(layer, which, initializer):
                 variable.assign(initializer(variable.shape, variable.dtype))
             return
     raise ValueError(f"{type(layer).__name__} has no {which} to initialize")
+
+
+def coupled_weight_decay(optimizer, weight_decay):
+    """PyTorch's `weight_decay` for SGD with momentum, Adam, RMSprop, Adagrad and Adadelta:
+    `weight_decay * w` added to each gradient before the update (Keras's own weight_decay is
+    decoupled, as AdamW's)."""
+    update_step = optimizer.update_step
+
+    def coupled(gradient, variable, learning_rate):
+        gradient = gradient + tf.cast(weight_decay, gradient.dtype) * variable
+        return update_step(gradient, variable, learning_rate)
+
+    optimizer.update_step = coupled
+    return optimizer
+
+
+def legacy_tensor(data, dtype):
+    """torch.FloatTensor(x) and its kin with one argument: a size when x is an int (zeros:
+    PyTorch leaves the values uninitialized), the data otherwise, as PyTorch decides."""
+    if isinstance(data, int | np.integer) and not isinstance(data, bool):
+        return tf.zeros((data,), dtype)
+    return tf.cast(np.asarray(data), dtype)  # floats into an integer type: truncated
+
+
+def sparse_coo_tensor(indices, values, size, dtype=None):
+    """torch.sparse_coo_tensor, held dense: `values` summed into `size` at `indices` (one
+    column per entry, as PyTorch's coalesce sums repeats)."""
+    values = tf.convert_to_tensor(values)
+    if dtype is not None:
+        values = tf.cast(values, dtype)
+    indices = tf.transpose(tf.cast(indices, tf.int64))
+    return tf.scatter_nd(indices, values, tf.constant(size, tf.int64))
+
+
+def init_variable(variable, initializer):
+    """nn.init.*_(parameter) on a module's own nn.Parameter (a Variable, PyTorch's layout):
+    drawn with PyTorch's fans (dim 0 the outputs, dim 1 the inputs, the others the receptive
+    field), which Keras's initializers read off the transposed layout."""
+    shape = tuple(variable.shape)
+    rank = len(shape)
+    if rank < 2:
+        variable.assign(initializer(shape, variable.dtype))
+        return variable
+    drawn = initializer((*shape[2:], shape[1], shape[0]), variable.dtype)
+    variable.assign(tf.transpose(drawn, (rank - 1, rank - 2, *range(rank - 2))))
+    return variable
 
 
 def all_layers(layer):

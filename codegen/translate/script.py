@@ -130,10 +130,22 @@ def load_state_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 OPTIM = "torch.optim."
 
 
-def _optimizer(keras_name: str, params: tuple[str, ...], spell):
+def _always(a: Args) -> bool:
+    return True
+
+
+def _optimizer(keras_name: str, params: tuple[str, ...], spell, coupled=_always):
+    """`coupled(args)`: whether PyTorch's weight_decay is, for these arguments, an L2 term
+    added to each gradient (the prelude's coupled_weight_decay) rather than one `spell` gives
+    Keras's optimizer (decoupled, the same update)."""
+
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("params", *params), f"optim.{keras_name}")
-        return ctx.expr(f"keras.optimizers.{keras_name}({', '.join(spell(a, ctx))})")
+        made = f"keras.optimizers.{keras_name}({', '.join(spell(a, ctx))})"
+        decay = a.code("weight_decay", "0")
+        if decay not in ("0", "0.0") and coupled(a):
+            return ctx.expr(f"{ctx.use('coupled_weight_decay')}({made}, {decay})")
+        return ctx.expr(made)
 
     return rule
 
@@ -149,13 +161,8 @@ def _adam_like(default_wd: str, decoupled: bool):
                 betas = a.code("betas")
                 out += [f"beta_1={betas}[0]", f"beta_2={betas}[1]"]
         out.append(f"epsilon={a.code('eps', '1e-08')}")
-        wd = a.code("weight_decay", default_wd)
         if decoupled:
-            out.append(f"weight_decay={wd}")
-        elif wd not in ("0", "0.0"):
-            raise Untranslatable(
-                "Adam's weight_decay is an L2 term (coupled); use AdamW or add the L2 loss"
-            )
+            out.append(f"weight_decay={a.code('weight_decay', default_wd)}")
         if a.has("amsgrad"):
             out.append(f"amsgrad={a.code('amsgrad')}")
         return out
@@ -176,7 +183,13 @@ ADAM_PARAMS = (
     "fused",
 )
 register(RULES, OPTIM + "Adam")(_optimizer("Adam", ADAM_PARAMS, _adam_like("0", False)))
-register(RULES, OPTIM + "AdamW")(_optimizer("AdamW", ADAM_PARAMS, _adam_like("0.01", True)))
+register(RULES, OPTIM + "AdamW")(
+    _optimizer("AdamW", ADAM_PARAMS, _adam_like("0.01", True), coupled=lambda a: False)
+)
+
+
+def _sgd_momentum(a: Args) -> bool:
+    return a.code("momentum", "0") not in ("0", "0.0")
 
 
 def _sgd(a: Args, ctx: Ctx) -> list[str]:
@@ -188,9 +201,7 @@ def _sgd(a: Args, ctx: Ctx) -> list[str]:
     if a.has("nesterov"):
         out.append(f"nesterov={a.code('nesterov')}")
     wd = a.code("weight_decay", "0")
-    if wd not in ("0", "0.0"):
-        if momentum not in ("0", "0.0"):
-            raise Untranslatable("SGD weight_decay with momentum is coupled L2 in PyTorch")
+    if wd not in ("0", "0.0") and not _sgd_momentum(a):
         out.append(f"weight_decay={wd}")  # plain SGD: decoupled equals coupled
     return out
 
@@ -210,12 +221,12 @@ register(RULES, OPTIM + "SGD")(
             "fused",
         ),
         _sgd,
+        coupled=_sgd_momentum,
     )
 )
 
 
 def _adadelta(a: Args, ctx: Ctx) -> list[str]:
-    a.refuse("weight_decay", unless=0)
     return [
         f"learning_rate={a.code('lr', '1.0')}",
         f"rho={a.code('rho', '0.9')}",
@@ -233,7 +244,6 @@ register(RULES, OPTIM + "Adadelta")(
 
 
 def _rmsprop(a: Args, ctx: Ctx) -> list[str]:
-    a.refuse("weight_decay", unless=0)
     out = [
         f"learning_rate={a.code('lr', '0.01')}",
         f"rho={a.code('alpha', '0.99')}",

@@ -339,7 +339,9 @@ class Translator(cst.CSTTransformer):
             return updated
         updated = updated.with_changes(
             body=[
-                _in_place_to_assign(_setattr_to_assign(s), before, self.info.imports.qualify)
+                _in_place_to_assign(
+                    _setattr_to_assign(s), before, self.info.imports.qualify, self.ctx.parameters
+                )
                 for s, before in zip(updated.body, original.body, strict=True)
             ]
         )
@@ -916,10 +918,13 @@ def _in_place_to_assign(
     statement: cst.BaseSmallStatement,
     original: cst.BaseSmallStatement,
     qualify: Callable[[cst.BaseExpression], str | None],
+    parameters: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> cst.BaseSmallStatement:
     """`x.clamp_(min=0)` alone, translated out of place, is `x = <that>` (methods.IN_PLACE);
     so is a chain of them, `x.mul_(2).add_(y)`, and a PyTorch function that writes to its
-    first argument, `F.relu_(x)` or `F.relu(x, inplace=True)`."""
+    first argument, `F.relu_(x)` or `F.relu(x, inplace=True)`. Written to a parameter's
+    storage (`w.data.uniform_(...)`, or `self.w.copy_(...)` of a module's nn.Parameter), it is
+    the Variable's `assign`."""
     if not (
         isinstance(original, cst.Expr)
         and isinstance(original.value, cst.Call)
@@ -953,9 +958,40 @@ def _in_place_to_assign(
         and receiver.func.attr.value in IN_PLACE
     ):
         receiver = receiver.func.value
-    if not simple(receiver):
-        return statement
-    return cst.Assign(targets=[cst.AssignTarget(target=receiver)], value=statement.value)
+    value = statement.value
+    if not simple(receiver) or (
+        isinstance(value, cst.Call) and code(value.func) == "set_initializer"
+    ):
+        return statement  # `m.weight.data.normal_(...)` set the layer's initializer
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value == "data":
+        # `w.data.uniform_(...)` writes into the parameter's storage: the Variable's assign
+        variable = receiver.value
+        value = value.visit(_Replace(receiver, variable))
+        return cst.Expr(
+            cst.Call(func=cst.Attribute(variable, cst.Name("assign")), args=[cst.Arg(value)])
+        )
+    if (
+        isinstance(receiver, cst.Attribute)
+        and isinstance(receiver.value, cst.Name)
+        and receiver.value.value == "self"
+        and receiver.attr.value in parameters
+    ):
+        return cst.Expr(
+            cst.Call(func=cst.Attribute(receiver, cst.Name("assign")), args=[cst.Arg(value)])
+        )
+    return cst.Assign(targets=[cst.AssignTarget(target=receiver)], value=value)
+
+
+class _Replace(cst.CSTTransformer):
+    """Every copy of one expression replaced by another."""
+
+    def __init__(self, old: cst.BaseExpression, new: cst.BaseExpression) -> None:
+        self.old, self.new = old, new
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        if isinstance(original, cst.BaseExpression) and original.deep_equals(self.old):
+            return self.new
+        return updated
 
 
 def _setattr_to_assign(statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement:

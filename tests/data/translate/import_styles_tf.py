@@ -105,6 +105,10 @@ def calculate_gain(nonlinearity, param=None):
 def set_initializer(layer, which, initializer):
     """nn.init.*_(module.weight / module.bias): set the Keras initializer of that weight (used when
     the layer builds), or re-draw the variable if the layer is built already."""
+    own = getattr(layer, which, None)
+    if isinstance(own, keras.Variable):  # a translated module's own nn.Parameter
+        init_variable(own, initializer)
+        return
     inner = getattr(layer, "conv", None) or getattr(layer, "cell", None) or layer
     names = {
         "weight": ("kernel", "depthwise_kernel", "embeddings", "gamma"),
@@ -118,6 +122,20 @@ def set_initializer(layer, which, initializer):
                 variable.assign(initializer(variable.shape, variable.dtype))
             return
     raise ValueError(f"{type(layer).__name__} has no {which} to initialize")
+
+
+def init_variable(variable, initializer):
+    """nn.init.*_(parameter) on a module's own nn.Parameter (a Variable, PyTorch's layout):
+    drawn with PyTorch's fans (dim 0 the outputs, dim 1 the inputs, the others the receptive
+    field), which Keras's initializers read off the transposed layout."""
+    shape = tuple(variable.shape)
+    rank = len(shape)
+    if rank < 2:
+        variable.assign(initializer(shape, variable.dtype))
+        return variable
+    drawn = initializer((*shape[2:], shape[1], shape[0]), variable.dtype)
+    variable.assign(tf.transpose(drawn, (rank - 1, rank - 2, *range(rank - 2))))
+    return variable
 
 
 class ConvNd(keras.layers.Layer):
