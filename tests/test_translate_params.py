@@ -172,3 +172,64 @@ def test_the_old_init_idiom_on_a_layers_weight_sets_its_initializer() -> None:
     gamma = net.norm.gamma.numpy()
     assert ((gamma >= 2.0) & (gamma <= 3.0)).all()
     np.testing.assert_array_equal(net.norm.beta.numpy(), np.zeros(3, np.float32))
+
+
+PARAMETER_LOOP = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(300, 64)
+        self.attention = nn.MultiheadAttention(64, 4, batch_first=True)
+        self.rnn = nn.LSTM(64, 32, batch_first=True)
+        self.conv = nn.Conv1d(32, 48, 5, padding=2)
+        self.fc = nn.Linear(48, 200)
+        self.scale = nn.Parameter(torch.ones(96, 40))
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p, gain=1.5)
+
+    def forward(self, tokens):
+        x = self.embed(tokens)
+        x, _ = self.attention(x, x, x)
+        x, _ = self.rnn(x)
+        x = self.conv(x.transpose(1, 2)).mean(2)
+        return self.fc(x)
+"""
+
+
+def test_an_initialising_loop_over_parameters_reaches_every_weight_keras_makes_later() -> None:
+    """`for p in self.parameters(): if p.dim() > 1: nn.init.xavier_uniform_(p)` in
+    __init__ (nn.Transformer's own idiom), where Keras has made none of the layers' weights
+    yet: every weight of rank ≥ 2 is drawn within PyTorch's xavier bound for its PyTorch
+    shape and reaches it; the biases keep their own initializers."""
+    code = _translated(PARAMETER_LOOP)
+    assert "init_parameters(" in code and "for p in self" not in code
+    net = _run(code, "net_tf.py")["Net"]()
+    net(tf.zeros((2, 7), tf.int64))
+    source = _run(PARAMETER_LOOP, "net.py")["Net"]()
+    bounds = sorted(  # PyTorch's xavier: fans dim 1 and dim 0, times the receptive field
+        1.5 * np.sqrt(6 / ((p.shape[0] + p.shape[1]) * p.shape[2:].numel()))
+        for p in source.parameters()
+        if p.dim() > 1
+    )
+    drawn = [w for w in net.trainable_weights if len(w.shape) > 1]
+    assert len(drawn) == len(bounds) == 8, [w.path for w in drawn]
+    got = sorted(np.abs(w.numpy()).max() for w in drawn)
+    for value, bound in zip(got, bounds, strict=True):
+        assert 0.9 * bound < value <= bound * (1 + 1e-6), (got, bounds)
+    biases = [w for w in net.trainable_weights if len(w.shape) == 1]
+    assert biases and all(np.abs(b.numpy()).max() <= 1 / np.sqrt(32) + 1e-6 for b in biases)
+
+
+def test_a_loop_test_on_more_than_the_rank_is_marked() -> None:
+    """`p.shape[0]` is layout-dependent (a Keras kernel is transposed): not translated."""
+    source = PARAMETER_LOOP.replace("p.dim() > 1", "p.shape[0] > 50")
+    result = translate_source(source, "net.py")
+    assert [c.name for c in result.report.left] == ["Module.parameters"]

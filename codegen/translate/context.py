@@ -98,6 +98,9 @@ class Ctx:
     taken: set[str] = field(default_factory=set)
     local_taken: list[frozenset[str]] = field(default_factory=list)
     parameters: set[str] = field(default_factory=set)  # self.X bound to nn.Parameter(...)
+    # the variable of each enclosing `for p in m.parameters():` that initialises p
+    # (transformer.Translator.visit_For): nn.init.*_(p) there gives its initializer alone
+    parameter_loops: list[str] = field(default_factory=list)
 
     def expr(self, text: str) -> cst.BaseExpression:
         """Parse generated source (rules write canonical, black-style text)."""

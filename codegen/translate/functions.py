@@ -803,6 +803,8 @@ def _init(params: tuple[str, ...], make) -> object:
         tensor = a.values["tensor"]
         if isinstance(tensor, cst.Attribute) and tensor.attr.value == "data":
             tensor = tensor.value
+        if isinstance(tensor, cst.Name) and tensor.value in ctx.parameter_loops[-1:]:
+            return ctx.expr(make(a, ctx))  # the loop becomes init_parameters(m, <this>, ...)
         if is_parameter(tensor, ctx):  # the module's own nn.Parameter: a Variable already
             return ctx.expr(f"{ctx.use('init_variable')}({code(tensor)}, {make(a, ctx)})")
         owner, which = _weight_target(tensor)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -436,3 +437,96 @@ class InPlace(cst.CSTTransformer):
         replacement = cst.parse_statement(f"{target}.assign({value})\n")
         replacement = replacement.with_changes(leading_lines=updated.leading_lines)
         return self.fmt(replacement, self.blocks)
+
+
+# ---------------------------------------------------------------- initialising loops
+
+
+def parameter_init_loop(
+    node: cst.For, qualify: Callable[[cst.BaseExpression], str | None]
+) -> str | None:
+    """The loop variable of `for p in m.parameters(): nn.init.*_(p, ...)`, the call alone or
+    under one `if` without else; None for any other loop."""
+    if not (
+        isinstance(node.target, cst.Name)
+        and isinstance(node.iter, cst.Call)
+        and not node.iter.args
+        and isinstance(node.iter.func, cst.Attribute)
+        and node.iter.func.attr.value == "parameters"
+        and node.orelse is None
+        and isinstance(node.body, cst.IndentedBlock)
+        and len(node.body.body) == 1
+    ):
+        return None
+    variable = node.target.value
+    statement = node.body.body[0]
+    if isinstance(statement, cst.If):
+        if statement.orelse is not None or not isinstance(statement.body, cst.IndentedBlock):
+            return None
+        if len(statement.body.body) != 1:
+            return None
+        statement = statement.body.body[0]
+    call = _only_call(statement)
+    if call is None or not call.args or call.args[0].keyword is not None:
+        return None
+    name = qualify(call.func)
+    first = call.args[0].value
+    if name is None or not name.startswith("torch.nn.init.") or not name.endswith("_"):
+        return None
+    return variable if isinstance(first, cst.Name) and first.value == variable else None
+
+
+def _only_call(statement: cst.CSTNode) -> cst.Call | None:
+    if (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.Call)
+    ):
+        return statement.body[0].value
+    return None
+
+
+def init_loop_parts(loop: cst.For, variable: str) -> tuple[str, str] | None:
+    """From the translated loop: (the initializer's source, the test's source or ""); None
+    when the test reads the parameter other than by its rank (`len(p.shape)`: a Keras
+    weight's shape is in Keras's layout, its rank is PyTorch's)."""
+    assert isinstance(loop.body, cst.IndentedBlock)
+    statement = loop.body.body[0]
+    test = ""
+    if isinstance(statement, cst.If):
+        test_node = statement.test
+        rank = cst.parse_expression(f"len({variable}.shape)")
+        stripped = test_node.visit(_Blank(rank))
+        if variable in {n.value for n in _name_nodes(stripped)}:
+            return None
+        test = code(test_node)
+        assert isinstance(statement.body, cst.IndentedBlock)
+        statement = statement.body.body[0]
+    assert isinstance(statement, cst.SimpleStatementLine)
+    expression = statement.body[0]
+    assert isinstance(expression, cst.Expr)
+    return code(expression.value), test
+
+
+class _Blank(cst.CSTTransformer):
+    """Every copy of one expression replaced by `0`."""
+
+    def __init__(self, target: cst.BaseExpression) -> None:
+        self.target = target
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        if isinstance(original, cst.BaseExpression) and original.deep_equals(self.target):
+            return cst.Integer("0")
+        return updated
+
+
+def _name_nodes(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found

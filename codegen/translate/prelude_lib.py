@@ -806,6 +806,48 @@ def init_variable(variable, initializer):
     return variable
 
 
+class WhenShape(keras.initializers.Initializer):
+    """`initializer` for the weights `when` accepts (it is given a symbolic tensor of the
+    weight's shape), `other` for the rest: a layer's initializer after init_parameters.
+    """
+
+    def __init__(self, initializer, other, when):
+        self.initializer, self.other, self.when = initializer, other, when
+
+    def __call__(self, shape, dtype=None):
+        chosen = self.when(keras.KerasTensor(shape, dtype or "float32"))
+        return (self.initializer if chosen else self.other)(shape, dtype=dtype)
+
+    def get_config(self):
+        return {"initializer": self.initializer, "other": self.other, "when": self.when}
+
+
+def init_parameters(module, initializer, when=lambda p: True):
+    """`for p in module.parameters(): [if <p's rank>:] nn.init.*_(p)`. Keras makes a layer's
+    weights when it first runs, so each layer's initializers are set for the weights it will
+    make, and the weights made already (a module's own nn.Parameter) are drawn again."""
+    seen = set()
+    for layer in all_layers(module):
+        keras_layout = type(layer).__module__.startswith("keras")
+        for name, value in list(vars(layer).items()):
+            if (
+                name.endswith("_initializer")
+                and "moving" not in name
+                and value is not None
+            ):
+                other = keras.initializers.get(value)
+                setattr(layer, name, WhenShape(initializer, other, when))
+            elif isinstance(value, keras.Variable) and value.trainable:
+                if id(value) in seen or not when(value):
+                    continue
+                seen.add(id(value))
+                if keras_layout:
+                    value.assign(initializer(value.shape, value.dtype))
+                else:
+                    init_variable(value, initializer)
+    return module
+
+
 def all_layers(layer):
     """Module.modules(): the layer itself and every layer inside it."""
     return list(layer._flatten_layers(include_self=True, recursive=True))

@@ -130,6 +130,7 @@ class Translator(cst.CSTTransformer):
         self.picks: dict[int, int] = {}
         self.picked: set[int] = set()
         self.switches: dict[int, str] = {}  # id(assign) → the torch.backends.cudnn flag it sets
+        self.init_loops: set[int] = set()  # ids of `for p in m.parameters(): nn.init...` loops
 
     def begin_piece(self) -> None:
         """Start on a piece of the file (pieces.py) whose tables were just put in `info`."""
@@ -371,10 +372,19 @@ class Translator(cst.CSTTransformer):
 
     def visit_For(self, node: cst.For) -> None:
         self.loops.append((len(self.scopes), []))
+        variable = loop.parameter_init_loop(node, self.info.imports.qualify)
+        if variable is not None:
+            self.ctx.parameter_loops.append(variable)
+            self.init_loops.add(id(node))
 
     def leave_For(self, original: cst.For, updated: cst.For):
         """A loop whose body holds a PyTorch training step calls a tf.function step instead;
         the step is defined before the outermost loop of the function (traced once)."""
+        if id(original) in self.init_loops:
+            self.init_loops.discard(id(original))
+            variable = self.ctx.parameter_loops.pop()
+            self.loops.pop()
+            return self._init_loop(original, updated, variable)
         _, pending = self.loops.pop()
         definition, result = self._training_step(original, updated)
         definitions = [*pending, *([definition] if definition is not None else [])]
@@ -406,6 +416,28 @@ class Translator(cst.CSTTransformer):
         self.held.append(placed[0])
         result = result.with_changes(leading_lines=blank)  # PEP 8: two after a def at top level
         return cst.FlattenSentinel([*placed, result])
+
+    def _init_loop(self, original: cst.For, updated: cst.For, variable: str):
+        """`for p in m.parameters(): [if <p's rank>:] nn.init.*_(p)` →
+        `init_parameters(m, <initializer>, lambda p: <test>)`: Keras makes most weights when a
+        layer first runs, after this line, so the prelude sets each layer's initializers
+        (and draws again the weights made already)."""
+        found = loop.init_loop_parts(updated, variable)
+        if found is None:
+            self._refuse(
+                original,
+                "Module.parameters",
+                "an initialising loop over parameters "
+                "whose test reads more of a parameter than its rank",
+            )
+            return updated
+        initializer, test = found
+        assert isinstance(original.iter, cst.Call) and isinstance(original.iter.func, cst.Attribute)
+        owner = code(original.iter.func.value)
+        when = f", lambda {variable}: {test}" if test else ""
+        self._record(original, "Module.parameters", "init_parameters: each layer's initializers")
+        call = self.ctx.expr(f"{self.ctx.use('init_parameters')}({owner}, {initializer}{when})")
+        return cst.SimpleStatementLine(body=[cst.Expr(call)], leading_lines=original.leading_lines)
 
     def _training_step(self, original: cst.For, updated: cst.For):
         """(the step function or None, the loop calling it)."""
