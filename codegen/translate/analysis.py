@@ -125,6 +125,14 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
             return True
         if _super_init(node):  # a module class's gets `**kwargs` (transformer._Scope)
             return True
+        if (  # super().forward(x): the base's call
+            isinstance(node, ast.Attribute)
+            and node.attr == "forward"
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "super"
+        ):
+            return True
     return False
 
 
@@ -405,6 +413,14 @@ def header_tables(info: FileInfo, node: ast.stmt, parts: list[ast.AST]) -> None:
     info.quiet = {}
 
 
+def _torch_layer_base(info: FileInfo, base: ast.expr) -> bool:
+    """nn.Module, or a PyTorch layer class (nn.Linear: translator.leave_ClassDef gives the
+    subclass the prelude's class of it, or marks it)."""
+    name = _qualify(info, base) or ""
+    tail = name.removeprefix("torch.nn.")
+    return name.startswith("torch.nn.") and "." not in tail and tail[:1].isupper()
+
+
 def _classes(info: FileInfo, classes: dict[str, ast.ClassDef]) -> None:
     changed = True
     while changed:  # a class is a module if a base is nn.Module or another module class
@@ -413,13 +429,20 @@ def _classes(info: FileInfo, classes: dict[str, ast.ClassDef]) -> None:
             if name in info.module_classes:
                 continue
             for base in node.bases:
-                if _qualify(info, base) == "torch.nn.Module" or (
+                if _torch_layer_base(info, base) or (
                     isinstance(base, ast.Name) and base.id in info.module_classes
                 ):
                     info.module_classes.add(name)
                     changed = True
                     break
     for name in sorted(info.module_classes):
+        # a module class another one derives from (a mixin, `class Linear(Bottle, nn.Linear)`)
+        # is a Keras Layer: a Model first in the bases would put Model.call before the layer's
+        info.submodule_classes |= {
+            base.id
+            for base in classes[name].bases
+            if isinstance(base, ast.Name) and base.id in info.module_classes
+        }
         body = _ClassBody(info)
         for statement in classes[name].body:
             body.visit(statement)

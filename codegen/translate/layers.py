@@ -182,6 +182,11 @@ for _torch, _prelude in PRELUDE_LAYERS.items():
     ISINSTANCE[NN + _torch] = _prelude
 
 
+# PyTorch class → the prelude class a user's subclass of it gets as its base (PyTorch's
+# arguments, so the subclass's own `super().__init__(...)` holds).
+BASE_CLASSES = {**PRELUDE_LAYERS, "Linear": "TorchLinear"}
+
+
 def _keras(ctx: Ctx, cls: str, *args: str) -> cst.BaseExpression:
     return ctx.expr(f"keras.layers.{cls}({', '.join(a for a in args if a)})")
 

@@ -39,6 +39,16 @@ def torch_init(fan_in):
     }
 
 
+class TorchLinear(keras.layers.Dense):
+    """nn.Linear as a class to subclass: PyTorch's arguments and initialization."""
+
+    def __init__(self, in_features, out_features, bias=True, **kwargs):
+        kwargs.pop("device", None), kwargs.pop("dtype", None)
+        super().__init__(
+            out_features, use_bias=bias, **torch_init(in_features), **kwargs
+        )
+
+
 def flatten_dims(x, start_dim=0, end_dim=-1):
     """torch.flatten: merge the axes start_dim..end_dim (PyTorch order)."""
     rank = len(x.shape)

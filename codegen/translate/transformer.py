@@ -19,6 +19,8 @@ from .analysis import FileInfo
 from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code, simple
 from .functions import IN_PLACE_FUNCTIONS, F
 from .imports import is_torch
+from .layers import BASE_CLASSES
+from .layers import NN as NN_PREFIX
 from .methods import AMBIGUOUS, IN_PLACE, VALUE_METHODS
 from .names import keras_attr
 from .report import MARK, Construct, Report
@@ -600,13 +602,26 @@ class Translator(cst.CSTTransformer):
             return updated
         bases = []
         for base in updated.bases:
-            if self.info.imports.qualify(base.value) == "torch.nn.Module":
+            name = self.info.imports.qualify(base.value) or ""
+            if name == "torch.nn.Module":
                 if original.name.value in self.info.submodule_classes:
                     target = "keras.layers.Layer"
                 else:
                     target = "keras.Model"
                 self._record(original, "torch.nn.Module", f"class {original.name.value}({target})")
                 base = base.with_changes(value=self.ctx.expr(target))
+            elif name.startswith(NN_PREFIX):
+                layer = name.removeprefix(NN_PREFIX)
+                if layer not in BASE_CLASSES:
+                    self._refuse(original, name, f"a subclass of nn.{layer}: no prelude class")
+                else:
+                    try:
+                        target = self.ctx.use(BASE_CLASSES[layer])
+                    except Untranslatable as refused:
+                        self._refuse(original, name, str(refused))
+                    else:
+                        self._record(original, name, f"class {original.name.value}({target})")
+                        base = base.with_changes(value=cst.Name(target))
             bases.append(base)
         return updated.with_changes(bases=bases)
 
@@ -757,6 +772,17 @@ class Translator(cst.CSTTransformer):
                 return updated.with_changes(
                     args=[*updated.args, cst.Arg(cst.Name("kwargs"), star="**")]
                 )
+        func = updated.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "forward"
+            and isinstance(func.value, cst.Call)
+            and code(func.value.func) == "super"
+            and self.scopes
+            and self.scopes[-1].module_class
+        ):  # the base class's forward, in Keras its call
+            self._record(original, "super().forward", "super().call")
+            return updated.with_changes(func=func.with_changes(attr=cst.Name("call")))
         name = self.info.imports.qualify(original.func)
         if name is not None and is_torch(name):
             rule = FUNCTIONS.get(name) or script.RULES.get(name)
