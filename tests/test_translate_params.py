@@ -233,3 +233,69 @@ def test_a_loop_test_on_more_than_the_rank_is_marked() -> None:
     source = PARAMETER_LOOP.replace("p.dim() > 1", "p.shape[0] > 50")
     result = translate_source(source, "net.py")
     assert [c.name for c in result.report.left] == ["Module.parameters"]
+
+
+TIED = """\
+import torch
+import torch.nn as nn
+
+
+class LanguageModel(nn.Module):
+    def __init__(self, kind, vocab, size, tie_weights=True):
+        super().__init__()
+        self.encoder = nn.Embedding(vocab, size)
+        self.source_embedding = nn.Embedding(vocab, size)
+        if kind in ["LSTM", "GRU"]:
+            self.rnn = getattr(nn, kind)(size, size, batch_first=True)
+        self.decoder = nn.Linear(size, vocab)
+        self.twin = nn.Linear(size, size)
+        self.project = nn.Linear(size, size, bias=False)
+        if tie_weights:
+            self.decoder.weight = self.encoder.weight
+            self.source_embedding.weight = self.encoder.weight
+            self.project.weight = self.twin.weight
+        self.decoder.bias.data.zero_()
+
+    def forward(self, tokens):
+        x = self.encoder(tokens) + self.source_embedding(tokens)
+        x, _ = self.rnn(x)
+        return self.decoder(self.project(x) + self.twin(x))
+"""
+
+
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_tied_weights_are_one_variable_and_compute_what_torch_does(kind: str) -> None:
+    """`decoder.weight = encoder.weight` (Linear ← Embedding, word_language_model),
+    Embedding ← Embedding and Linear ← Linear: one variable each, moved once by
+    `dlgen translate --verify`'s transfer; `getattr(nn, kind)` under `if kind in [...]`."""
+    from codegen.verify.translated import transfer
+
+    code = _translated(TIED)
+    assert code.count(" = weight_tied(") == 3 and '{"LSTM": LSTM, "GRU": GRU}[kind]' in code
+    torch.manual_seed(0)
+    source = _run(TIED, "lm.py")["LanguageModel"](kind, 30, 8)
+    net = _run(code, "lm_tf.py")["LanguageModel"](kind, 30, 8)
+    tokens = np.random.default_rng(0).integers(0, 30, (2, 5))
+    net(tf.constant(tokens))
+    np.testing.assert_array_equal(net.decoder.bias.numpy(), np.zeros(30, np.float32))
+    assert net.source_embedding is net.encoder
+    shapes = [tuple(w.shape) for w in net.trainable_weights]
+    assert shapes.count((30, 8)) == 1 and shapes.count((8, 8)) == 1  # one embedding, one twin
+    assert transfer(source, net) > 0
+    want = source(torch.from_numpy(tokens)).detach().numpy()
+    got = net(tf.constant(tokens)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_a_tensor_kept_on_the_layer_between_calls_is_marked() -> None:
+    """word_language_model's TransformerModel caches its mask on `self` in forward: Keras
+    builds the model by running call symbolically, and the kept tensor is out of scope
+    in the next call; the translation said 100% and the model could not run."""
+    source = (
+        "import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.mask = None\n\n"
+        "    def forward(self, x):\n        if self.mask is None or self.mask.size(0) != len(x):\n"
+        "            self.mask = torch.ones(len(x), len(x))\n        return self.mask @ x\n"
+    )
+    result = translate_source(source, "m.py")
+    assert [(c.name, c.in_output) for c in result.report.left] == [("self.mask", True)]

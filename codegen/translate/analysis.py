@@ -111,6 +111,8 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
     targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
     if any(isinstance(t, ast.Subscript) for t in targets):
         return True
+    if any(isinstance(t, ast.Attribute) and t.attr == "weight" for t in targets):
+        return True  # `decoder.weight = encoder.weight`: weight tying
     names = info.imports.names
     for node in ast.walk(statement):
         if isinstance(node, ast.Name) and node.id in names:

@@ -117,7 +117,46 @@ def find_leftovers(code: str, source: Names | None = None) -> list[Leftover]:
             leftover = node.id, "dlgen wrote this name, but nothing in the file defines it"
         if leftover is not None:
             found[start] = Leftover(start, *leftover)
+    for line, attribute in _kept_between_calls(tree):
+        if line not in found and line not in covered:
+            found[line] = Leftover(line, f"self.{attribute}", KEPT)
     return [found[line] for line in sorted(found)]
+
+
+KEPT = (
+    "a value the layer keeps between calls and reads back: Keras runs `call` symbolically "
+    "to build the model, and a tensor kept then is out of scope in later calls"
+)
+
+
+def _kept_between_calls(tree: ast.Module) -> list[tuple[int, str]]:
+    """`self.x = <value>` in a class's `call` that the same `call` also reads (a cache, as
+    word_language_model's `self.src_mask`): (line, x). A constant (`self.x = None`) is fine."""
+    out = []
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for method in cls.body:
+            if not (isinstance(method, ast.FunctionDef) and method.name == "call"):
+                continue
+            read, kept = set(), []
+            for node in ast.walk(method):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if _self_attribute(target) and not isinstance(node.value, ast.Constant):
+                            kept.append((node.lineno, target.attr))  # type: ignore[attr-defined]
+                elif _self_attribute(node) and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                    read.add(node.attr)  # type: ignore[attr-defined]
+            out += [(line, name) for line, name in kept if name in read]
+    return out
+
+
+def _self_attribute(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
 
 
 def mark_leftovers(code: str, leftovers: list[Leftover]) -> str:

@@ -155,7 +155,15 @@ class Pieces:
         info = self.info
         self.all_attrs = attrs | info.renamed_attrs | info.training_attrs | info.training_methods
         self.simple_words = frozenset(
-            {*info.imports.names, *attrs, *info.renamed_attrs, *info.training_attrs, "not", "super"}
+            {
+                *info.imports.names,
+                *attrs,
+                *info.renamed_attrs,
+                *info.training_attrs,
+                "not",
+                "super",
+                "weight",  # `decoder.weight = encoder.weight`: weight tying
+            }
         )
         self.words = (
             self.simple_words | self.all_attrs | info.module_classes | {"import", "forward"}

@@ -751,6 +751,8 @@ def calculate_gain(nonlinearity, param=None):
 def set_initializer(layer, which, initializer):
     """nn.init.*_(module.weight / module.bias): set the Keras initializer of that weight (used when
     the layer builds), or re-draw the variable if the layer is built already."""
+    if which == "weight":
+        layer = getattr(layer, "tied_to", layer)  # a TiedLinear's is the source layer's
     own = getattr(layer, which, None)
     if isinstance(own, keras.Variable):  # a translated module's own nn.Parameter
         init_variable(own, initializer)
@@ -856,6 +858,54 @@ def init_parameters(module, initializer, when=lambda p: True):
                 else:
                     init_variable(value, initializer)
     return module
+
+
+class TiedLinear(keras.layers.Layer):
+    """A Linear whose weight is another layer's (`linear.weight = embedding.weight`): the
+    embedding matrix, or the other Linear's kernel, used as this layer's; its own bias.
+    """
+
+    def __init__(self, linear, tied_to, **kwargs):
+        super().__init__(**kwargs)
+        self.tied_to, self.units, self.use_bias = tied_to, linear.units, linear.use_bias
+        self.bias_initializer = linear.bias_initializer
+
+    def build(self, input_shape):
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.units,), initializer=self.bias_initializer, name="bias"
+            )
+
+    def call(self, x):
+        source = self.tied_to
+        if (
+            not source.built
+        ):  # the same weight shape as this layer's: the same input width
+            source.build(x.shape)
+        if isinstance(source, keras.layers.Embedding):
+            y = tf.matmul(x, source.embeddings, transpose_b=True)
+        else:
+            y = tf.matmul(x, source.kernel)
+        return y + self.bias if self.bias is not None else y
+
+
+def weight_tied(layer, source):
+    """`layer.weight = source.weight`: one variable for both. An Embedding tied to an
+    Embedding is that layer itself (its weight is all it holds); a Linear gets the source's
+    matrix in place of its own kernel (TiedLinear)."""
+    if isinstance(layer, keras.layers.Embedding) and isinstance(
+        source, keras.layers.Embedding
+    ):
+        return source
+    if isinstance(layer, keras.layers.Dense) and isinstance(
+        source, keras.layers.Embedding | keras.layers.Dense
+    ):
+        return TiedLinear(layer, source)
+    raise ValueError(
+        f"weight tying of a {type(layer).__name__} to a {type(source).__name__}: "
+        "not translated"
+    )
 
 
 def all_layers(layer):

@@ -132,6 +132,7 @@ class Translator(cst.CSTTransformer):
         self.picks: dict[int, int] = {}
         self.picked: set[int] = set()
         self.switches: dict[int, str] = {}  # id(assign) → the torch.backends.cudnn flag it sets
+        self.guards: list[tuple[str, list[str]] | None] = []  # per enclosing `if`: visit_If
         self.init_loops: set[int] = set()  # ids of `for p in m.parameters(): nn.init...` loops
 
     def begin_piece(self) -> None:
@@ -330,6 +331,18 @@ class Translator(cst.CSTTransformer):
     ):
         if len(original.body) == 1 and id(original.body[0]) in self.switches:
             return self._cudnn_switch(original)
+        tied = _tied_weight(original)
+        if tied is not None:
+            layer, source = tied
+            try:
+                tie = self.ctx.use("weight_tied")
+            except Untranslatable as refused:
+                self._refuse(original, "weight tying", str(refused))
+                return updated
+            self._record(original, "weight tying", "weight_tied: one variable for both layers")
+            value = self.ctx.expr(f"{tie}({layer}, {source})")
+            target = cst.AssignTarget(target=cst.parse_expression(layer))
+            return updated.with_changes(body=[cst.Assign(targets=[target], value=value)])
         imports = [s for s in original.body if isinstance(s, cst.Import | cst.ImportFrom)]
         if imports:
             return self._imports(original, updated)
@@ -371,6 +384,54 @@ class Translator(cst.CSTTransformer):
         else:
             scope.numpy_locals.discard(name)
         return updated
+
+    def visit_If(self, node: cst.If) -> None:
+        """`if kind in ["LSTM", "GRU"]:`: inside, `getattr(nn, kind)` is one of those classes."""
+        test = node.test
+        names: list[str] = []
+        if (
+            isinstance(test, cst.Comparison)
+            and isinstance(test.left, cst.Name)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.In)
+            and isinstance(test.comparisons[0].comparator, cst.List | cst.Tuple | cst.Set)
+        ):
+            for element in test.comparisons[0].comparator.elements:
+                value = element.value
+                if not isinstance(value, cst.SimpleString):
+                    names = []
+                    break
+                names.append(str(value.evaluated_value))
+        self.guards.append((test.left.value, names) if names else None)  # type: ignore[union-attr]
+
+    def leave_If(self, original: cst.If, updated: cst.If) -> cst.If:
+        self.guards.pop()
+        return updated
+
+    def _nn_getattr(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`getattr(nn, kind)` under `if kind in [...]`: the prelude classes by name."""
+        what = "getattr(nn, ...)"
+        if len(original.args) != 2 or not isinstance(original.args[1].value, cst.Name):
+            self._refuse(original, what, "getattr of torch.nn with a name not known")
+            return updated
+        variable = original.args[1].value.value
+        guard = next((g for g in reversed(self.guards) if g and g[0] == variable), None)
+        if guard is None:
+            self._refuse(original, what, f"getattr(nn, {variable}): {variable} not known here")
+            return updated
+        classes = {}
+        for name in guard[1]:
+            if name not in BASE_CLASSES:
+                self._refuse(original, what, f"nn.{name} has no prelude class")
+                return updated
+            try:
+                classes[name] = self.ctx.use(BASE_CLASSES[name])
+            except Untranslatable as refused:
+                self._refuse(original, what, str(refused))
+                return updated
+        self._record(original, what, "the prelude's classes of the names the `if` allows")
+        table = ", ".join(f'"{name}": {cls}' for name, cls in classes.items())
+        return self.ctx.expr(f"{{{table}}}[{variable}]")
 
     def visit_For(self, node: cst.For) -> None:
         self.loops.append((len(self.scopes), []))
@@ -774,6 +835,13 @@ class Translator(cst.CSTTransformer):
                 )
         func = updated.func
         if (
+            isinstance(func, cst.Name)
+            and func.value == "getattr"
+            and original.args
+            and self.info.imports.qualify(original.args[0].value) == "torch.nn"
+        ):
+            return self._nn_getattr(original, updated)
+        if (
             isinstance(func, cst.Attribute)
             and func.attr.value == "forward"
             and isinstance(func.value, cst.Call)
@@ -953,6 +1021,27 @@ def _unmarked(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     return [
         line for line in lines if line.comment is None or not line.comment.value.startswith(MARK)
     ]
+
+
+def _tied_weight(line: cst.SimpleStatementLine) -> tuple[str, str] | None:
+    """`a.weight = b.weight` (weight tying, as word_language_model's decoder and encoder):
+    (a, b) when both are attribute chains."""
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Assign):
+        return None
+    assign = line.body[0]
+    if len(assign.targets) != 1:
+        return None
+    target, value = assign.targets[0].target, assign.value
+    for side in (target, value):
+        if not (
+            isinstance(side, cst.Attribute)
+            and side.attr.value == "weight"
+            and isinstance(side.value, cst.Attribute | cst.Name)
+            and simple(side.value)
+        ):
+            return None
+    assert isinstance(target, cst.Attribute) and isinstance(value, cst.Attribute)
+    return code(target.value), code(value.value)
 
 
 def _no_op(statement: cst.BaseSmallStatement, original: cst.SimpleStatementLine) -> bool:

@@ -353,6 +353,10 @@ def transfer(torch_module: Any, keras_object: Any, path: str = "") -> int:
     if getattr(keras_object, "built", True) is False:
         return 0
     kind = type(torch_module).__name__
+    if kind == "Linear" and hasattr(keras_object, "tied_to"):  # the prelude's TiedLinear:
+        if torch_module.bias is not None:  # the weight is the layer it is tied to, moved there
+            keras_object.bias.assign(_np(torch_module.bias))
+        return 1
     if kind in CONVERTERS:
         if any(True for _ in torch_module.parameters()) or any(
             True for _ in torch_module.buffers()

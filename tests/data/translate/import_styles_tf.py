@@ -105,6 +105,8 @@ def calculate_gain(nonlinearity, param=None):
 def set_initializer(layer, which, initializer):
     """nn.init.*_(module.weight / module.bias): set the Keras initializer of that weight (used when
     the layer builds), or re-draw the variable if the layer is built already."""
+    if which == "weight":
+        layer = getattr(layer, "tied_to", layer)  # a TiedLinear's is the source layer's
     own = getattr(layer, which, None)
     if isinstance(own, keras.Variable):  # a translated module's own nn.Parameter
         init_variable(own, initializer)
