@@ -217,7 +217,7 @@ SNIPPETS = [
     ("sched = StepLR(opt, 30, gamma=0.1)", "sched = StepLR(opt, 30, gamma=0.1)"),
     # #26 point 2: a bare int size is a shape of one axis (tf.random.normal(1) is an error)
     ("noise = torch.randn(1)", "noise = tf.random.normal((1,))"),
-    ("noise = torch.rand(n)", "noise = tf.random.uniform(n)"),
+    ("noise = torch.rand(n)", "noise = tf.random.uniform(as_shape(n))"),
     # numpy's own .item(): what a numpy function returned is not a tensor, nor a local
     # assigned it (until it is assigned a tensor)
     (

@@ -299,3 +299,47 @@ def test_a_tensor_kept_on_the_layer_between_calls_is_marked() -> None:
     )
     result = translate_source(source, "m.py")
     assert [(c.name, c.in_output) for c in result.report.left] == [("self.mask", True)]
+
+
+WEIGHT_READS = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, 2)
+        self.emb = nn.Embedding(5, 3)
+        self.norm = nn.BatchNorm1d(4)
+
+    def forward(self, x, tokens):
+        x = self.conv(x).mean((2, 3))
+        return self.fc(self.norm(x)), self.emb(tokens)
+
+
+net = Net()
+fc = nn.Linear(3, 6)
+
+
+def weights():
+    return net.conv.weight, net.fc.weight, net.emb.weight, net.norm.weight, fc.weight
+"""
+
+
+def test_a_layers_weight_read_is_pytorchs_tensor() -> None:
+    """`net.fc.weight` (and `fc.weight`, `self.fc.weight`) read: the Keras weight in
+    PyTorch's layout, equal to torch's after --verify's transfer."""
+    from codegen.verify.translated import transfer
+
+    code = _translated(WEIGHT_READS)
+    assert code.count("torch_weight(") == 6  # five reads and the definition
+    torch_ns, keras_ns = _run(WEIGHT_READS, "w.py"), _run(code, "w_tf.py")
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    keras_ns["net"](tf.constant(x), tf.constant([[1, 2]]))
+    keras_ns["fc"](tf.zeros((1, 3)))
+    transfer(torch_ns["net"], keras_ns["net"])
+    transfer(torch_ns["fc"], keras_ns["fc"])
+    for got, want in zip(keras_ns["weights"](), torch_ns["weights"](), strict=True):
+        np.testing.assert_array_equal(np.asarray(got), want.detach().numpy())

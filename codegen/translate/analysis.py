@@ -32,6 +32,9 @@ class FileInfo:
     training_methods: set[str] = field(default_factory=set)  # methods that read self.training
     assigned_attrs: set[str] = field(default_factory=set)  # every self.X assigned in a module
     parameter_attrs: set[str] = field(default_factory=set)  # self.X = nn.Parameter(...)
+    # names and self.X attributes bound to a PyTorch layer (`fc = nn.Linear(4, 1)`): their
+    # `.weight`, read, is the Keras weight in PyTorch's layout (prelude torch_weight)
+    layer_names: set[str] = field(default_factory=set)
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
@@ -262,6 +265,7 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
+    info.layer_names = layer_names(info, tree)
     if attrs:
         mark_quiet(info, ordered, attrs)
     return info
@@ -289,7 +293,64 @@ def file_facts(tree: ast.Module) -> FileInfo:
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
+    info.layer_names = layer_names(info, tree)
     return info
+
+
+def layer_names(info: FileInfo, tree: ast.Module) -> set[str]:
+    """`fc` of `fc = nn.Linear(...)`, `self.fc` of `self.fc = nn.Linear(...)`, and `model.fc`
+    where `model = Net()` and Net's `self.fc` is one, where nothing else is assigned to that
+    name (each as written: `fc`, `self.fc`, `model.fc`)."""
+    layers: set[str] = set()
+    others: set[str] = set()
+    instances: dict[str, str] = {}  # model → Net
+    of_class: dict[str, set[str]] = {}  # Net → {fc, ...}
+    for cls in ast.walk(tree):
+        if isinstance(cls, ast.ClassDef) and cls.name in info.module_classes:
+            own = of_class.setdefault(cls.name, set())
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    if _is_layer_call(info, node.value):
+                        own.update(
+                            t.attr  # type: ignore[attr-defined]
+                            for t in node.targets
+                            if (dotted(t) or "").count(".") == 1
+                            and (dotted(t) or "").startswith("self.")
+                        )
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        is_layer = isinstance(value, ast.Call) and _is_layer_call(info, value)
+        for target in targets:
+            text = dotted(target)
+            if (
+                text is None
+                or (text.count(".") > 1)
+                or ("." in text and not text.startswith("self."))
+            ):
+                continue
+            (layers if is_layer else others).add(text)
+            if (
+                "." not in text
+                and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id in of_class
+            ):
+                instances[text] = value.func.id
+    for name, cls in instances.items():
+        layers.update(f"{name}.{attr}" for attr in of_class[cls])
+    return layers - others
+
+
+def _is_layer_call(info: FileInfo, call: ast.Call) -> bool:
+    name = _qualify(info, call.func)
+    return (
+        name is not None
+        and _torch_layer_base(info, call.func)
+        and name not in ("torch.nn.Module", "torch.nn.Parameter")
+    )
 
 
 def numpy_names(info: FileInfo, tree: ast.Module) -> set[str]:

@@ -76,6 +76,14 @@ def _creation(tf_name: str, what: str):
         if unknown:
             raise Untranslatable(f"{what} argument {sorted(unknown)[0]}= has no translation")
         shape = _shape(call)
+        sizes = [arg for arg in call.args if arg.keyword is None]
+        if (
+            tf_name.startswith("tf.random")
+            and len(sizes) == 1
+            and not sizes[0].star
+            and not isinstance(sizes[0].value, cst.Integer | cst.Tuple | cst.List)
+        ):  # `torch.randn(n)`: n may be an int, which TensorFlow's random ops refuse
+            shape = f"{ctx.use('as_shape')}({shape})"
         if "size" in keywords:  # torch.empty(size=(2, 3))
             if shape != "()":
                 raise Untranslatable(f"{what} with sizes given twice")

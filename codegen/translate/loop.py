@@ -44,13 +44,16 @@ def step_call(statement: cst.SimpleStatementLine) -> tuple[str, str] | None:
 
 @dataclass
 class Step:
-    """Where the step's statements are in a loop body."""
+    """Where the step's statements are in a loop body. `manual`: at `step` the update is the
+    user's own loop over the parameters (`for p in m.parameters(): p.data.add_(-lr *
+    p.grad)`), not an optimizer's step()."""
 
     zero: int
     backward: int
     step: int
     optimizer: str
     loss: str
+    manual: cst.For | None = None
 
 
 def find(body: list[cst.BaseStatement], calls: dict[int, StepCall]) -> Step | None:
@@ -64,15 +67,91 @@ def find(body: list[cst.BaseStatement], calls: dict[int, StepCall]) -> Step | No
         )
         if backward is None:
             return None
+        loss = calls[id(body[backward])].receiver
+        if not loss.isidentifier():
+            return None
         for step in range(backward + 1, len(body)):
             call = calls.get(id(body[step]))
             if call is not None and call.kind == "step":
-                loss = calls[id(body[backward])].receiver
-                if not loss.isidentifier():
-                    return None
                 return Step(zero, backward, step, call.receiver, loss)
+            update = manual_update(body[step])
+            if update is not None:
+                return Step(zero, backward, step, "", loss, manual=update)
         return None
     return None
+
+
+def manual_update(statement: cst.BaseStatement) -> cst.For | None:
+    """A translated `for p in m.parameters(): ...` (`m.trainable_variables`) whose body reads
+    `p.grad`, alone or as the one statement of a `with`: the user's own update."""
+    if isinstance(statement, cst.With) and isinstance(statement.body, cst.IndentedBlock):
+        if len(statement.body.body) != 1:
+            return None
+        statement = statement.body.body[0]
+    if not (
+        isinstance(statement, cst.For)
+        and isinstance(statement.target, cst.Name)
+        and isinstance(statement.iter, cst.Attribute)
+        and statement.iter.attr.value == "trainable_variables"
+        and statement.orelse is None
+    ):
+        return None
+    return statement if f"{statement.target.value}.grad" in code(statement.body) else None
+
+
+def _manual_lines(update: cst.For, model: str) -> list[str]:
+    """The user's update over (variable, gradient) pairs: `p.grad` is the gradient, an
+    in-place `p -= v` is `p.assign_sub(v)`, clearing a gradient (`p.grad.zero_()`,
+    `p.grad = None`) goes (a tape's gradients are new each step)."""
+    assert isinstance(update.target, cst.Name) and isinstance(update.iter, cst.Attribute)
+    if code(update.iter.value) != model:
+        raise Untranslatable(
+            f"the update loops over {code(update.iter.value)}'s parameters, the loss is {model}'s"
+        )
+    variable = update.target.value
+    grad = "gradient" if variable != "gradient" else "gradient_"
+    lines = [f"for {variable}, {grad} in zip(variables, gradients, strict=True):"]
+    body = update.body.visit(_ManualUpdate(variable, grad))
+    kept = [s for s in body.body if not _clears_grad(s, grad)]  # type: ignore[attr-defined]
+    if not kept:
+        raise Untranslatable("an update loop that does nothing but clear gradients")
+    lines += ["    " + line for s in kept for line in code(s).rstrip("\n").splitlines()]
+    return lines
+
+
+def _clears_grad(statement: cst.BaseStatement, grad: str) -> bool:
+    text = code(statement).strip()
+    return text in (f"{grad} = None", f"{grad} = tf.zeros_like({grad})")
+
+
+class _ManualUpdate(cst.CSTTransformer):
+    """`p.grad` → the gradient's name; `p -= v` / `p += v` (and on `p.data`) → assign_sub /
+    assign_add."""
+
+    def __init__(self, variable: str, grad: str) -> None:
+        self.variable, self.grad = variable, grad
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
+        if code(original) == f"{self.variable}.grad":
+            return cst.Name(self.grad)
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ):
+        body = []
+        for small in updated.body:
+            if isinstance(small, cst.AugAssign) and code(small.target) in (
+                self.variable,
+                f"{self.variable}.data",
+            ):
+                method = {"-=": "assign_sub", "+=": "assign_add"}.get(code(small.operator).strip())
+                if method is None:
+                    raise Untranslatable(f"a parameter updated with {code(small.operator)}")
+                call = cst.parse_expression(f"{self.variable}.{method}({code(small.value)})")
+                small = cst.Expr(call)
+            body.append(small)
+        return updated.with_changes(body=body)
 
 
 def forward_start(body: list[cst.BaseStatement], step: Step) -> int:
@@ -277,7 +356,10 @@ def _step_body(
             )
         else:
             lines.append(code(statement).strip())
-    lines.append(f"{step.optimizer}.apply_gradients(zip(gradients, variables, strict=True))")
+    if step.manual is not None:
+        lines += _manual_lines(step.manual, model)
+    else:
+        lines.append(f"{step.optimizer}.apply_gradients(zip(gradients, variables, strict=True))")
     return forward, lines
 
 
@@ -330,6 +412,26 @@ def split_between(
     only read a value back and run after it (movable_after_step)."""
     moved = [s for s in between if movable_after_step(s, model)]
     return [s for s in between if s not in moved], moved
+
+
+def split_forward(
+    forward: list[cst.BaseStatement], model: str, loss: str
+) -> tuple[list[cst.BaseStatement], list[cst.BaseStatement]]:
+    """The forward statements that go into the compiled step, and those that only read a
+    value back to Python (`loss_value = loss.item()` before backward(), as pytorch/examples'
+    regression) and that nothing later in the forward reads: they run after the step."""
+    kept: list[cst.BaseStatement] = []
+    moved: list[cst.BaseStatement] = []
+    for index, statement in enumerate(forward):
+        bound = (
+            set(bound_names(statement)) if isinstance(statement, cst.SimpleStatementLine) else set()
+        )
+        later = set(_names(forward[index + 1 :]).read)
+        if movable_after_step(statement, model) and loss not in bound and not bound & later:
+            moved.append(statement)
+        else:
+            kept.append(statement)
+    return kept, moved
 
 
 def movable_after_step(statement: cst.BaseStatement, model: str) -> bool:

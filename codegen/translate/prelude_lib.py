@@ -25,6 +25,13 @@ def to_channels_first(x):
     return tf.transpose(x, (0, rank - 1, *range(1, rank - 1)))
 
 
+def as_shape(size):
+    """A size PyTorch reads as a shape: an int n is (n,)."""
+    if isinstance(size, int | np.integer) or getattr(size, "shape", None) == ():
+        return (size,)
+    return tuple(size)
+
+
 def ntuple(value, n):
     """PyTorch's int-or-tuple arguments as an n-tuple."""
     return tuple(value) if isinstance(value, tuple | list) else (value,) * n
@@ -32,7 +39,7 @@ def ntuple(value, n):
 
 def torch_init(fan_in):
     """PyTorch's default Linear/Conv initialization: weights and biases U(±1/√fan_in)."""
-    bound = 1 / fan_in**0.5
+    bound = 1 / float(fan_in) ** 0.5  # a size read off a tensor may be a scalar tensor
     return {
         "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
         "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
@@ -905,6 +912,30 @@ def weight_tied(layer, source):
     raise ValueError(
         f"weight tying of a {type(layer).__name__} to a {type(source).__name__}: "
         "not translated"
+    )
+
+
+def torch_weight(layer):
+    """`layer.weight` read, in PyTorch's layout: a Linear's kernel transposed, a
+    convolution's as (out, in, *kernel), an Embedding's matrix, a norm's scale."""
+    if hasattr(layer, "tied_to"):
+        layer = layer.tied_to
+    inner = getattr(layer, "conv", layer)
+    if isinstance(inner, keras.layers.Embedding):
+        return inner.embeddings
+    if isinstance(
+        inner, keras.layers.BatchNormalization | keras.layers.LayerNormalization
+    ):
+        return inner.gamma
+    if isinstance(inner, keras.layers.Dense):
+        return tf.transpose(inner.kernel)
+    if isinstance(
+        inner, keras.layers.Conv1D | keras.layers.Conv2D | keras.layers.Conv3D
+    ):
+        rank = len(inner.kernel.shape) - 2  # (*kernel, in, out) → (out, in, *kernel)
+        return tf.transpose(inner.kernel, (rank + 1, rank, *range(rank)))
+    raise ValueError(
+        f"{type(layer).__name__}.weight in PyTorch's layout: not translated"
     )
 
 

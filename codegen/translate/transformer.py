@@ -133,6 +133,7 @@ class Translator(cst.CSTTransformer):
         self.picked: set[int] = set()
         self.switches: dict[int, str] = {}  # id(assign) → the torch.backends.cudnn flag it sets
         self.guards: list[tuple[str, list[str]] | None] = []  # per enclosing `if`: visit_If
+        self.not_read: set[int] = set()  # ids of `x.weight` written or initialised, not read
         self.init_loops: set[int] = set()  # ids of `for p in m.parameters(): nn.init...` loops
 
     def begin_piece(self) -> None:
@@ -300,6 +301,7 @@ class Translator(cst.CSTTransformer):
         return updated
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self.not_read.update(id(t.target) for t in node.targets)
         if len(node.targets) == 1:
             name = self.info.imports.qualify(node.targets[0].target)
             if name is not None and name.startswith(CUDNN):
@@ -523,7 +525,9 @@ class Translator(cst.CSTTransformer):
             )
             self.steps += 1
             name = "train_step" if self.steps == 1 else f"train_step_{self.steps}"
+            forward, read_back = loop.split_forward(forward, model, step.loss)
             between, moved = loop.split_between(body[step.backward + 1 : step.step], model)
+            moved = [*read_back, *moved]
             after: list[cst.CSTNode] = [*moved, *body[step.step + 1 :]]
             if scope is None or scope.node is None:
                 after.append(cst.Name(step.loss))  # module level: keep the loss for later code
@@ -578,7 +582,10 @@ class Translator(cst.CSTTransformer):
             provisional = self.step_marks.pop(id(statement), None)
             if provisional is not None:
                 self.report.constructs.remove(provisional)
-            found = self.step_calls[id(statement)]
+            found = self.step_calls.get(id(statement))
+            if found is None:  # the user's own update loop (loop.manual_update)
+                self.report.add(self._line(statement), "parameter update", True, detail)
+                continue
             self.report.add(found.line, f"{found.kind}()", True, detail)
 
     def _imports(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
@@ -744,6 +751,8 @@ class Translator(cst.CSTTransformer):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         # only whole chains are looked up: `nn` in `nn.Conv2d` is not a use of its own
         self.skip.add(id(node.attr))
+        if node.attr.value == "data":  # `fc.weight.data...`: the parameter, written (rules)
+            self.not_read.add(id(node.value))
         if isinstance(node.value, cst.Name | cst.Attribute):
             self.skip.add(id(node.value))
 
@@ -766,6 +775,8 @@ class Translator(cst.CSTTransformer):
             self.skip.add(id(node.func))
         name = self.info.imports.qualify(node.func)
         attr = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if name is not None and name.startswith("torch.nn.init.") and node.args:
+            self.not_read.add(id(node.args[0].value))  # the weight initialised (set_initializer)
         if (name == "torch.save" or attr == "load_state_dict") and node.args:
             self.skip.add(id(node.args[0].value))  # model.state_dict() / torch.load(path)
 
@@ -793,6 +804,18 @@ class Translator(cst.CSTTransformer):
                     original, f"self.{attr}", f"self.{keras_attr(attr)}: Keras reserves {attr}"
                 )
                 return updated.with_changes(attr=cst.Name(keras_attr(attr)))
+        if (
+            original.attr.value == "weight"
+            and code(original.value) in self.info.layer_names
+            and id(original) not in self.not_read
+        ):
+            try:
+                read = self.ctx.use("torch_weight")
+            except Untranslatable as refused:
+                self._refuse(original, "Layer.weight", str(refused))
+                return updated
+            self._record(original, "Layer.weight", "torch_weight: in PyTorch's layout")
+            return self.ctx.expr(f"{read}({code(updated.value)})")
         if id(original) in self.skip:
             return updated
         if original.attr.value == "is_cuda" and not (

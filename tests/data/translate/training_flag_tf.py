@@ -9,7 +9,7 @@ import tensorflow as tf
 
 def torch_init(fan_in):
     """PyTorch's default Linear/Conv initialization: weights and biases U(±1/√fan_in)."""
-    bound = 1 / fan_in**0.5
+    bound = 1 / float(fan_in) ** 0.5  # a size read off a tensor may be a scalar tensor
     return {
         "kernel_initializer": keras.initializers.RandomUniform(-bound, bound),
         "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
