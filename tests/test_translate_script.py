@@ -145,20 +145,19 @@ def test_torchvision_mnist_pipeline_reads_the_files_torchvision_downloaded(tmp_p
 
 def test_a_kept_import_keeps_only_the_names_untranslated_code_uses() -> None:
     """pytorch/examples' mnist_forward_forward imports Compose, ToTensor, Normalize and Lambda
-    from one line; the first three are translated (the prelude defines them), Lambda is not.
-    The import put back for Lambda named the other three too: ruff F811, the prelude's
-    classes shadowed by torchvision's."""
+    from one line; the import put back for an untranslated one (Resize stands in: Lambda is
+    translated now) named the others too: ruff F811, the prelude's classes shadowed by
+    torchvision's."""
     from codegen.translate.api import translate_source
 
     source = (
-        "import torch\n"
-        "from torchvision.transforms import Compose, ToTensor, Normalize, Lambda  # noqa: E402\n\n"
-        "transform = Compose([ToTensor(), Normalize((0.5,), (0.5,)), Lambda(torch.flatten)])\n"
+        "from torchvision.transforms import Compose, ToTensor, Normalize, Resize  # noqa: E402\n\n"
+        "transform = Compose([Resize(64), ToTensor(), Normalize((0.5,), (0.5,))])\n"
     )
     code = translate_source(source, "t.py").code
     kept = [line for line in code.splitlines() if "used by untranslated code" in line]
     assert any(
-        line.startswith("from torchvision.transforms import Lambda  # noqa: E402") for line in kept
+        line.startswith("from torchvision.transforms import Resize  # noqa: E402") for line in kept
     ), kept
     assert not any("Compose" in line or "ToTensor" in line for line in kept)
 
@@ -449,3 +448,72 @@ def test_a_manual_parameter_update_is_the_step_and_learns_as_torch_does(form: st
     kernel, bias = (float(np.asarray(v).item()) for v in namespace["fc"].weights)
     assert abs(kernel - 3) < 0.05 and abs(bias + 1) < 0.05
     assert torch_losses[-1] < 1e-3  # the source learns the same line
+
+
+AUGMENTED = """\
+import torch
+import torchvision
+import torchvision.transforms as transforms
+
+transform_train = transforms.Compose([
+    transforms.RandomCrop(32, padding=4),
+    transforms.RandomHorizontalFlip(),
+    transforms.ToTensor(),
+    transforms.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
+])
+trainset = torchvision.datasets.CIFAR10(root={root!r}, train=True, transform=transform_train)
+loader = torch.utils.data.DataLoader(trainset, batch_size=2, shuffle=False)
+flat = transforms.Compose([
+    transforms.CenterCrop(20),
+    transforms.ToTensor(),
+    transforms.Lambda(lambda x: torch.flatten(x)),
+])
+centered = torchvision.datasets.CIFAR10(root={root!r}, train=False, transform=flat)
+"""
+
+
+def test_random_transforms_draw_per_image_and_per_epoch(tmp_path: Path) -> None:
+    """kuangliu/pytorch-cifar's training pipeline: RandomCrop(32, padding=4) and
+    RandomHorizontalFlip map over each image, drawn anew every epoch (they were applied once
+    to the whole array, or refused); every image is a 32 x 32 window of the zero-padded
+    image, mirrored or not; CenterCrop takes torchvision's centre; Lambda sees one image."""
+    import pickle
+
+    from codegen.translate.api import translate_source
+
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    images = rng.integers(1, 256, (4, 3, 32, 32), dtype=np.uint8)  # no zero: padding shows
+    for name in [*(f"data_batch_{i}" for i in range(1, 6)), "test_batch"]:
+        batch = {"data": images.reshape(4, -1), "labels": [0, 1, 2, 3]}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    result = translate_source(AUGMENTED.format(root=str(tmp_path)), "cifar.py")
+    assert not result.report.left, [(c.name, c.detail) for c in result.report.left]
+    namespace = _run(result.code, "cifar_tf.py")
+    epochs = [np.concatenate([np.asarray(x) for x, _ in namespace["loader"]]) for _ in range(3)]
+    assert epochs[0].shape == (20, 3, 32, 32)  # five batch files of four
+    padded = np.pad(images.transpose(0, 2, 3, 1), ((0, 0), (4, 4), (4, 4), (0, 0)))
+    offsets = set()
+    for epoch in epochs:
+        for k, image in enumerate(epoch):
+            pixels = np.rint((image * 0.25 + 0.5) * 255).astype(np.int64).transpose(1, 2, 0)
+            found = _window_of(padded[k % 4], pixels)
+            assert found, "not a window of the padded image"
+            offsets.add(found)
+    assert len({o[:2] for o in offsets}) > 10 and {o[2] for o in offsets} == {False, True}
+    assert not np.array_equal(epochs[0], epochs[1])  # drawn again each epoch
+    image, _ = next(iter(namespace["centered"]))
+    expected = images[0][:, 6:26, 6:26].reshape(-1) / 255.0  # round((32 - 20) / 2) = 6
+    np.testing.assert_allclose(np.asarray(image), expected, rtol=1e-6)
+
+
+def _window_of(padded: np.ndarray, pixels: np.ndarray) -> tuple | None:
+    """(top, left, mirrored) of the 32 x 32 window of `padded` that `pixels` is."""
+    for top in range(padded.shape[0] - 31):
+        for left in range(padded.shape[1] - 31):
+            window = padded[top : top + 32, left : left + 32]
+            for mirrored in (False, True):
+                if np.array_equal(window[:, ::-1] if mirrored else window, pixels):
+                    return top, left, mirrored
+    return None

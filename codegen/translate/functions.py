@@ -1050,9 +1050,18 @@ for _dims in (1, 2):
     )
 
 
-# torchvision's MNIST and CIFAR-10 pipelines: transforms that map whole arrays, the data set as
-# tf.data.
-for _name in ("Compose", "ToTensor", "Normalize"):
+# torchvision's MNIST and CIFAR-10 pipelines: the data set as tf.data, the transforms mapped
+# over its images one by one (random ones drawn anew each epoch).
+for _name in (
+    "Compose",
+    "ToTensor",
+    "Normalize",
+    "Lambda",
+    "RandomHorizontalFlip",
+    "RandomVerticalFlip",
+    "RandomCrop",
+    "CenterCrop",
+):
     function(f"torchvision.transforms.{_name}")(prelude_call(_name))
 
 

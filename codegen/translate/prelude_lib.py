@@ -2228,38 +2228,162 @@ class Transformer(keras.layers.Layer):
 
 
 class Compose:
-    """torchvision.transforms.Compose: each transform in turn. Here the transforms take a
-    whole array of images at once (what the datasets below give them)."""
+    """torchvision.transforms.Compose: each transform in turn, on one image (the data sets
+    below map it over their samples, so random transforms draw anew for each sample and
+    epoch, as torchvision's do)."""
 
-    def __init__(self, steps):
-        self.steps = steps
+    def __init__(self, transforms):
+        self.transforms = transforms
 
-    def __call__(self, images):
-        for step in self.steps:
-            images = step(images)
-        return images
+    def __call__(self, image):
+        for transform in self.transforms:
+            image = transform(image)
+        return image
 
 
 class ToTensor:
-    """transforms.ToTensor on an array of images: uint8 (N, H, W) or (N, H, W, C) in
-    [0, 255] → float32 (N, C, H, W) in [0, 1]."""
+    """transforms.ToTensor: a uint8 image (H, W) or (H, W, C) in [0, 255] → float32
+    (C, H, W) in [0, 1]."""
 
-    def __call__(self, images):
-        images = tf.cast(images, tf.float32) / 255.0
-        if len(images.shape) == 3:
-            return images[:, None]
-        return tf.transpose(images, (0, 3, 1, 2))
+    def __call__(self, image):
+        image = tf.cast(image, tf.float32) / 255.0
+        if len(image.shape) == 2:
+            return image[None]
+        return tf.transpose(image, (2, 0, 1))
 
 
 class Normalize:
-    """transforms.Normalize: (x - mean) / std per channel of (N, C, H, W) images."""
+    """transforms.Normalize: (x - mean) / std per channel of a (C, H, W) image."""
 
     def __init__(self, mean, std, inplace=False):
         self.mean = tf.reshape(tf.constant(mean, tf.float32), (-1, 1, 1))
         self.std = tf.reshape(tf.constant(std, tf.float32), (-1, 1, 1))
 
-    def __call__(self, images):
-        return (images - self.mean) / self.std
+    def __call__(self, image):
+        return (image - self.mean) / self.std
+
+
+class Lambda:
+    """transforms.Lambda: the function, on one image."""
+
+    def __init__(self, lambd):
+        self.lambd = lambd
+
+    def __call__(self, image):
+        return self.lambd(image)
+
+
+def image_axes(image):
+    """(height axis, width axis) of one image: a uint8 image is (H, W) or (H, W, C), as a PIL
+    image is; after ToTensor it is float (C, H, W), as torchvision's tensors are."""
+    return (0, 1) if image.dtype == tf.uint8 else (1, 2)
+
+
+class RandomHorizontalFlip:
+    """transforms.RandomHorizontalFlip: the image mirrored left-right with probability p."""
+
+    axis = 1
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def __call__(self, image):
+        axis = image_axes(image)[self.axis]
+        flip = tf.random.uniform(()) < self.p
+        return tf.cond(flip, lambda: tf.reverse(image, [axis]), lambda: image)
+
+
+class RandomVerticalFlip(RandomHorizontalFlip):
+    """transforms.RandomVerticalFlip: the image mirrored top-bottom with probability p."""
+
+    axis = 0
+
+
+def pad_sides(padding):
+    """torchvision's padding: an int (every side), (left/right, top/bottom) or (left, top,
+    right, bottom) → ((top, bottom), (left, right))."""
+    if isinstance(padding, int):
+        return (padding, padding), (padding, padding)
+    if len(padding) == 2:
+        return (padding[1], padding[1]), (padding[0], padding[0])
+    left, top, right, bottom = padding
+    return (top, bottom), (left, right)
+
+
+class RandomCrop:
+    """transforms.RandomCrop: padded (fill, or reflect/symmetric), then a size (h, w) window
+    at a random place; pad_if_needed pads an image smaller than the window."""
+
+    def __init__(
+        self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"
+    ):
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        self.padding, self.pad_if_needed, self.fill = padding, pad_if_needed, fill
+        modes = {"constant": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMETRIC"}
+        if padding_mode not in modes:
+            raise ValueError(
+                f"RandomCrop padding_mode={padding_mode!r}: not translated"
+            )
+        self.mode = modes[padding_mode]
+
+    def _pad(self, image, rows, columns):
+        height, width = image_axes(image)
+        sides = [(0, 0)] * len(image.shape)
+        sides[height], sides[width] = rows, columns
+        return tf.pad(image, sides, self.mode, tf.cast(self.fill, image.dtype))
+
+    def __call__(self, image):
+        height, width = image_axes(image)
+        if self.padding is not None:
+            image = self._pad(image, *pad_sides(self.padding))
+        if self.pad_if_needed:
+            short_h = max(self.size[0] - image.shape[height], 0)
+            short_w = max(self.size[1] - image.shape[width], 0)
+            image = self._pad(image, (short_h, short_h), (short_w, short_w))
+        window = list(image.shape)
+        window[height], window[width] = self.size
+        return tf.image.random_crop(image, window)
+
+
+class CenterCrop:
+    """transforms.CenterCrop: the size (h, w) window at the centre (torchvision's rounding),
+    padded with zeros first where the image is smaller."""
+
+    def __init__(self, size):
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+
+    def __call__(self, image):
+        height, width = image_axes(image)
+        (crop_h, crop_w), shape = self.size, image.shape
+        if crop_h > shape[height] or crop_w > shape[width]:
+            sides = [(0, 0)] * len(shape)
+            short_h, short_w = crop_h - shape[height], crop_w - shape[width]
+            sides[height] = (max(short_h, 0) // 2, (max(short_h, 0) + 1) // 2)
+            sides[width] = (max(short_w, 0) // 2, (max(short_w, 0) + 1) // 2)
+            image, shape = tf.pad(image, sides), None
+            shape = image.shape
+        top = int(round((shape[height] - crop_h) / 2.0))
+        left = int(round((shape[width] - crop_w) / 2.0))
+        index = [slice(None)] * len(shape)
+        index[height], index[width] = (
+            slice(top, top + crop_h),
+            slice(left, left + crop_w),
+        )
+        return image[tuple(index)]
+
+
+def mapped(images, labels, transform):
+    """(image, label) samples as a tf.data.Dataset, `transform` mapped over each image
+    (drawn anew every epoch where it is random)."""
+    samples = tf.data.Dataset.from_tensor_slices((images, labels))
+    if transform is None:
+        return samples
+
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow ops: nothing to convert
+    def sample(image, label):
+        return transform(image), label
+
+    return samples.map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def read_idx(path):
@@ -2278,7 +2402,7 @@ def read_idx(path):
 def MNIST(root, train=True, transform=None, target_transform=None, download=False):
     """torchvision.datasets.MNIST as a tf.data.Dataset of (image, label): torchvision's
     files under root/MNIST/raw when they are there, else keras.datasets.mnist (which
-    downloads to ~/.keras/datasets). `transform` is applied to all the images at once.
+    downloads to ~/.keras/datasets). `transform` is mapped over the images (mapped).
     """
     part = "train" if train else "t10k"
     folder = tf.io.gfile.join(root, "MNIST", "raw")
@@ -2295,16 +2419,14 @@ def MNIST(root, train=True, transform=None, target_transform=None, download=Fals
     else:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         images, labels = (x_train, y_train) if train else (x_test, y_test)
-    if transform is not None:
-        images = transform(images)
-    return tf.data.Dataset.from_tensor_slices((images, labels.astype("int64")))
+    return mapped(images, labels.astype("int64"), transform)
 
 
 def CIFAR10(root, train=True, transform=None, target_transform=None, download=False):
     """torchvision.datasets.CIFAR10 as a tf.data.Dataset of (image, label): torchvision's
     files under root/cifar-10-batches-py when they are there, else
-    keras.datasets.cifar10 (which downloads to ~/.keras/datasets). `transform` is applied
-    to all the images at once, given as uint8 (N, 32, 32, 3) like torchvision's PIL images.
+    keras.datasets.cifar10 (which downloads to ~/.keras/datasets). `transform` is mapped
+    over the images, each uint8 (32, 32, 3) like torchvision's PIL images.
     """
     import pickle  # the format of torchvision's (and the data set authors') batch files
 
@@ -2323,10 +2445,7 @@ def CIFAR10(root, train=True, transform=None, target_transform=None, download=Fa
     else:
         (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
         images, labels = (x_train, y_train) if train else (x_test, y_test)
-    if transform is not None:
-        images = transform(images)
-    labels = labels.reshape(-1).astype("int64")
-    return tf.data.Dataset.from_tensor_slices((images, labels))
+    return mapped(images, labels.reshape(-1).astype("int64"), transform)
 
 
 def torch_var(x, dim=None, correction=1, keepdim=False):
