@@ -218,6 +218,18 @@ SNIPPETS = [
     # #26 point 2: a bare int size is a shape of one axis (tf.random.normal(1) is an error)
     ("noise = torch.randn(1)", "noise = tf.random.normal((1,))"),
     ("noise = torch.rand(n)", "noise = tf.random.uniform(as_shape(n))"),
+    (
+        "k = torch.randint(n, size=(1,))",
+        "k = tf.random.uniform((1,), 0, n, dtype=tf.int64)",
+    ),
+    (
+        "k = torch.randint(2, n, (3,), dtype=torch.int32)",
+        "k = tf.random.uniform((3,), 2, n, dtype=tf.int32)",
+    ),
+    (
+        "k = torch.randint(low=2, high=9, size=(3,))",
+        "k = tf.random.uniform((3,), 2, 9, dtype=tf.int64)",
+    ),
     # numpy's own .item(): what a numpy function returned is not a tensor, nor a local
     # assigned it (until it is assigned a tensor)
     (

@@ -91,3 +91,96 @@ def test_a_base_with_no_prelude_class_is_marked() -> None:
         ("torch.nn.Sequential", "a subclass of nn.Sequential: no prelude class")
     ]
     assert "# dlgen: not translated" in result.code
+
+
+FORWARD_FORWARD = """\
+import torch
+import torch.nn as nn
+
+
+class Layer(nn.Linear):
+    def __init__(self, in_features, out_features):
+        super().__init__(in_features, out_features)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        x_direction = x / (x.norm(2, 1, keepdim=True) + 1e-4)
+        return self.relu(torch.mm(x_direction, self.weight.T) + self.bias.unsqueeze(0))
+
+    def goodness(self, x):
+        return self.forward(x).pow(2).mean(1)
+
+
+def run(layer, x):
+    return layer.forward(x), layer.goodness(x)
+"""
+
+
+def test_a_layer_subclass_reads_its_own_weight_and_forward_is_a_call() -> None:
+    """pytorch/examples' mnist_forward_forward: `class Layer(nn.Linear)` reads `self.weight.T`
+    (PyTorch's layout: torch_weight, then tf.transpose: tf.Tensor has no .T) and calls
+    `self.forward(x)` (Keras: the layer called, which builds it); both were left as they were
+    and counted translated."""
+    result = translate_source(FORWARD_FORWARD, "ff.py")
+    assert not result.report.left, [(c.name, c.detail) for c in result.report.left]
+    assert "tf.transpose(torch_weight(self))" in result.code
+    assert ".forward(" not in result.code.split("class Layer")[1]
+    torch_ns: dict = {}
+    keras_ns: dict = {}
+    exec(compile(FORWARD_FORWARD, "ff.py", "exec"), torch_ns)  # noqa: S102
+    exec(compile(result.code, "ff_tf.py", "exec"), keras_ns)  # noqa: S102
+    source, layer = torch_ns["Layer"](5, 3), keras_ns["Layer"](5, 3)
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    keras_ns["run"](layer, tf.constant(x))  # builds it
+    layer.kernel.assign(source.weight.detach().numpy().T)
+    layer.bias.assign(source.bias.detach().numpy())
+    got_all = keras_ns["run"](layer, tf.constant(x))
+    for got, want in zip(got_all, torch_ns["run"](source, torch.from_numpy(x)), strict=True):
+        np.testing.assert_allclose(np.asarray(got), want.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_advanced_indexing_of_a_tensor_is_marked() -> None:
+    """`x_[range(n), y] = v` and `t[torch.randint(...)]` on tensors: tf.Tensor's [] takes
+    ints and slices only; they ran as they were and failed, counted translated."""
+    source = (
+        "import torch\n\n\ndef overlay(x, y):\n    x_ = x.clone()\n"
+        "    x_[range(x.shape[0]), y] = x.max()\n    return x_\n\n\n"
+        "def pick(n):\n    return torch.arange(n)[torch.randint(n, size=(1,))]\n"
+    )
+    result = translate_source(source, "ff.py")
+    assert [c.name for c in result.report.left] == ["advanced indexing"] * 2
+
+
+MASKS = """\
+import torch
+
+
+def normalise(features):
+    scale = torch.sum(features, dim=1)
+    scale = 1 / scale
+    scale[scale == float("inf")] = 0
+    rows = features.clone()
+    rows[rows.sum(1) > 2] = -1.0
+    return scale, rows, features[features > 0]
+"""
+
+
+def test_a_boolean_mask_write_is_a_where_and_a_read_is_tensorflows_own() -> None:
+    """pytorch/examples' gcn and gat: `scale[scale == inf] = 0` became a Variable's
+    `scale[mask].assign(0)`, which TensorFlow refuses (a Variable's slice takes no mask):
+    masked_put (tf.where) now; a row mask over a 2-D tensor; a mask read is tf's own [];
+    `x[mask] += v` is marked."""
+    result = translate_source(MASKS, "masks.py")
+    assert not result.report.left, [(c.name, c.detail) for c in result.report.left]
+    torch_ns: dict = {}
+    keras_ns: dict = {}
+    exec(compile(MASKS, "masks.py", "exec"), torch_ns)  # noqa: S102
+    exec(compile(result.code, "masks_tf.py", "exec"), keras_ns)  # noqa: S102
+    x = np.array([[0, 0, 0], [1, 2, 0], [0.5, 0, 0.25]], np.float32)
+    got = keras_ns["normalise"](tf.constant(x))
+    want = torch_ns["normalise"](torch.from_numpy(x))
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(np.asarray(g), w.numpy())
+    augmented = MASKS.replace("rows[rows.sum(1) > 2] =", "rows[rows.sum(1) > 2] +=")
+    marked = translate_source(augmented, "m.py")
+    assert [c.name for c in marked.report.left] == ["advanced indexing"]

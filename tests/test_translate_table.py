@@ -54,6 +54,9 @@ CASES = [
     "F.rrelu_(x + 0, training=False)",
     "F.prelu(x, torch.tensor([0.25]))",
     "F.prelu(x, torch.arange(6.0) / 10)",
+    # a transpose: tf.Tensor has no .T
+    "torch.relu(x).mT",
+    "torch.relu(x)[0].T",
     # the rules older than this table
     "nn.ReLU()(x)",
     "nn.ReLU(inplace=True)(x + 0)",

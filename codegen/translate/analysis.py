@@ -35,6 +35,10 @@ class FileInfo:
     # names and self.X attributes bound to a PyTorch layer (`fc = nn.Linear(4, 1)`): their
     # `.weight`, read, is the Keras weight in PyTorch's layout (prelude torch_weight)
     layer_names: set[str] = field(default_factory=set)
+    module_instances: set[str] = field(default_factory=set)  # `model` of `model = Net()`
+    layer_subclasses: set[str] = field(default_factory=set)  # module classes from nn.Linear...
+    # a class that is not a module defines `forward`: `x.forward(...)` may be its
+    other_forward: bool = False
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
@@ -130,6 +134,8 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
             return True
         if _super_init(node):  # a module class's gets `**kwargs` (transformer._Scope)
             return True
+        if isinstance(node, ast.Attribute) and node.attr in ("weight", "T", "mT", "forward"):
+            return True  # a layer's weight read (torch_weight), a tensor's transpose
         if (  # super().forward(x): the base's call
             isinstance(node, ast.Attribute)
             and node.attr == "forward"
@@ -341,6 +347,7 @@ def layer_names(info: FileInfo, tree: ast.Module) -> set[str]:
                 instances[text] = value.func.id
     for name, cls in instances.items():
         layers.update(f"{name}.{attr}" for attr in of_class[cls])
+    info.module_instances = set(instances) - others.difference(instances)
     return layers - others
 
 
@@ -498,6 +505,24 @@ def _classes(info: FileInfo, classes: dict[str, ast.ClassDef]) -> None:
                     info.module_classes.add(name)
                     changed = True
                     break
+    info.other_forward = any(
+        isinstance(item, ast.FunctionDef) and item.name == "forward"
+        for name, node in classes.items()
+        if name not in info.module_classes
+        for item in node.body
+    )
+    changed = True
+    while changed:  # derived from a PyTorch layer (`class Layer(nn.Linear)`), or from one such
+        changed = False
+        for name, node in classes.items():
+            if name in info.module_classes and name not in info.layer_subclasses:
+                if any(
+                    (_torch_layer_base(info, b) and _qualify(info, b) != "torch.nn.Module")
+                    or (isinstance(b, ast.Name) and b.id in info.layer_subclasses)
+                    for b in node.bases
+                ):
+                    info.layer_subclasses.add(name)
+                    changed = True
     for name in sorted(info.module_classes):
         # a module class another one derives from (a mixin, `class Linear(Bottle, nn.Linear)`)
         # is a Keras Layer: a Model first in the bases would put Model.call before the layer's

@@ -209,15 +209,18 @@ def arange(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 def randint(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     positional = [code(arg.value) for arg in call.args if arg.keyword is None]
     keywords = _keywords(call)
-    if len(positional) == 2:
-        low, (high, size) = "0", positional
-    elif len(positional) == 3:
-        low, high, size = positional
-    else:
+    values = [*positional, *(keywords[k] for k in ("low", "high", "size") if k in keywords)]
+    unknown = set(keywords) - {"low", "high", "size", "generator", "dtype", "device"}
+    if unknown or len(values) not in (2, 3):
         raise Untranslatable("torch.randint needs (low, high, size) or (high, size)")
-    size = keywords.get("size", size)
+    low, high, size = values if len(values) == 3 else ("0", *values)
+    if "low" in keywords and "high" not in keywords:
+        raise Untranslatable("torch.randint with low= but no high=")
+    dtype = "tf.int64"
+    if "dtype" in keywords:
+        dtype = DTYPES.get(keywords["dtype"].removeprefix("torch."), keywords["dtype"])
     source = f"{keywords['generator']}.uniform" if "generator" in keywords else "tf.random.uniform"
-    return ctx.expr(f"{source}({size}, {low}, {high}, dtype=tf.int64)")
+    return ctx.expr(f"{source}({size}, {low}, {high}, dtype={dtype})")
 
 
 @function("torch.manual_seed", "torch.random.manual_seed")

@@ -488,11 +488,12 @@ class InPlace(cst.CSTTransformer):
         cst.DivideAssign: "/",
     }
 
-    def __init__(self, names: set[str], depth: int, fmt) -> None:
+    def __init__(self, names: set[str], depth: int, fmt, use: Callable[[str], str]) -> None:
         self.names = names
         self.depth = 0
         self.blocks = depth  # indentation depth, for formatting the rewritten statements
         self.fmt = fmt
+        self.use = use  # Ctx.use: a prelude definition's name
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.blocks += 1
@@ -536,9 +537,27 @@ class InPlace(cst.CSTTransformer):
         else:
             target = code(statement.targets[0].target)  # type: ignore[union-attr]
             value = code(statement.value)
+            mask = _mask_index(statement.targets[0].target)  # type: ignore[union-attr]
+            if mask is not None:  # `x[x == inf] = 0`: a Variable's slice takes no mask
+                put = self.use("masked_put")
+                replacement = cst.parse_statement(
+                    f"{name}.assign({put}({name}, {mask}, {value}))\n"
+                )
+                replacement = replacement.with_changes(leading_lines=updated.leading_lines)
+                return self.fmt(replacement, self.blocks)
         replacement = cst.parse_statement(f"{target}.assign({value})\n")
         replacement = replacement.with_changes(leading_lines=updated.leading_lines)
         return self.fmt(replacement, self.blocks)
+
+
+def _mask_index(target: cst.BaseExpression) -> str | None:
+    """The mask of `x[<comparison>]` (one index, a comparison: a boolean mask)."""
+    if not (isinstance(target, cst.Subscript) and len(target.slice) == 1):
+        return None
+    index = target.slice[0].slice
+    if isinstance(index, cst.Index) and isinstance(index.value, cst.Comparison):
+        return code(index.value)
+    return None
 
 
 # ---------------------------------------------------------------- initialising loops

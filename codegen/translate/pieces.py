@@ -162,7 +162,10 @@ class Pieces:
                 *info.training_attrs,
                 "not",
                 "super",
-                "weight",  # `decoder.weight = encoder.weight`: weight tying
+                "weight",  # `decoder.weight = encoder.weight`, a weight read (torch_weight)
+                "T",  # a tensor's transpose
+                "forward",  # `m.forward(x)`: the layer called
+                "mT",
             }
         )
         self.words = (
@@ -459,6 +462,7 @@ class Pieces:
             header, deferred = self._text(first, colon + 1), []
         if isinstance(node, ast.ClassDef):
             translator.classes.append(node.name in self.info.module_classes)
+            translator.class_names.append(node.name)
         else:
             module = translator.in_module_class
             training = self._training(node)
@@ -469,7 +473,9 @@ class Pieces:
             translator.ctx.local_taken.append(locals_)
         body = self._block(node.body, depth + 1, colon + 1, own, top=False)  # type: ignore[attr-defined]
         translator.classes.pop()
-        if not isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.ClassDef):
+            translator.class_names.pop()
+        else:
             translator.scopes.pop()
             translator.ctx.local_taken.pop()
         translator.report.constructs.extend(deferred)  # what leaving the class/def reports

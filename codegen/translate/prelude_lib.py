@@ -32,6 +32,14 @@ def as_shape(size):
     return tuple(size)
 
 
+def masked_put(x, mask, value):
+    """`x[mask] = value` (a boolean mask over x's leading axes): value where the mask holds,
+    x elsewhere."""
+    mask = tf.convert_to_tensor(mask)
+    mask = tf.reshape(mask, (*mask.shape, *[1] * (len(x.shape) - len(mask.shape))))
+    return tf.where(mask, tf.cast(value, x.dtype), x)
+
+
 def ntuple(value, n):
     """PyTorch's int-or-tuple arguments as an n-tuple."""
     return tuple(value) if isinstance(value, tuple | list) else (value,) * n

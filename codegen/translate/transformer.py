@@ -134,6 +134,8 @@ class Translator(cst.CSTTransformer):
         self.switches: dict[int, str] = {}  # id(assign) → the torch.backends.cudnn flag it sets
         self.guards: list[tuple[str, list[str]] | None] = []  # per enclosing `if`: visit_If
         self.not_read: set[int] = set()  # ids of `x.weight` written or initialised, not read
+        self.class_names: list[str] = []  # the enclosing classes, innermost last
+        self.aug_targets: set[int] = set()  # ids of `x[...] += v` targets
         self.init_loops: set[int] = set()  # ids of `for p in m.parameters(): nn.init...` loops
 
     def begin_piece(self) -> None:
@@ -299,6 +301,10 @@ class Translator(cst.CSTTransformer):
                 body=[first.with_changes(leading_lines=lines), *updated.body[1:]]
             )
         return updated
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.not_read.add(id(node.target))
+        self.aug_targets.add(id(node.target))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.not_read.update(id(t.target) for t in node.targets)
@@ -661,11 +667,13 @@ class Translator(cst.CSTTransformer):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.append(node.name.value in self.info.module_classes)
+        self.class_names.append(node.name.value)
         for base in node.bases:
             self.skip.add(id(base.value))
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         is_module = self.classes.pop()
+        self.class_names.pop()
         if not is_module:
             return updated
         bases = []
@@ -716,7 +724,9 @@ class Translator(cst.CSTTransformer):
         self.ctx.local_taken.pop()
         updated = self._function_step(original, updated, scope)
         if scope.in_place:
-            in_place = loop.InPlace(set(scope.in_place), self.depth, formatting.statement)
+            in_place = loop.InPlace(
+                set(scope.in_place), self.depth, formatting.statement, self.ctx.use
+            )
             updated = updated.visit(in_place)  # type: ignore[assignment]
             self.ctx.imports.add("tf")
             for name, lines in scope.in_place.items():
@@ -806,7 +816,10 @@ class Translator(cst.CSTTransformer):
                 return updated.with_changes(attr=cst.Name(keras_attr(attr)))
         if (
             original.attr.value == "weight"
-            and code(original.value) in self.info.layer_names
+            and (
+                code(original.value) in self.info.layer_names
+                or (code(original.value) == "self" and self._in_layer_subclass)
+            )
             and id(original) not in self.not_read
         ):
             try:
@@ -816,6 +829,13 @@ class Translator(cst.CSTTransformer):
                 return updated
             self._record(original, "Layer.weight", "torch_weight: in PyTorch's layout")
             return self.ctx.expr(f"{read}({code(updated.value)})")
+        if original.attr.value in ("T", "mT") and self._tensor_value(
+            original.value, updated.value
+        ):  # tf.Tensor has neither; `.T` reverses every axis, as tf.transpose does
+            self._record(original, f"Tensor.{original.attr.value}", "tf.transpose")
+            if original.attr.value == "T":
+                return self.ctx.expr(f"tf.transpose({code(updated.value)})")
+            return self.ctx.expr(f"tf.linalg.matrix_transpose({code(updated.value)})")
         if id(original) in self.skip:
             return updated
         if original.attr.value == "is_cuda" and not (
@@ -864,6 +884,14 @@ class Translator(cst.CSTTransformer):
             and self.info.imports.qualify(original.args[0].value) == "torch.nn"
         ):
             return self._nn_getattr(original, updated)
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "forward"
+            and not isinstance(func.value, cst.Call)
+            and self._a_module(original.func.value)  # type: ignore[attr-defined]
+        ):  # `m.forward(x)`: Keras's layer is called (it builds itself on the first call)
+            self._record(original, "Module.forward", "the layer called")
+            return updated.with_changes(func=func.value)
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value == "forward"
@@ -954,6 +982,28 @@ class Translator(cst.CSTTransformer):
             head = head.func if isinstance(head, cst.Call) else head.value
         return self._tensor_in_scope(head)
 
+    @property
+    def _in_layer_subclass(self) -> bool:
+        """In a method of a class derived from a PyTorch layer (`class Layer(nn.Linear)`)."""
+        return bool(
+            self.class_names
+            and self.class_names[-1] in self.info.layer_subclasses
+            and self.scopes
+            and self.scopes[-1].module_class
+        )
+
+    def _a_module(self, receiver: cst.BaseExpression) -> bool:
+        """`self` in a module class, a module it holds, or a module the file made; anything,
+        where no class of the file but a module defines `forward`."""
+        text = code(receiver)
+        if not self.info.other_forward and text != "self":
+            return True
+        if text == "self":
+            return bool(self.scopes and self.scopes[-1].module_class)
+        if text.startswith("self.") and text.count(".") == 1:
+            return text[5:] in self.info.training_attrs or text in self.info.layer_names
+        return text in self.info.module_instances or text in self.info.layer_names
+
     def _is_module(self, receiver: cst.BaseExpression) -> bool:
         """True for `np.sum(...)`-style calls on an imported module, not on a tensor, and for
         methods of what a non-torch module returned (`np.float32(x).item()` is numpy's)."""
@@ -1007,7 +1057,46 @@ class Translator(cst.CSTTransformer):
     ) -> cst.BaseExpression:
         if id(original.value) in self.picked:
             return updated.value
+        if self._advanced_index(original, updated):
+            self._refuse(
+                original,
+                "advanced indexing",
+                "a tensor indexed with a range, a list, a mask or a tensor of indices: "
+                "TensorFlow's [] takes ints and slices (tf.gather, tf.boolean_mask, "
+                "tf.tensor_scatter_nd_update)",
+            )
         return updated
+
+    def _masked_write(self, target: cst.Subscript) -> bool:
+        """`x[mask] = v` on a local the in-place rule makes a Variable (loop.InPlace writes it
+        with the prelude's masked_put)."""
+        scope = self.scopes[-1] if self.scopes else None
+        return (
+            scope is not None
+            and id(target) not in self.aug_targets
+            and isinstance(target.value, cst.Name)
+            and target.value.value in scope.tensor_locals
+            and len(target.slice) == 1
+        )
+
+    def _advanced_index(self, original: cst.Subscript, updated: cst.Subscript) -> bool:
+        """A surely-tensor value indexed by something tf.Tensor's [] refuses (numpy's takes
+        it: a numpy array's subscript is left as it is)."""
+        if not self._tensor_value(original.value, updated.value):
+            return False
+        for before, after in zip(original.slice, updated.slice, strict=True):
+            if not isinstance(before.slice, cst.Index):
+                continue
+            index, new = before.slice.value, after.slice.value  # type: ignore[attr-defined]
+            if isinstance(index, cst.List | cst.Tuple | cst.ListComp):
+                return True
+            if isinstance(index, cst.Comparison):  # a mask: read, tf's [] takes it
+                return id(original) in self.not_read and not self._masked_write(original)
+            if isinstance(index, cst.Call) and code(index.func) == "range":
+                return True
+            if not index.deep_equals(new) and code(new).startswith(_INDEX_TENSORS):
+                return True
+        return False
 
     def _self_call(self, original: cst.Call, updated: cst.Call, attr: str) -> cst.BaseExpression:
         """`self.dropout(x)` → `self.dropout(x, training=training)` inside call()."""
@@ -1036,6 +1125,10 @@ class Translator(cst.CSTTransformer):
             self._record(original, "Module.bias is not None", "use_bias")
             return updated.left.with_changes(attr=cst.Name("use_bias"))
         return updated
+
+
+# Translated indices that are tensors of indices (not one int): tf.Tensor's [] refuses them.
+_INDEX_TENSORS = ("tf.range(", "tf.random.", "tf.constant(", "tf.where(", "tf.argsort(")
 
 
 def _unmarked(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
