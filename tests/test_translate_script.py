@@ -517,3 +517,60 @@ def _window_of(padded: np.ndarray, pixels: np.ndarray) -> tuple | None:
                 if np.array_equal(window[:, ::-1] if mirrored else window, pixels):
                     return top, left, mirrored
     return None
+
+
+CHECKPOINT = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.norm = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(self.norm(self.conv(x)).mean((2, 3)))
+
+
+def save(path, x):
+    net = torch.nn.DataParallel(Net())
+    out = net(x)
+    state = {"net": net.state_dict(), "acc": 91.5, "epoch": 3}
+    torch.save(state, path)
+    return out
+
+
+def resume(path, x):
+    net = Net()
+    checkpoint = torch.load(path)
+    net.load_state_dict(checkpoint["net"])
+    return net(x), checkpoint["acc"], checkpoint["epoch"]
+"""
+
+
+def test_a_checkpoint_dict_saves_and_resumes_into_a_model_not_built_yet(tmp_path: Path) -> None:
+    """kuangliu/pytorch-cifar's checkpoint: torch.save({"net": net.state_dict(), "acc": ...})
+    and, on --resume, load_state_dict(checkpoint["net"]) into a new model before its first
+    call (Keras has made none of its weights then: they are assigned when it builds); the
+    model wrapped in DataParallel is itself on one device."""
+    from codegen.translate.api import translate_source
+
+    result = translate_source(CHECKPOINT, "ckpt.py")
+    assert not result.report.left, [(c.name, c.detail) for c in result.report.left]
+    tf = pytest.importorskip("tensorflow")
+    namespace = _run(result.code, "ckpt_tf.py")
+    x = tf.constant(np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32))
+    path = str(tmp_path / "ckpt.pth")
+    saved = namespace["save"](path, x)
+    resumed, acc, epoch = namespace["resume"](path, x)
+    np.testing.assert_array_equal(np.asarray(resumed), np.asarray(saved))
+    assert (acc, epoch) == (91.5, 3)
+    fresh = namespace["Net"]()
+    assert not np.array_equal(np.asarray(fresh(x)), np.asarray(saved))  # weights were moved
+    other = str(tmp_path / "wrong.pth")
+    namespace["torch_save"]({"net": {"not/a/variable": np.zeros(1)}}, other)
+    with pytest.raises(ValueError, match="missing"):
+        namespace["resume"](other, x)

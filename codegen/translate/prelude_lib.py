@@ -3346,6 +3346,64 @@ class ExponentialLR(LRScheduler):
         return self.base_lr * self.gamma**epoch
 
 
+def state_dict(model):
+    """Module.state_dict(): every variable's value (numpy), keyed by its place among the
+    model's weights and its name (`3/kernel`: Keras's paths number layers program-wide).
+    """
+    return {f"{i}/{v.name}": np.array(v) for i, v in enumerate(model.weights)}
+
+
+def load_state_dict(model, state):
+    """Module.load_state_dict(state) of a state_dict(): each variable's value by its key. A
+    model not built yet (Keras makes its weights on its first call) gets them then."""
+
+    def assign():
+        variables = {f"{i}/{v.name}": v for i, v in enumerate(model.weights)}
+        missing = sorted(set(variables) - set(state))
+        unexpected = sorted(set(state) - set(variables))
+        if missing or unexpected:
+            raise ValueError(
+                f"load_state_dict: missing {missing[:3]}, unexpected {unexpected[:3]}"
+            )
+        for path, variable in variables.items():
+            variable.assign(state[path])
+
+    if model.built:
+        assign()
+        return
+    import functools
+
+    build = model.build
+
+    @functools.wraps(build)  # Keras checks whether build is its default: still so
+    def build_then_load(*args, **kwargs):
+        build(*args, **kwargs)
+        model.build = build
+        assign()
+
+    model.build = build_then_load
+
+
+def torch_save(obj, path):
+    """torch.save of a checkpoint (a dict of state_dict()s, numbers, ...): pickled, with
+    tensors and variables as numpy arrays."""
+    import pickle  # torch.save's own format is a pickle too
+
+    def plain(value):
+        return np.array(value) if isinstance(value, tf.Tensor | tf.Variable) else value
+
+    with open(path, "wb") as handle:
+        pickle.dump(tf.nest.map_structure(plain, obj), handle)
+
+
+def torch_load(path):
+    """torch.load of what torch_save wrote."""
+    import pickle
+
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
 def weights_path(path):
     """Keras saves weights only to a `.weights.h5` file: model.pt → model.weights.h5."""
     text = str(path)

@@ -112,7 +112,10 @@ def parameters(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 
 @register(MODULE_METHODS, "state_dict")
 def state_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    raise Untranslatable("state_dict() outside torch.save: Keras saves with save_weights")
+    """In a checkpoint dict (`torch.save({"net": net.state_dict(), ...}, path)`): the
+    variables' values by path (`torch.save(net.state_dict(), path)` is save_weights)."""
+    Args(call, ("destination", "prefix", "keep_vars"), "Module.state_dict")
+    return ctx.expr(f"{ctx.use('state_dict')}({_receiver(call)})")
 
 
 @register(MODULE_METHODS, "load_state_dict")
@@ -122,7 +125,10 @@ def load_state_dict(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     if isinstance(source, cst.Call) and code(source.func) in ("torch.load", "load"):
         path = code(source.args[0].value) if source.args else ""
         return ctx.expr(f"{_receiver(call)}.load_weights({ctx.use('weights_path')}({path}))")
-    raise Untranslatable("load_state_dict of something other than torch.load(path)")
+    a.refuse("strict", unless=True)
+    a.refuse("assign", unless=False)
+    # a checkpoint's entry (`checkpoint["net"]`): what the prelude's state_dict() gave
+    return ctx.expr(f"{ctx.use('load_state_dict')}({_receiver(call)}, {code(source)})")
 
 
 # ---------------------------------------------------------------- optimizers
@@ -486,8 +492,9 @@ def save(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         isinstance(obj, cst.Call)
         and isinstance(obj.func, cst.Attribute)
         and obj.func.attr.value == "state_dict"
-    ):
-        raise Untranslatable("torch.save of something other than model.state_dict()")
+    ):  # a checkpoint dict: pickled, as torch.save pickles it
+        a.refuse("pickle_module", "pickle_protocol")
+        return ctx.expr(f"{ctx.use('torch_save')}({code(obj)}, {a.code('f')})")
     model = code(obj.func.value)
     path = a.code("f")
     literal = a.literal("f") if a.is_literal("f") else None
@@ -495,6 +502,39 @@ def save(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         stem = literal.rsplit(".", 1)[0] if "." in literal.rsplit("/", 1)[-1] else literal
         return ctx.expr(f"{model}.save_weights({string_literal(stem + '.weights.h5')})")
     return ctx.expr(f"{model}.save_weights({ctx.use('weights_path')}({path}))")
+
+
+@register(RULES, "torch.nn.DataParallel", "torch.nn.parallel.DataParallel")
+def data_parallel_module(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The model itself, on one device: the same computation (tf.distribute's
+    MirroredStrategy is TensorFlow's way to split batches over several GPUs)."""
+    a = Args(call, ("module", "device_ids", "output_device", "dim"), "nn.DataParallel")
+    a.refuse("dim", unless=0)
+    ctx.note("one device: the same computation (MirroredStrategy spreads it over several)")
+    return cst.parse_expression(a.code("module"))
+
+
+@register(RULES, "torch.nn.parallel.data_parallel")
+def data_parallel(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The module called on the inputs, on one device (as DataParallel)."""
+    a = Args(
+        call,
+        ("module", "inputs", "device_ids", "output_device", "dim", "module_kwargs"),
+        "nn.parallel.data_parallel",
+    )
+    a.refuse("dim", unless=0)
+    a.refuse("module_kwargs", unless=None)
+    ctx.note("one device: the same computation (MirroredStrategy spreads it over several)")
+    return ctx.expr(f"{a.code('module')}({a.code('inputs')})")
+
+
+@register(RULES, "torch.load")
+def load(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """A checkpoint torch_save wrote (`torch.load(path)` inside load_state_dict is
+    load_weights). map_location: TensorFlow places values itself."""
+    a = Args(call, ("f", "map_location", "pickle_module", "weights_only", "mmap"), "torch.load")
+    a.refuse("pickle_module")
+    return ctx.expr(f"{ctx.use('torch_load')}({a.code('f')})")
 
 
 @register(RULES, "torch.Generator")
