@@ -574,3 +574,74 @@ def test_a_checkpoint_dict_saves_and_resumes_into_a_model_not_built_yet(tmp_path
     namespace["torch_save"]({"net": {"not/a/variable": np.zeros(1)}}, other)
     with pytest.raises(ValueError, match="missing"):
         namespace["resume"](other, x)
+
+
+GAN = """\
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+netD = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid())
+netG = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+criterion = nn.BCELoss()
+# eps: PyTorch adds it after the bias correction, Keras before (EQUIVALENCE.md): negligible here
+optimizerD = optim.Adam(netD.parameters(), lr=0.01, betas=(0.5, 0.999), eps=1e-12)
+optimizerG = optim.Adam(netG.parameters(), lr=0.01, betas=(0.5, 0.999), eps=1e-12)
+losses = []
+
+
+def train(batches, noises):
+    for real, noise in zip(batches, noises):
+        # (1) the discriminator, on real and on fake samples
+        netD.zero_grad()
+        label = torch.full((real.size(0),), 1.0)
+        output = netD(real).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        fake = netG(noise)
+        label.fill_(0.0)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        optimizerD.step()
+        # (2) the generator, through the updated discriminator
+        netG.zero_grad()
+        label.fill_(1.0)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        optimizerG.step()
+        losses.append((errD_real + errD_fake).item() + errG.item())
+"""
+
+
+def test_a_gan_iteration_updates_both_models_as_torch_does() -> None:
+    """pytorch/examples' dcgan: two optimizers in one iteration, two backward() before the
+    discriminator's step (their gradients summed), the generator's loss through the updated
+    discriminator and a fake made before it: one persistent tape over the iteration, each
+    update in PyTorch's order. Same start, same data: the same weights after three
+    iterations."""
+    from codegen.translate.api import translate_source
+    from codegen.verify.translated import transfer
+
+    torch = pytest.importorskip("torch")
+    tf = pytest.importorskip("tensorflow")
+    result = translate_source(GAN, "gan.py")
+    assert not result.report.left, [(c.name, c.detail) for c in result.report.left]
+    assert "tape = tf.GradientTape(persistent=True)" in result.code
+    torch.manual_seed(0)
+    source, translated = _run(GAN, "gan.py"), _run(result.code, "gan_tf.py")
+    for name, width in (("netD", 2), ("netG", 3)):
+        translated[name](tf.zeros((1, width)))
+        transfer(source[name], translated[name])
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((4, 2)).astype(np.float32) + 2 for _ in range(3)]
+    noises = [rng.standard_normal((4, 3)).astype(np.float32) for _ in range(3)]
+    source["train"]([torch.from_numpy(b) for b in batches], [torch.from_numpy(n) for n in noises])
+    translated["train"]([tf.constant(b) for b in batches], [tf.constant(n) for n in noises])
+    np.testing.assert_allclose(translated["losses"], source["losses"], rtol=1e-4, atol=1e-5)
+    for name in ("netD", "netG"):
+        got = [w.numpy() for w in translated[name].weights]
+        want = [p.detach().numpy() for p in source[name].parameters()]
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w.T if w.ndim == 2 else w, rtol=1e-4, atol=1e-5)

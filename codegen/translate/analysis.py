@@ -37,6 +37,7 @@ class FileInfo:
     layer_names: set[str] = field(default_factory=set)
     module_instances: set[str] = field(default_factory=set)  # `model` of `model = Net()`
     layer_subclasses: set[str] = field(default_factory=set)  # module classes from nn.Linear...
+    optimizer_models: dict[str, str] = field(default_factory=dict)  # optD → netD
     # a class that is not a module defines `forward`: `x.forward(...)` may be its
     other_forward: bool = False
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
@@ -272,6 +273,7 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
     info.layer_names = layer_names(info, tree)
+    info.optimizer_models = optimizer_models(info, tree)
     if attrs:
         mark_quiet(info, ordered, attrs)
     return info
@@ -300,6 +302,7 @@ def file_facts(tree: ast.Module) -> FileInfo:
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
     info.layer_names = layer_names(info, tree)
+    info.optimizer_models = optimizer_models(info, tree)
     return info
 
 
@@ -349,6 +352,31 @@ def layer_names(info: FileInfo, tree: ast.Module) -> set[str]:
         layers.update(f"{name}.{attr}" for attr in of_class[cls])
     info.module_instances = set(instances) - others.difference(instances)
     return layers - others
+
+
+def optimizer_models(info: FileInfo, tree: ast.Module) -> dict[str, str]:
+    """`optimizerD` → `netD` for `optimizerD = optim.Adam(netD.parameters(), ...)`."""
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and node.value.args
+        ):
+            continue
+        name = _qualify(info, node.value.func) or ""
+        first = node.value.args[0]
+        if (
+            name.startswith("torch.optim.")
+            and isinstance(first, ast.Call)
+            and isinstance(first.func, ast.Attribute)
+            and first.func.attr == "parameters"
+            and isinstance(first.func.value, ast.Name)
+        ):
+            found[node.targets[0].id] = first.func.value.id
+    return found
 
 
 def _is_layer_call(info: FileInfo, call: ast.Call) -> bool:

@@ -154,6 +154,110 @@ class _ManualUpdate(cst.CSTTransformer):
         return updated.with_changes(body=body)
 
 
+@dataclass
+class Update:
+    """One optimizer's step() in a loop body of several (a GAN): the model it trains and the
+    losses whose backward() reached that model since its gradients were last cleared."""
+
+    index: int  # of the step() statement
+    optimizer: str
+    model: str
+    losses: list[str]
+
+
+def several_steps(
+    body: list[cst.BaseStatement], calls: dict[int, StepCall], models: dict[str, str]
+) -> list[Update] | None:
+    """The updates of a body with zero_grad / backward / step calls of more than one
+    optimizer, or with several backward() before one step() (gradients summed), each
+    optimizer's model known (`opt = optim.Adam(net.parameters())`); None otherwise."""
+    kinds = [calls.get(id(s)) for s in body]
+    steps = [(i, c) for i, c in enumerate(kinds) if c is not None and c.kind == "step"]
+    backwards = [c for c in kinds if c is not None and c.kind == "backward"]
+    if not steps or (len(steps) == 1 and len(backwards) < 2):
+        return None
+    pending: dict[str, list[str]] = {}  # model → losses backward'ed since its zero_grad
+    cleared: set[str] = set()
+    touched: list[str] = []  # losses since the last step, to give to every model
+    updates = []
+    for index, call in enumerate(kinds):
+        if call is None:
+            continue
+        if call.kind == "zero_grad":
+            model = models.get(call.receiver, call.receiver)
+            pending[model] = []
+            cleared.add(model)
+        elif call.kind == "backward":
+            if not call.receiver.isidentifier():
+                return None
+            for model in pending:
+                pending[model].append(call.receiver)
+            touched.append(call.receiver)
+        else:
+            model = models.get(call.receiver)
+            if model is None or model not in cleared or not pending.get(model):
+                return None
+            updates.append(Update(index, call.receiver, model, pending[model]))
+            pending[model] = []
+    return updates
+
+
+def several_steps_body(
+    body: list[cst.BaseStatement], calls: dict[int, StepCall], updates: list[Update]
+) -> list[cst.BaseStatement]:
+    """The body run eagerly under one persistent GradientTape, entered again after each
+    update: each optimizer applies the gradients of its losses for its model's variables,
+    in the order the PyTorch code steps (the next forward sees the updated weights)."""
+    models = {u.model for u in updates}
+    out: list[cst.BaseStatement] = [
+        cst.parse_statement("tape = tf.GradientTape(persistent=True)\n")
+    ]
+    start = 0
+    for update in updates:
+        block = _without_step_calls(body[start : update.index], calls, models)
+        if block:
+            inner = "".join(code(s) for s in block)
+            out.append(
+                cst.parse_statement(
+                    "with tape:\n" + textwrap.indent(inner.rstrip("\n"), "    ") + "\n"
+                )
+            )
+        losses = update.losses[0] if len(update.losses) == 1 else f"[{', '.join(update.losses)}]"
+        variables = f"{update.model}.trainable_variables"
+        out += [
+            cst.parse_statement(f"gradients = tape.gradient({losses}, {variables})\n"),
+            cst.parse_statement(
+                f"{update.optimizer}.apply_gradients(zip(gradients, {variables}, strict=True))\n"
+            ),
+        ]
+        start = update.index + 1
+    return [*out, *_without_step_calls(body[start:], calls, set())]
+
+
+def _without_step_calls(
+    statements: list[cst.BaseStatement], calls: dict[int, StepCall], models: set[str]
+) -> list[cst.BaseStatement]:
+    """The statements but zero_grad / backward / step, whose comments go to the statement
+    after them; the models called in training mode."""
+    kept: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []
+    for statement in statements:
+        if calls.get(id(statement)) is not None:
+            carried += [
+                line for line in statement.leading_lines if "dlgen:" not in code(line)  # type: ignore[attr-defined]
+            ]
+            continue
+        if models:
+            statement = statement.visit(_TrainingCall(models))  # type: ignore[assignment]
+        if carried:
+            statement = statement.with_changes(
+                leading_lines=[*carried, *statement.leading_lines]  # type: ignore[attr-defined]
+            )
+            carried = []
+        kept.append(statement)
+    return kept
+
+
 def forward_start(body: list[cst.BaseStatement], step: Step) -> int:
     """Where the step's forward pass begins in `body`: at zero_grad when the loss is computed
     after it, else at the statements just before zero_grad that compute the loss (the order

@@ -515,6 +515,9 @@ class Translator(cst.CSTTransformer):
         if not isinstance(updated.body, cst.IndentedBlock):
             return None, updated
         body = list(updated.body.body)
+        several = loop.several_steps(body, self.step_calls, self.info.optimizer_models)
+        if several is not None:
+            return None, self._several_steps(updated, body, several)
         step = loop.find(body, self.step_calls)
         if step is None:
             return None, updated
@@ -550,6 +553,39 @@ class Translator(cst.CSTTransformer):
         # what only read a value back between backward() and step() runs after the step
         new_body = [*before, call.with_changes(leading_lines=kept), *moved, *body[step.step + 1 :]]
         return definition, updated.with_changes(body=updated.body.with_changes(body=new_body))
+
+    def _several_steps(self, updated: cst.For, body: list, updates: list[loop.Update]) -> cst.For:
+        """Several optimizers stepped in one iteration (a GAN), or several backward() before a
+        step(): the iteration run eagerly under one persistent tape (loop.several_steps_body)."""
+        taken = self.ctx.taken | (self.ctx.local_taken[-1] if self.ctx.local_taken else set())
+        clash = {"tape", "gradients"} & set(taken)
+        if clash:
+            self._refuse(
+                updated, "training step", f"the step needs the name {min(clash)}: rename yours"
+            )
+            return updated
+        self.ctx.imports.add("tf")
+        detail = "a persistent GradientTape over the iteration: " + ", ".join(
+            f"{u.optimizer} on {u.model} from {' + '.join(u.losses)}" for u in updates
+        )
+        for statement in body:
+            found = self.step_calls.get(id(statement))
+            if found is None:
+                continue
+            provisional = self.step_marks.pop(id(statement), None)
+            if provisional is not None:
+                self.report.constructs.remove(provisional)
+            self.report.add(found.line, f"{found.kind}()", True, detail)
+        new_body = loop.several_steps_body(body, self.step_calls, updates)
+        new_body = [
+            (
+                formatting.compound(s, self.depth + 1)
+                if isinstance(s, cst.BaseCompoundStatement)
+                else s
+            )
+            for s in new_body
+        ]
+        return updated.with_changes(body=updated.body.with_changes(body=new_body))
 
     def _function_step(
         self, original: cst.FunctionDef, updated: cst.FunctionDef, scope: _Scope
