@@ -397,3 +397,22 @@ def test_a_prelude_name_bound_only_in_another_function_is_no_clash() -> None:
     result = translate_source(PREAMBLE + source, "style.py")
     assert not result.report.left, result.code
     assert "def mse_loss(" in result.code
+
+
+def test_an_argument_spanning_lines_keeps_its_parentheses() -> None:
+    """jindongwang/transferlearning: `torch.device("cuda:0"\\n if ... else "cpu")` crashed
+    the translator (the argument's text, without the call's parentheses, does not parse);
+    `Variable(...)` and `DataParallel(...)` take their argument's place the same way."""
+    source = (
+        "import torch\n\n"
+        'device = torch.device("cuda:0"\n                      if torch.cuda.is_available() '
+        'else "cpu")\n'
+        "x = torch.autograd.Variable(torch.zeros(2)\n                            + 1)\n"
+        "net = torch.nn.DataParallel(torch.nn.Linear(2,\n    3))\n"
+    )
+    result = translate_source(source, "dev.py")
+    assert not result.report.left, result.report.left
+    compile(result.code, "dev_tf.py", "exec")
+    assert 'device = "cuda:0" if bool(tf.config.list_physical_devices("GPU")) else "cpu"' in (
+        result.code
+    )

@@ -189,6 +189,14 @@ class Args:
                 )
 
 
+def grouped(node: cst.BaseExpression) -> cst.BaseExpression:
+    """An argument that takes its call's place: in parentheses when it spans lines (the
+    call's parentheses held its line breaks)."""
+    if "\n" in code(node) and not getattr(node, "lpar", ()):
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
 def simple(node: cst.BaseExpression) -> bool:
     """True for a name or attribute chain, which may be evaluated twice without harm, and
     for `tf.stop_gradient` of one (what `x.data` becomes)."""

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .context import ATTRIBUTES, FUNCTIONS, Args, Ctx, Untranslatable, code, function, simple
+from .context import (
+    ATTRIBUTES,
+    FUNCTIONS,
+    Args,
+    Ctx,
+    Untranslatable,
+    code,
+    function,
+    grouped,
+    simple,
+)
 
 F = "torch.nn.functional."
 INIT = "torch.nn.init."
@@ -192,7 +202,7 @@ def variable(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("data", "requires_grad", "volatile"), "torch.autograd.Variable")
     if a.literal("requires_grad", False) is True:
         return ctx.expr(f"tf.Variable({a.code('data')})")
-    return cst.parse_expression(a.code("data"))
+    return grouped(a.values["data"])
 
 
 @function("torch.arange")
@@ -232,7 +242,7 @@ def manual_seed(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 @function("torch.device")
 def device(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("type", "index"), "torch.device")
-    return cst.parse_expression(a.code("type"))
+    return grouped(a.values["type"])
 
 
 @function("torch.cuda.manual_seed", "torch.cuda.manual_seed_all")

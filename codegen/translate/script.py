@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .context import Args, Ctx, Rule, Untranslatable, code, register, string_literal
+from .context import Args, Ctx, Rule, Untranslatable, code, grouped, register, string_literal
 
 RULES: dict[str, Rule] = {}  # canonical PyTorch name → rule (optimizers, losses, data)
 METHODS: dict[str, Rule] = {}  # method name → rule, on any receiver (optimizer.step, ...)
@@ -511,7 +511,7 @@ def data_parallel_module(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     a = Args(call, ("module", "device_ids", "output_device", "dim"), "nn.DataParallel")
     a.refuse("dim", unless=0)
     ctx.note("one device: the same computation (MirroredStrategy spreads it over several)")
-    return cst.parse_expression(a.code("module"))
+    return grouped(a.values["module"])
 
 
 @register(RULES, "torch.nn.parallel.data_parallel")
