@@ -178,7 +178,6 @@ def several_steps(
         return None
     pending: dict[str, list[str]] = {}  # model → losses backward'ed since its zero_grad
     cleared: set[str] = set()
-    touched: list[str] = []  # losses since the last step, to give to every model
     updates = []
     for index, call in enumerate(kinds):
         if call is None:
@@ -192,7 +191,6 @@ def several_steps(
                 return None
             for model in pending:
                 pending[model].append(call.receiver)
-            touched.append(call.receiver)
         else:
             model = models.get(call.receiver)
             if model is None or model not in cleared or not pending.get(model):
