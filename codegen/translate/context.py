@@ -189,6 +189,18 @@ class Args:
                 )
 
 
+class Replace(cst.CSTTransformer):
+    """Every copy of one expression replaced by another."""
+
+    def __init__(self, old: cst.BaseExpression, new: cst.BaseExpression) -> None:
+        self.old, self.new = old, new
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        if isinstance(original, cst.BaseExpression) and original.deep_equals(self.old):
+            return self.new
+        return updated
+
+
 def grouped(node: cst.BaseExpression) -> cst.BaseExpression:
     """An argument that takes its call's place: in parentheses when it spans lines (the
     call's parentheses held its line breaks)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .context import Untranslatable, code
+from .context import Replace, Untranslatable, code
 
 STEP_KINDS = ("zero_grad", "backward", "step")
 
@@ -720,8 +720,10 @@ def init_loop_parts(loop: cst.For, variable: str) -> tuple[str, str] | None:
     if isinstance(statement, cst.If):
         test_node = statement.test
         rank = cst.parse_expression(f"len({variable}.shape)")
-        stripped = test_node.visit(_Blank(rank))
-        if variable in {n.value for n in _name_nodes(stripped)}:
+        stripped = test_node.visit(Replace(rank, cst.Integer("0")))
+        names = _Names()
+        stripped.visit(names)
+        if variable in names.read:
             return None
         test = code(test_node)
         assert isinstance(statement.body, cst.IndentedBlock)
@@ -730,26 +732,3 @@ def init_loop_parts(loop: cst.For, variable: str) -> tuple[str, str] | None:
     expression = statement.body[0]
     assert isinstance(expression, cst.Expr)
     return code(expression.value), test
-
-
-class _Blank(cst.CSTTransformer):
-    """Every copy of one expression replaced by `0`."""
-
-    def __init__(self, target: cst.BaseExpression) -> None:
-        self.target = target
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-        if isinstance(original, cst.BaseExpression) and original.deep_equals(self.target):
-            return cst.Integer("0")
-        return updated
-
-
-def _name_nodes(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-    node.visit(Collect())
-    return found

@@ -414,28 +414,29 @@ def zero(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 IN_PLACE.update(("uniform_", "normal_", "copy_"))
 
 
-@method("uniform_")
-def uniform_(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    a = Args(call, ("from", "to", "generator"), "Tensor.uniform_")
-    a.refuse("generator", unless=None)
-    x = code(_receiver(call))
-    low, high = a.code("from", "0.0"), a.code("to", "1.0")
-    made = f"keras.initializers.RandomUniform({low}, {high})"
-    return _initializer(call, ctx, made) or ctx.expr(
-        f"tf.random.uniform(tf.shape({x}), {low}, {high}, {x}.dtype)"
-    )
+def _drawn(name: str, params: tuple[str, str], defaults: tuple[str, str], keras: str, tf_name: str):
+    """`x.uniform_(a, b)` / `x.normal_(mean, std)`: a layer weight's initializer (the old
+    init idiom), else the values drawn in x's shape and dtype."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, (*params, "generator"), f"Tensor.{name}")
+        a.refuse("generator", unless=None)
+        x = code(_receiver(call))
+        first, second = (a.code(p, d) for p, d in zip(params, defaults, strict=True))
+        made = f"keras.initializers.{keras}({first}, {second})"
+        return _initializer(call, ctx, made) or ctx.expr(
+            f"{tf_name}(tf.shape({x}), {first}, {second}, {x}.dtype)"
+        )
+
+    return rule
 
 
-@method("normal_")
-def normal_(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    a = Args(call, ("mean", "std", "generator"), "Tensor.normal_")
-    a.refuse("generator", unless=None)
-    x = code(_receiver(call))
-    mean, std = a.code("mean", "0.0"), a.code("std", "1.0")
-    made = f"keras.initializers.RandomNormal({mean}, {std})"
-    return _initializer(call, ctx, made) or ctx.expr(
-        f"tf.random.normal(tf.shape({x}), {mean}, {std}, {x}.dtype)"
-    )
+method("uniform_")(
+    _drawn("uniform_", ("from", "to"), ("0.0", "1.0"), "RandomUniform", "tf.random.uniform")
+)
+method("normal_")(
+    _drawn("normal_", ("mean", "std"), ("0.0", "1.0"), "RandomNormal", "tf.random.normal")
+)
 
 
 @method("copy_")

@@ -16,7 +16,17 @@ import libcst as cst
 
 from . import formatting, loop, script
 from .analysis import FileInfo
-from .context import ATTRIBUTES, FUNCTIONS, ISINSTANCE, METHODS, Ctx, Untranslatable, code, simple
+from .context import (
+    ATTRIBUTES,
+    FUNCTIONS,
+    ISINSTANCE,
+    METHODS,
+    Ctx,
+    Replace,
+    Untranslatable,
+    code,
+    simple,
+)
 from .functions import IN_PLACE_FUNCTIONS, F
 from .imports import is_torch
 from .layers import BASE_CLASSES
@@ -164,6 +174,15 @@ class Translator(cst.CSTTransformer):
         self.report.add(self._line(node), name, False, why)
         if self.statements:
             self.statements[-1].marks.append(why)
+
+    def _use(self, node: cst.CSTNode, what: str, definition: str) -> str | None:
+        """A prelude definition's name (Ctx.use), or None with `what` refused where the file
+        binds that name itself."""
+        try:
+            return self.ctx.use(definition)
+        except Untranslatable as refused:
+            self._refuse(node, what, str(refused))
+            return None
 
     @property
     def in_module_class(self) -> bool:
@@ -342,10 +361,8 @@ class Translator(cst.CSTTransformer):
         tied = _tied_weight(original)
         if tied is not None:
             layer, source = tied
-            try:
-                tie = self.ctx.use("weight_tied")
-            except Untranslatable as refused:
-                self._refuse(original, "weight tying", str(refused))
+            tie = self._use(original, "weight tying", "weight_tied")
+            if tie is None:
                 return updated
             self._record(original, "weight tying", "weight_tied: one variable for both layers")
             value = self.ctx.expr(f"{tie}({layer}, {source})")
@@ -432,11 +449,10 @@ class Translator(cst.CSTTransformer):
             if name not in BASE_CLASSES:
                 self._refuse(original, what, f"nn.{name} has no prelude class")
                 return updated
-            try:
-                classes[name] = self.ctx.use(BASE_CLASSES[name])
-            except Untranslatable as refused:
-                self._refuse(original, what, str(refused))
+            found = self._use(original, what, BASE_CLASSES[name])
+            if found is None:
                 return updated
+            classes[name] = found
         self._record(original, what, "the prelude's classes of the names the `if` allows")
         table = ", ".join(f'"{name}": {cls}' for name, cls in classes.items())
         return self.ctx.expr(f"{{{table}}}[{variable}]")
@@ -727,11 +743,8 @@ class Translator(cst.CSTTransformer):
                 if layer not in BASE_CLASSES:
                     self._refuse(original, name, f"a subclass of nn.{layer}: no prelude class")
                 else:
-                    try:
-                        target = self.ctx.use(BASE_CLASSES[layer])
-                    except Untranslatable as refused:
-                        self._refuse(original, name, str(refused))
-                    else:
+                    target = self._use(original, name, BASE_CLASSES[layer])
+                    if target is not None:
                         self._record(original, name, f"class {original.name.value}({target})")
                         base = base.with_changes(value=cst.Name(target))
             bases.append(base)
@@ -858,10 +871,8 @@ class Translator(cst.CSTTransformer):
             )
             and id(original) not in self.not_read
         ):
-            try:
-                read = self.ctx.use("torch_weight")
-            except Untranslatable as refused:
-                self._refuse(original, "Layer.weight", str(refused))
+            read = self._use(original, "Layer.weight", "torch_weight")
+            if read is None:
                 return updated
             self._record(original, "Layer.weight", "torch_weight: in PyTorch's layout")
             return self.ctx.expr(f"{read}({code(updated.value)})")
@@ -1265,7 +1276,7 @@ def _in_place_to_assign(
     if isinstance(receiver, cst.Attribute) and receiver.attr.value == "data":
         # `w.data.uniform_(...)` writes into the parameter's storage: the Variable's assign
         variable = receiver.value
-        value = value.visit(_Replace(receiver, variable))
+        value = value.visit(Replace(receiver, variable))
         return cst.Expr(
             cst.Call(func=cst.Attribute(variable, cst.Name("assign")), args=[cst.Arg(value)])
         )
@@ -1279,18 +1290,6 @@ def _in_place_to_assign(
             cst.Call(func=cst.Attribute(receiver, cst.Name("assign")), args=[cst.Arg(value)])
         )
     return cst.Assign(targets=[cst.AssignTarget(target=receiver)], value=value)
-
-
-class _Replace(cst.CSTTransformer):
-    """Every copy of one expression replaced by another."""
-
-    def __init__(self, old: cst.BaseExpression, new: cst.BaseExpression) -> None:
-        self.old, self.new = old, new
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-        if isinstance(original, cst.BaseExpression) and original.deep_equals(self.old):
-            return self.new
-        return updated
 
 
 def _setattr_to_assign(statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement:
