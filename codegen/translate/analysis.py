@@ -12,6 +12,7 @@ import ast
 from collections import deque
 from dataclasses import dataclass, field
 
+from .cache import cached_attributes
 from .context import TRAINING_LAYERS
 from .imports import ROOTS, ImportMap
 from .names import RESERVED
@@ -40,6 +41,8 @@ class FileInfo:
     optimizer_models: dict[str, str] = field(default_factory=dict)  # optD → netD
     # a class that is not a module defines `forward`: `x.forward(...)` may be its
     other_forward: bool = False
+    cached_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # Net → {cache: local}
+    cached_names: set[str] = field(default_factory=set)  # every cache's attribute name
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
@@ -128,11 +131,14 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
         if isinstance(node, ast.Attribute) and (
             node.attr in attrs
             or node.attr in info.renamed_attrs
+            or node.attr in info.cached_names
             or node.attr in info.training_attrs
         ):
             return True
         if isinstance(node, ast.Compare) and any(isinstance(o, ast.IsNot) for o in node.ops):
             return True
+        if isinstance(node, ast.Subscript) and may_be_advanced(node.slice):
+            return True  # `x[idx]`, `x[[0, 2]]`, `x[range(n), y]`: the prelude's torch_index
         if _super_init(node):  # a module class's gets `**kwargs` (transformer._Scope)
             return True
         if isinstance(node, ast.Attribute) and node.attr in ("weight", "T", "mT", "forward"):
@@ -146,6 +152,16 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
         ):
             return True
     return False
+
+
+def may_be_advanced(index: ast.expr) -> bool:
+    """A subscript's index that may be a tensor of indices or a list (advanced indexing)."""
+    entries = index.elts if isinstance(index, ast.Tuple) else [index]
+    return any(
+        isinstance(entry, ast.Name | ast.List | ast.ListComp)
+        or (isinstance(entry, ast.Call) and _callee(entry) == "range")
+        for entry in entries
+    )
 
 
 def _super_init(node: ast.AST) -> bool:
@@ -563,3 +579,7 @@ def _classes(info: FileInfo, classes: dict[str, ast.ClassDef]) -> None:
         for statement in classes[name].body:
             body.visit(statement)
         info.submodule_classes |= (body.names & info.module_classes) - {name}
+        cached = cached_attributes(classes[name])
+        if cached:
+            info.cached_attrs[name] = cached
+            info.cached_names |= set(cached)

@@ -590,8 +590,16 @@ class InPlace(cst.CSTTransformer):
         cst.DivideAssign: "/",
     }
 
-    def __init__(self, names: set[str], depth: int, fmt, use: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        names: set[str],
+        depth: int,
+        fmt,
+        use: Callable[[str], str],
+        advanced: dict[str, str] | None = None,
+    ) -> None:
         self.names = names
+        self.advanced = advanced or {}  # `x[idx]` targets with advanced indices (code) → key
         self.depth = 0
         self.blocks = depth  # indentation depth, for formatting the rewritten statements
         self.fmt = fmt
@@ -630,6 +638,23 @@ class InPlace(cst.CSTTransformer):
         name = subscript_target(statement)
         if name not in self.names:
             return updated
+        subscript = (
+            statement.target
+            if isinstance(statement, cst.AugAssign)
+            else statement.targets[0].target  # type: ignore[union-attr]
+        )
+        key = self.advanced.get(code(subscript))
+        if key is not None:  # `x[range(n), y] = v`: numpy's rules (the prelude's index_put)
+            value = code(statement.value)
+            if isinstance(statement, cst.AugAssign):
+                operator = self.OPERATORS.get(type(statement.operator))
+                if operator is None:
+                    return updated
+                value = f"{self.use('torch_index')}({name}, {key}) {operator} {value}"
+            put = self.use("index_put")
+            replacement = cst.parse_statement(f"{name}.assign({put}({name}, {key}, {value}))\n")
+            replacement = replacement.with_changes(leading_lines=updated.leading_lines)
+            return self.fmt(replacement, self.blocks)
         if isinstance(statement, cst.AugAssign):
             operator = self.OPERATORS.get(type(statement.operator))
             if operator is None:

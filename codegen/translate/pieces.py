@@ -26,7 +26,15 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .analysis import COMPOUND, FileInfo, _needs_work, file_facts, header_tables, piece_tables
+from .analysis import (
+    COMPOUND,
+    FileInfo,
+    _needs_work,
+    file_facts,
+    header_tables,
+    may_be_advanced,
+    piece_tables,
+)
 from .context import Ctx
 from .imports import ROOTS
 from .report import Report
@@ -153,12 +161,19 @@ class Pieces:
         ctx.taken = self.info.module_bound
         ctx.parameters = self.info.parameter_attrs
         info = self.info
-        self.all_attrs = attrs | info.renamed_attrs | info.training_attrs | info.training_methods
+        self.all_attrs = (
+            attrs
+            | info.renamed_attrs
+            | info.training_attrs
+            | info.training_methods
+            | info.cached_names
+        )
         self.simple_words = frozenset(
             {
                 *info.imports.names,
                 *attrs,
                 *info.renamed_attrs,
+                *info.cached_names,
                 *info.training_attrs,
                 "not",
                 "super",
@@ -265,7 +280,10 @@ class Pieces:
                 known = not _needs_work(self.info, node, self.attrs)
             else:
                 targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
-                known = not any(isinstance(t, ast.Subscript) for t in targets)
+                known = not any(isinstance(t, ast.Subscript) for t in targets) and not any(
+                    isinstance(sub, ast.Subscript) and may_be_advanced(sub.slice)
+                    for sub in ast.walk(node)
+                )
             self.quiet[id(node)] = known
         return known
 

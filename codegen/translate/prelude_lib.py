@@ -40,6 +40,90 @@ def masked_put(x, mask, value):
     return tf.where(mask, tf.cast(value, x.dtype), x)
 
 
+def torch_index(x, key):
+    """`x[key]` with PyTorch's (numpy's) advanced indexing, which tf.Tensor's [] lacks: each
+    entry an int, a slice, a list, a range or a tensor of indices, or a boolean mask (over as
+    many axes as it has). The indexed axes' results take the broadcast shape of the indices,
+    in place of those axes when they are adjacent, first otherwise."""
+    x = tf.convert_to_tensor(x)
+    key = key if isinstance(key, tuple) else (key,)
+    if any(entry is Ellipsis for entry in key):
+        at = next(i for i, entry in enumerate(key) if entry is Ellipsis)
+        taken = sum(
+            len(entry.shape) if _mask(entry) else 1
+            for entry in key
+            if entry is not Ellipsis
+        )
+        key = key[:at] + (slice(None),) * (len(x.shape) - taken) + key[at + 1 :]
+    indices, basic = {}, []  # axis → tensor of indices; the slices applied first
+    for entry in key:
+        if isinstance(entry, slice):
+            basic.append(entry)
+        elif _mask(entry):
+            found = tf.where(tf.convert_to_tensor(entry))
+            for column in range(found.shape[-1]):
+                indices[len(basic)] = found[:, column]
+                basic.append(slice(None))
+        else:
+            if isinstance(entry, range):
+                entry = tf.range(entry.start, entry.stop, entry.step)
+            index = tf.cast(tf.convert_to_tensor(entry), tf.int64)
+            indices[len(basic)] = index
+            basic.append(slice(None))
+    x = x[tuple(basic)]
+    if not indices:
+        return x
+    axes = sorted(indices)
+    rest = [axis for axis in range(len(x.shape)) if axis not in indices]
+    sizes = tf.shape(x, out_type=tf.int64)
+    grid = [
+        tf.where(indices[axis] < 0, indices[axis] + sizes[axis], indices[axis])
+        for axis in axes
+    ]
+    shape = _broadcast_shape(grid)
+    grid = [tf.broadcast_to(index, shape) for index in grid]
+    moved = tf.transpose(x, (*axes, *rest))
+    taken = tf.gather_nd(moved, tf.stack(grid, axis=-1))
+    width = len(grid[0].shape)
+    if axes == list(range(axes[0], axes[0] + len(axes))) and axes[0] > 0:
+        order = (
+            *range(width, width + axes[0]),
+            *range(width),
+            *range(width + axes[0], width + len(rest)),
+        )
+        taken = tf.transpose(taken, order)
+    return taken
+
+
+def index_put(x, key, value):
+    """`x[key] = value` with PyTorch's advanced indexing (torch_index): x with the indexed
+    elements replaced (value broadcast to them)."""
+    x = tf.convert_to_tensor(x)
+    size = tf.size(x, out_type=tf.int64)
+    positions = torch_index(tf.reshape(tf.range(size), tf.shape(x)), key)
+    value = tf.broadcast_to(tf.cast(value, x.dtype), tf.shape(positions))
+    flat = tf.tensor_scatter_nd_update(
+        tf.reshape(x, (-1,)), tf.reshape(positions, (-1, 1)), tf.reshape(value, (-1,))
+    )
+    return tf.reshape(flat, tf.shape(x))
+
+
+def _mask(entry):
+    """A boolean mask as an index."""
+    dtype = getattr(entry, "dtype", None)
+    if dtype is None and isinstance(entry, list | tuple) and entry:
+        return all(isinstance(item, bool) for item in entry)
+    return dtype is not None and tf.as_dtype(dtype) == tf.bool
+
+
+def _broadcast_shape(tensors):
+    """The shape the tensors broadcast to."""
+    shape = tf.shape(tensors[0], out_type=tf.int64)
+    for tensor in tensors[1:]:
+        shape = tf.broadcast_dynamic_shape(shape, tf.shape(tensor, out_type=tf.int64))
+    return shape
+
+
 def ntuple(value, n):
     """PyTorch's int-or-tuple arguments as an n-tuple."""
     return tuple(value) if isinstance(value, tuple | list) else (value,) * n
@@ -57,8 +141,9 @@ def torch_init(fan_in):
 class TorchLinear(keras.layers.Dense):
     """nn.Linear as a class to subclass: PyTorch's arguments and initialization."""
 
-    def __init__(self, in_features, out_features, bias=True, **kwargs):
-        kwargs.pop("device", None), kwargs.pop("dtype", None)
+    def __init__(
+        self, in_features, out_features, bias=True, device=None, dtype=None, **kwargs
+    ):
         super().__init__(
             out_features, use_bias=bias, **torch_init(in_features), **kwargs
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import formatting, loop, script
+from . import cache, formatting, loop, script
 from .analysis import FileInfo
 from .context import (
     ATTRIBUTES,
@@ -146,6 +146,7 @@ class Translator(cst.CSTTransformer):
         self.not_read: set[int] = set()  # ids of `x.weight` written or initialised, not read
         self.class_names: list[str] = []  # the enclosing classes, innermost last
         self.aug_targets: set[int] = set()  # ids of `x[...] += v` targets
+        self.advanced_writes: dict[str, str] = {}  # `x[idx]` written (its code) → its key
         self.init_loops: set[int] = set()  # ids of `for p in m.parameters(): nn.init...` loops
 
     def begin_piece(self) -> None:
@@ -183,6 +184,13 @@ class Translator(cst.CSTTransformer):
         except Untranslatable as refused:
             self._refuse(node, what, str(refused))
             return None
+
+    @property
+    def _caches(self) -> dict[str, str]:
+        """In a module's forward: the attributes that are caches (cache.py) → their local."""
+        if not (self.scopes and self.scopes[-1].name == "forward" and self.class_names):
+            return {}
+        return self.info.cached_attrs.get(self.class_names[-1], {})
 
     @property
     def in_module_class(self) -> bool:
@@ -774,7 +782,11 @@ class Translator(cst.CSTTransformer):
         updated = self._function_step(original, updated, scope)
         if scope.in_place:
             in_place = loop.InPlace(
-                set(scope.in_place), self.depth, formatting.statement, self.ctx.use
+                set(scope.in_place),
+                self.depth,
+                formatting.statement,
+                self.ctx.use,
+                self.advanced_writes,
             )
             updated = updated.visit(in_place)  # type: ignore[assignment]
             self.ctx.imports.add("tf")
@@ -795,6 +807,13 @@ class Translator(cst.CSTTransformer):
         if scope.name == "forward":
             changes["name"] = cst.Name("call")
             self._record(original, "nn.Module.forward", "call(self, ..., training=False)")
+            for name, local in self.info.cached_attrs.get(self.class_names[-1], {}).items():
+                self._record(
+                    original,
+                    f"self.{name} (a cache)",
+                    "computed in each call: a tensor kept on a Keras layer leaves its trace",
+                )
+                changes["body"] = cache.starting_none(updated.body, name, local)
         else:
             self._record(original, "self.training", f"{scope.name}(..., training=False)")
         return updated.with_changes(**changes)
@@ -858,6 +877,8 @@ class Translator(cst.CSTTransformer):
                 if self.training_in_scope:
                     self._record(original, "self.training", "the training argument")
                     return cst.Name("training")
+            elif attr in self._caches:
+                return cst.Name(self._caches[attr])  # cache.py: a local of forward
             elif attr in self.info.renamed_attrs:
                 self._record(
                     original, f"self.{attr}", f"self.{keras_attr(attr)}: Keras reserves {attr}"
@@ -982,6 +1003,8 @@ class Translator(cst.CSTTransformer):
                 if not self._tensor_value(receiver, updated.func.value):
                     return self._apply(original, updated, f"Tensor.{attr}", VALUE_METHODS[attr])
             if attr in METHODS and not self._is_module(receiver):
+                if attr in _MODE_SWITCHES and not _mode_switch(updated):
+                    return updated  # the user's own `train(x, y)`: Module.train takes a bool
                 if attr == "train" and isinstance(receiver, cst.Name) and self.scopes:
                     self.scopes[-1].train_models.add(receiver.value)
                 return self._apply(original, updated, f"Tensor.{attr}", METHODS[attr])
@@ -1105,13 +1128,44 @@ class Translator(cst.CSTTransformer):
         if id(original.value) in self.picked:
             return updated.value
         if self._advanced_index(original, updated):
-            self._refuse(
-                original,
-                "advanced indexing",
-                "a tensor indexed with a range, a list, a mask or a tensor of indices: "
-                "TensorFlow's [] takes ints and slices (tf.gather, tf.boolean_mask, "
-                "tf.tensor_scatter_nd_update)",
-            )
+            return self._torch_index(original, updated)
+        return updated
+
+    def _torch_index(self, original: cst.Subscript, updated: cst.Subscript):
+        """PyTorch's advanced indexing (a range, a list, a mask or a tensor of indices),
+        which tf.Tensor's [] refuses: a read → the prelude's torch_index; a write into a
+        local tensor → index_put (loop.InPlace writes it); any other write is marked."""
+        if not all(isinstance(element.slice, cst.Index | cst.Slice) for element in updated.slice):
+            return self._refuse_index(original, updated)
+        key = ", ".join(_key_entry(element.slice) for element in updated.slice)
+        key = f"({key},)" if len(updated.slice) == 1 else f"({key})"
+        if id(original) not in self.not_read:
+            function = self._use(original, "advanced indexing", "torch_index")
+            if function is None:
+                return updated
+            self._record(original, "advanced indexing", "torch_index (numpy's rules)")
+            return self.ctx.expr(f"{function}({code(updated.value)}, {key})")
+        scope = self.scopes[-1] if self.scopes else None
+        if not (
+            scope is not None
+            and isinstance(original.value, cst.Name)
+            and original.value.value in scope.tensor_locals
+            and self._use(original, "advanced indexing", "index_put") is not None
+        ):
+            return self._refuse_index(original, updated)
+        self._use(original, "advanced indexing", "torch_index")
+        self._record(original, "advanced indexing", "index_put (numpy's rules)")
+        self.advanced_writes[code(updated)] = key
+        return updated
+
+    def _refuse_index(self, original: cst.Subscript, updated: cst.Subscript):
+        self._refuse(
+            original,
+            "advanced indexing",
+            "a tensor indexed with a range, a list, a mask or a tensor of indices, written "
+            "in place of something other than a local tensor: tf.Tensor's [] takes ints and "
+            "slices (tf.tensor_scatter_nd_update)",
+        )
         return updated
 
     def _masked_write(self, target: cst.Subscript) -> bool:
@@ -1143,7 +1197,13 @@ class Translator(cst.CSTTransformer):
                 return True
             if not index.deep_equals(new) and code(new).startswith(_INDEX_TENSORS):
                 return True
+            if isinstance(index, cst.Name) and self._tensor_local(index.value):
+                return True
         return False
+
+    def _tensor_local(self, name: str) -> bool:
+        """A local assigned a translated value (a tensor, or a size read off one)."""
+        return bool(self.scopes) and name in self.scopes[-1].tensor_locals
 
     def _self_call(self, original: cst.Call, updated: cst.Call, attr: str) -> cst.BaseExpression:
         """`self.dropout(x)` → `self.dropout(x, training=training)` inside call()."""
@@ -1176,6 +1236,15 @@ class Translator(cst.CSTTransformer):
 
 # Translated indices that are tensors of indices (not one int): tf.Tensor's [] refuses them.
 _INDEX_TENSORS = ("tf.range(", "tf.random.", "tf.constant(", "tf.where(", "tf.argsort(")
+
+
+def _key_entry(index: cst.BaseSlice) -> str:
+    """One entry of a subscript as a value: `a:b` → `slice(a, b, None)`, `...` → Ellipsis."""
+    if isinstance(index, cst.Slice):
+        parts = (index.lower, index.upper, index.step)
+        return "slice({})".format(", ".join("None" if p is None else code(p) for p in parts))
+    value = index.value  # type: ignore[attr-defined]
+    return "Ellipsis" if isinstance(value, cst.Ellipsis) else code(value)
 
 
 def _unmarked(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
@@ -1362,3 +1431,15 @@ def _add_training(params: cst.Parameters) -> cst.Parameters:
         else:
             new = new.with_changes(comma=last.comma)
     return params.with_changes(params=[*items, new])
+
+
+_MODE_SWITCHES = {"train": ("mode",), "eval": ()}
+
+
+def _mode_switch(call: cst.Call) -> bool:
+    """`m.train()`, `m.train(False)`, `m.train(mode=x)`, `m.eval()`: the arguments
+    nn.Module's own `train`/`eval` take; a call with others is the user's own method."""
+    allowed = _MODE_SWITCHES[call.func.attr.value]  # type: ignore[attr-defined]
+    if len(call.args) > len(allowed):
+        return False
+    return all(arg.keyword is None or arg.keyword.value in allowed for arg in call.args)
