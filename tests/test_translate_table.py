@@ -747,6 +747,44 @@ def test_channel_dropout_zeroes_whole_channels_in_training() -> None:
     assert set(np.unique(out)) == {0.0, 2.0}
 
 
+@pytest.mark.parametrize(
+    "layer, shape, shared",
+    [
+        ("nn.Dropout2d(0.5)", (64, 32), ()),  # mnist_rnn: (N, C), plain dropout in PyTorch
+        ("nn.Dropout2d(0.5)", (8, 16, 5), (2,)),  # (N, C, L): PyTorch's historic 1-d
+        ("nn.Dropout2d(0.5)", (8, 16, 3, 3), (2, 3)),
+        ("nn.Dropout1d(0.5)", (16, 7), (1,)),  # (C, L): one sample
+        ("nn.Dropout3d(0.5)", (16, 2, 3, 3), (1, 2, 3)),  # (C, D, H, W): one sample
+    ],
+)
+def test_channel_dropout_layers_draw_as_pytorch_does_at_any_rank(
+    layer: str, shape: tuple, shared: tuple
+) -> None:
+    """nn.Dropout1d/2d/3d were Keras Dropout with a noise_shape of fixed rank: mnist_rnn's
+    Dropout2d on (N, C) failed. Now one draw per sample and channel, shared over the rest of
+    the axes, at any rank, as torch's feature dropout (checked on torch's own pattern)."""
+    import tensorflow as tf
+
+    x = np.ones(shape, np.float32)
+    source = f"import torch.nn as nn\n\nlayer = {layer}\n"
+    result = translate_source(source, "layer.py")
+    assert not result.report.left
+    torch_space: dict = {}
+    space: dict = {}
+    exec(compile(source, "layer.py", "exec"), torch_space)  # noqa: S102
+    exec(compile(result.code, "layer_tf.py", "exec"), space)  # noqa: S102
+    torch_out = torch_space["layer"].train()(torch.from_numpy(x)).numpy()
+    out = np.asarray(space["layer"](tf.constant(x), training=True))
+    for result in (torch_out, out):
+        assert set(np.unique(result)) == {0.0, 2.0}
+        if shared:
+            spread = result.max(axis=shared) - result.min(axis=shared)
+            assert (spread == 0).all()
+        else:
+            assert 0.3 < (result == 0).mean() < 0.7 and result.reshape(-1, shape[-1]).std(1).all()
+    assert np.asarray(space["layer"](tf.constant(x), training=False)).min() == 1.0
+
+
 def test_every_prelude_definition_is_black_formatted_at_the_output_width() -> None:
     """Translated files are black-formatted at 88 columns; the prelude's definitions are
     copied into them as they are, so each must already be (a new definition used by no

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .cache import cached_attributes
 from .context import TRAINING_LAYERS
+from .dtypes import promotions
 from .imports import ROOTS, ImportMap
 from .names import RESERVED
 
@@ -43,6 +44,11 @@ class FileInfo:
     other_forward: bool = False
     cached_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # Net → {cache: local}
     cached_names: set[str] = field(default_factory=set)  # every cache's attribute name
+    # statement line → {arithmetic's text without spaces → sides cast to float} (dtypes.py)
+    promotions: dict[int, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # a function's first line (0: the module) → its names holding integer tensors (dtypes.py)
+    int_names: dict[int, set[str]] = field(default_factory=dict)
+    work_lines: set[int] = field(default_factory=set)  # lines of those (a def holding one works)
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
@@ -118,6 +124,8 @@ def _needs_work(info: FileInfo, statement: ast.stmt, attrs: frozenset[str]) -> b
     """Whether a simple statement mentions anything the translator may rewrite (a PyTorch
     name, a tensor or module method, a training-aware attribute, an in-place write)."""
     if isinstance(statement, ast.Import | ast.ImportFrom):
+        return True
+    if statement.lineno in info.promotions:
         return True
     targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
     if any(isinstance(t, ast.Subscript) for t in targets):
@@ -288,11 +296,28 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
+    _dtypes(info, tree)
     info.layer_names = layer_names(info, tree)
     info.optimizer_models = optimizer_models(info, tree)
+    _dtypes(info, tree)
     if attrs:
         mark_quiet(info, ordered, attrs)
     return info
+
+
+def _dtypes(info: FileInfo, tree: ast.Module) -> None:
+    found = promotions(tree, lambda node: _qualify(info, node))
+    info.promotions, info.int_names = found.promotions, found.int_names
+    names = set().union(*found.int_names.values()) if found.int_names else set()
+    info.work_lines = set(found.promotions) | {
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript)
+        and any(
+            isinstance(entry, ast.Name) and entry.id in names
+            for entry in (node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice])
+        )
+    }
 
 
 def file_facts(tree: ast.Module) -> FileInfo:
@@ -317,6 +342,7 @@ def file_facts(tree: ast.Module) -> FileInfo:
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
+    _dtypes(info, tree)
     info.layer_names = layer_names(info, tree)
     info.optimizer_models = optimizer_models(info, tree)
     return info

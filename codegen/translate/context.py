@@ -201,6 +201,16 @@ class Replace(cst.CSTTransformer):
         return updated
 
 
+def with_comma(args) -> list[cst.Arg]:
+    """Call arguments, the last given a comma, so that one more can follow."""
+    args = list(args)
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+    return args
+
+
 def grouped(node: cst.BaseExpression) -> cst.BaseExpression:
     """An argument that takes its call's place: in parentheses when it spans lines (the
     call's parentheses held its line breaks)."""

@@ -19,6 +19,7 @@ from .context import (
     function,
     grouped,
     simple,
+    with_comma,
 )
 
 F = "torch.nn.functional."
@@ -929,9 +930,7 @@ for _torch, _prelude in {
     "layer_norm": "layer_norm",
     "group_norm": "group_norm",
     "rms_norm": "rms_norm",
-    "dropout1d": "channel_dropout",
     "dropout2d": "channel_dropout",
-    "dropout3d": "channel_dropout",
     "conv_transpose1d": "conv_transpose",
     "conv_transpose2d": "conv_transpose",
     "conv_transpose3d": "conv_transpose",
@@ -940,6 +939,23 @@ for _torch, _prelude in {
     "bilinear": "bilinear",
 }.items():
     function(F + _torch)(prelude_call(_prelude))
+
+
+def _unbatched_dropout(rank: int):
+    """F.dropout1d / dropout3d: channel_dropout, told the rank of one sample without its
+    batch axis ((C, L): 2, (C, D, H, W): 4), which PyTorch takes as one sample."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        unbatched = cst.Arg(cst.Integer(str(rank)), keyword=cst.Name("unbatched"))
+        return call.with_changes(
+            func=cst.Name(ctx.use("channel_dropout")), args=[*with_comma(call.args), unbatched]
+        )
+
+    return rule
+
+
+function(F + "dropout1d")(_unbatched_dropout(2))
+function(F + "dropout3d")(_unbatched_dropout(4))
 
 
 @function(F + "instance_norm")

@@ -352,9 +352,23 @@ def _dropout(what: str, noise: str):
 
 
 function(NN + "Dropout")(_dropout("nn.Dropout", ""))
-function(NN + "Dropout1d")(_dropout("nn.Dropout1d", "noise_shape=(None, None, 1)"))
-function(NN + "Dropout2d")(_dropout("nn.Dropout2d", "noise_shape=(None, None, 1, 1)"))
-function(NN + "Dropout3d")(_dropout("nn.Dropout3d", "noise_shape=(None, None, 1, 1, 1)"))
+
+
+def _channel_dropout(what: str, unbatched: str):
+    """nn.Dropout1d/2d/3d: Keras's noise_shape fixes the rank (mnist_rnn applies Dropout2d to
+    (N, C)), so the prelude's ChannelDropout, which draws per sample and channel at any."""
+
+    def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+        a = Args(call, ("p", "inplace"), what)
+        layer = ctx.use("ChannelDropout")
+        return ctx.expr(f"{layer}({a.code('p', '0.5')}{unbatched})")
+
+    return rule
+
+
+function(NN + "Dropout1d")(_channel_dropout("nn.Dropout1d", ", unbatched=2"))
+function(NN + "Dropout2d")(_channel_dropout("nn.Dropout2d", ""))
+function(NN + "Dropout3d")(_channel_dropout("nn.Dropout3d", ", unbatched=4"))
 ISINSTANCE[NN + "Dropout"] = "keras.layers.Dropout"
 
 

@@ -272,7 +272,9 @@ class Pieces:
     def _quiet_simple(self, node: ast.stmt) -> bool:
         known = self.quiet.get(id(node))
         if known is None:
-            if isinstance(node, ast.Import):  # the translator only rewrites PyTorch imports
+            if node.lineno in self.info.promotions:
+                known = False
+            elif isinstance(node, ast.Import):  # the translator only rewrites PyTorch imports
                 known = not any(a.name.split(".", 1)[0] in ROOTS for a in node.names)
             elif isinstance(node, ast.ImportFrom):
                 known = bool(node.level) or (node.module or "").split(".", 1)[0] not in ROOTS
@@ -349,6 +351,8 @@ class Pieces:
             return False
         if isinstance(node, _FUNCTIONS) and (self._training(node) or self._keras_kwargs(node)):
             return False
+        if any(node.lineno <= line <= (node.end_lineno or 0) for line in self.info.work_lines):
+            return False  # PyTorch's promotion, an index tensor (dtypes.py)
         in_module = self.translator.in_module_class and not isinstance(node, _SCOPES)
         return not self._words(node) & self.words or self._quiet_tree(node, in_module)
 
@@ -485,7 +489,9 @@ class Pieces:
             module = translator.in_module_class
             training = self._training(node)
             kwargs = self._keras_kwargs(node)
-            translator.scopes.append(_Scope(node.name, module, training, keras_kwargs=kwargs))  # type: ignore[attr-defined]
+            translator.scopes.append(  # type: ignore[attr-defined]
+                _Scope(node.name, module, training, keras_kwargs=kwargs, line=node.lineno)
+            )
             translator.classes.append(False)
             locals_ = self.info.local_bound.get(node.lineno, frozenset())
             translator.ctx.local_taken.append(locals_)

@@ -609,13 +609,28 @@ def dropout_if(x, p=0.5, training=True):
     return tf.nn.dropout(x, rate=p) if training and p > 0 else x
 
 
-def channel_dropout(input, p=0.5, training=True, inplace=False):
-    """F.dropout1d / 2d / 3d: whole channels of (N, C, ...) zeroed, only in training."""
+def channel_dropout(input, p=0.5, training=True, inplace=False, unbatched=None):
+    """F.dropout1d / 2d / 3d: whole channels of (N, C, ...) zeroed, only in training (one
+    draw per sample and channel, shared over the rest: a 2-D input to dropout2d is plain
+    dropout, as PyTorch's feature dropout makes it). At rank `unbatched` (dropout1d: 2,
+    dropout3d: 4) the input is one sample, (C, ...)."""
     if not training or p == 0:
         return input
     shape = tf.shape(input)
-    noise = tf.concat([shape[:2], tf.ones_like(shape[2:])], axis=0)
+    kept = 1 if len(input.shape) == unbatched else 2
+    noise = tf.concat([shape[:kept], tf.ones_like(shape[kept:])], axis=0)
     return tf.nn.dropout(input, rate=p, noise_shape=noise)
+
+
+class ChannelDropout(keras.layers.Dropout):
+    """nn.Dropout1d / 2d / 3d at any rank: channel_dropout in training."""
+
+    def __init__(self, rate, unbatched=None, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.unbatched = unbatched
+
+    def call(self, inputs, training=False):
+        return channel_dropout(inputs, self.rate, training, unbatched=self.unbatched)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False, feature=False):

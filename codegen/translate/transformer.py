@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import cache, formatting, loop, script
+from . import cache, dtypes, formatting, loop, script
 from .analysis import FileInfo
 from .context import (
     ATTRIBUTES,
@@ -26,6 +26,7 @@ from .context import (
     Untranslatable,
     code,
     simple,
+    with_comma,
 )
 from .functions import IN_PLACE_FUNCTIONS, F
 from .imports import is_torch
@@ -83,6 +84,7 @@ class _Scope:
     numpy_locals: set[str] = field(default_factory=set)
     in_place: dict[str, list[int]] = field(default_factory=dict)  # x[...] = v, with lines
     node: cst.FunctionDef | None = None  # the original function
+    line: int = 0  # its first line in the source
     # a module class's `__init__` without `**kwargs`: it gets one, passed on to
     # `super().__init__`, so that Keras can rebuild the model from its config (`.keras` files)
     keras_kwargs: bool = False
@@ -769,7 +771,10 @@ class Translator(cst.CSTTransformer):
         if isinstance(params.star_arg, cst.Param):
             names.add(params.star_arg.name.value)
         kwargs = adds_keras_kwargs(module, name, params.star_kwarg is not None, names)
-        self.scopes.append(_Scope(name, module, training, node=node, keras_kwargs=kwargs))
+        line = self.lines.get(id(node), 0)
+        self.scopes.append(
+            _Scope(name, module, training, node=node, keras_kwargs=kwargs, line=line)
+        )
         self.classes.append(False)  # a class inside a def is not the module's body
         self.ctx.local_taken.append(
             self.info.local_bound.get(self.lines.get(id(node), 0), frozenset())
@@ -1182,7 +1187,15 @@ class Translator(cst.CSTTransformer):
 
     def _advanced_index(self, original: cst.Subscript, updated: cst.Subscript) -> bool:
         """A surely-tensor value indexed by something tf.Tensor's [] refuses (numpy's takes
-        it: a numpy array's subscript is left as it is)."""
+        it: a numpy array's subscript is left as it is). Indexed by a name that holds an
+        integer tensor (dtypes.py), the value is one that takes it."""
+        if any(
+            isinstance(element.slice, cst.Index)
+            and isinstance(element.slice.value, cst.Name)
+            and element.slice.value.value in self._int_names
+            for element in original.slice
+        ):
+            return True
         if not self._tensor_value(original.value, updated.value):
             return False
         for before, after in zip(original.slice, updated.slice, strict=True):
@@ -1205,6 +1218,12 @@ class Translator(cst.CSTTransformer):
         """A local assigned a translated value (a tensor, or a size read off one)."""
         return bool(self.scopes) and name in self.scopes[-1].tensor_locals
 
+    @property
+    def _int_names(self) -> set[str]:
+        """The names that hold an integer tensor where we are (dtypes.py: gat's
+        `output[idx_train]`, `idx_train` a parameter every call passes a randperm slice)."""
+        return self.info.int_names.get(self.scopes[-1].line if self.scopes else 0, set())
+
     def _self_call(self, original: cst.Call, updated: cst.Call, attr: str) -> cst.BaseExpression:
         """`self.dropout(x)` → `self.dropout(x, training=training)` inside call()."""
         wants = attr in self.info.training_attrs or attr in self.info.training_methods
@@ -1215,8 +1234,26 @@ class Translator(cst.CSTTransformer):
         if self.statements:
             self.statements[-1].changed = True
         return updated.with_changes(
-            args=[*_with_comma(updated.args), _keyword("training", "training")]
+            args=[*with_comma(updated.args), _keyword("training", "training")]
         )
+
+    def leave_BinaryOperation(
+        self, original: cst.BinaryOperation, updated: cst.BinaryOperation
+    ) -> cst.BaseExpression:
+        """PyTorch's type promotion (dtypes.py): an integer tensor meeting a float, or divided,
+        is cast to float32 first."""
+        found = self.info.promotions.get(self.line_stack[-1]) if self.line_stack else None
+        if not found:
+            return updated
+        cast = found.get(dtypes.key(code(original)))
+        if not cast:
+            return updated
+        changes = {
+            side: self.ctx.expr(f"tf.cast({code(getattr(updated, side))}, tf.float32)")
+            for side in cast
+        }
+        self._record(original, "type promotion", "the integer tensor cast to float32 first")
+        return updated.with_changes(**changes)
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
         """`m.bias is not None` on a Keras layer: Keras says `use_bias`."""
@@ -1387,15 +1424,6 @@ def _keyword(name: str, value: str) -> cst.Arg:
             whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
         ),
     )
-
-
-def _with_comma(args) -> list[cst.Arg]:
-    args = list(args)
-    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
-        args[-1] = args[-1].with_changes(
-            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        )
-    return args
 
 
 def _add_training(params: cst.Parameters) -> cst.Parameters:

@@ -1,0 +1,289 @@
+"""PyTorch's type promotion in arithmetic, which TensorFlow does not do.
+
+PyTorch computes `torch.arange(n) * 0.5` (int64 times a float) in float32, and
+`torch.eye(n) + adjacency` (float32 plus int64) in float32; TensorFlow refuses both (and
+divides two integer tensors into float64, where PyTorch gives float32). Where the PyTorch
+source shows one operand to be an integer tensor and the other a float (a tensor or a Python
+float), the translation casts the integer side to float32 (`tf.cast(.., tf.float32)`); an
+integer tensor divided by anything is cast the same way, as PyTorch's true division gives
+float32. Only what the source shows is used: each function's statements are read in order,
+and `kind` answers "int", "float" or None (unknown) for an expression, given the kinds of the
+locals assigned before it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+Qualify = Callable[[ast.expr], "str | None"]
+
+INT_DTYPES = {"long", "int64", "int", "int32", "int16", "int8", "uint8", "short"}
+FLOAT_DTYPES = {"float", "float32", "double", "float64", "half", "float16", "bfloat16"}
+# torch functions whose result is float32 unless a dtype says otherwise
+FLOAT_MAKERS = {"ones", "zeros", "eye", "rand", "randn", "empty", "linspace", "logspace"}
+# torch functions and Tensor methods whose result is float for any input they take
+FLOAT_RESULTS = {
+    "exp", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "sqrt", "rsqrt", "tanh",
+    "sigmoid", "softmax", "log_softmax", "float", "double", "mean", "rand_like", "randn_like",
+    "erf", "reciprocal", "FloatTensor",
+}  # fmt: skip
+# Tensor methods that keep their receiver's dtype
+KEEP = {
+    "unsqueeze", "squeeze", "view", "reshape", "flatten", "t", "transpose", "permute",
+    "repeat", "expand", "expand_as", "clone", "detach", "contiguous", "cpu", "cuda", "flip",
+    "roll", "abs", "neg",
+}  # fmt: skip
+INT_RESULTS = {
+    "long", "int", "argmax", "argmin", "argsort", "randint", "randperm", "nonzero",
+    "LongTensor", "IntTensor",
+}  # fmt: skip
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def promotions(tree: ast.Module, qualify: Qualify) -> Found:
+    """Read every function (and the module's own statements) in order: the arithmetic that
+    PyTorch promotes and the names that hold integer tensors (see Found). A function's
+    parameter holds one when every call of that function in the file passes one (as gat's
+    `train_iter(..., idx_train, ...)` with `idx_train = torch.randperm(n)[1600:]`)."""
+    functions = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    found = Found()
+    for _ in range(4):  # each pass knows the parameters the one before saw passed
+        before = found.parameters
+        found.promotions.clear()
+        found.int_names.clear()
+        calls: dict[str, list[dict[str, str | None]]] = {}
+        _statements(tree.body, {}, qualify, found, functions, calls, 0)
+        for node in defs:
+            known = dict(found.parameters.get(node.name, {}))
+            _statements(node.body, known, qualify, found, functions, calls, node.lineno)
+        found.parameters = {
+            name: {
+                param: "int"
+                for param in {p for call in passed for p in call}
+                if all(call.get(param) == "int" for call in passed)
+            }
+            for name, passed in calls.items()
+        }
+        if found.parameters == before:
+            break
+    return found
+
+
+class Found:
+    """What promotions() found: `promotions` (a simple statement's first line → {arithmetic's
+    text without spaces → the sides, "left"/"right", to cast to float32}); `int_names` (a
+    function's first line, 0 for the module → the names that hold an integer tensor there);
+    `parameters` (function name → {parameter: "int"} where every call passes one)."""
+
+    def __init__(self) -> None:
+        self.promotions: dict[int, dict[str, tuple[str, ...]]] = {}
+        self.int_names: dict[int, set[str]] = {}
+        self.parameters: dict[str, dict[str, str]] = {}
+
+
+def _statements(body, known, qualify, found: Found, functions, calls, scope: int) -> None:
+    for statement in body:
+        if isinstance(statement, _SCOPES):
+            continue  # a def or class has its own locals (promotions() reads each def)
+        children = [getattr(statement, name, None) for name in _BLOCK_FIELDS]
+        blocks = [block for block in children if isinstance(block, list) and block]
+        if isinstance(statement, ast.Try):
+            blocks += [handler.body for handler in statement.handlers]
+        if blocks:
+            for block in blocks:
+                _statements(block, known, qualify, found, functions, calls, scope)
+            continue
+        for node in _arithmetic(statement):
+            sides = {"left": node.left, "right": node.right}
+            kinds = {side: kind(value, known, qualify) for side, value in sides.items()}
+            division = isinstance(node.op, ast.Div)
+            cast = tuple(
+                side
+                for side, value in sides.items()
+                if kinds[side] == "int"
+                and not _plain_int(value)
+                and (division or "float" in kinds.values())
+            )
+            if cast:
+                found.promotions.setdefault(statement.lineno, {})[_key(node)] = cast
+        for call in ast.walk(statement):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id in functions
+            ):
+                calls.setdefault(call.func.id, []).append(
+                    _passed(functions[call.func.id], call, known, qualify)
+                )
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            _bind(statement.targets[0], statement.value, known, qualify)
+        found.int_names.setdefault(scope, set()).update(
+            name for name, value in known.items() if value == "int"
+        )
+
+
+def _bind(target: ast.expr, value: ast.expr, known: dict[str, str], qualify: Qualify) -> None:
+    """`a = ...` and `a, b = x, y`: the kinds the names take."""
+    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+        if len(target.elts) == len(value.elts):
+            for part, part_value in zip(target.elts, value.elts, strict=True):
+                _bind(part, part_value, known, qualify)
+        return
+    if isinstance(target, ast.Name):
+        found = kind(value, known, qualify)
+        if found is None:
+            known.pop(target.id, None)
+        else:
+            known[target.id] = found
+
+
+def _passed(function, call: ast.Call, known, qualify) -> dict[str, str | None]:
+    """The kind of what a call passes for each parameter it names or fills."""
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    passed: dict[str, str | None] = {}
+    for param, value in zip(params, call.args, strict=False):
+        passed[param] = None if isinstance(value, ast.Starred) else kind(value, known, qualify)
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            passed[keyword.arg] = kind(keyword.value, known, qualify)
+    return passed
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def key(text: str) -> str:
+    """An expression's source as promotions() keys it (quotes, parentheses and spaces as
+    ast.unparse writes them)."""
+    return _key(ast.parse(f"({text})", mode="eval").body)
+
+
+def _key(node: ast.expr) -> str:
+    return "".join(ast.unparse(node).split())
+
+
+def _arithmetic(statement: ast.stmt):
+    """The arithmetic operations of a simple statement, not inside a lambda."""
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def kind(node: ast.expr, known: dict[str, str], qualify: Qualify) -> str | None:
+    """ "int" (an integer tensor), "float" (a float tensor or Python float) or None, as
+    PyTorch would type `node`."""
+    if isinstance(node, ast.Constant):
+        return "float" if isinstance(node.value, float) else None
+    if isinstance(node, ast.Name):
+        return known.get(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return kind(node.operand, known, qualify)
+    if isinstance(node, ast.Subscript):
+        return kind(node.value, known, qualify)
+    if isinstance(node, ast.BinOp):
+        left = kind(node.left, known, qualify)
+        right = kind(node.right, known, qualify)
+        if isinstance(node.op, ast.Div):
+            return "float" if (left or right or _plain_division(node)) else None
+        if "float" in (left, right):
+            return "float"
+        sides = [
+            side or ("int" if _plain_int(value) else None)
+            for side, value in ((left, node.left), (right, node.right))
+        ]
+        return "int" if "int" in (left, right) and sides == ["int", "int"] else None
+    if isinstance(node, ast.Call):
+        return _call_kind(node, known, qualify)
+    return None
+
+
+def _plain_division(node: ast.BinOp) -> bool:
+    """`-math.log(10000.0) / d_model`: a true division of Python numbers is a float."""
+    return _plain_number(node.left) or _plain_number(node.right)
+
+
+def _plain_number(node: ast.expr) -> bool:
+    """A number in Python's own terms: a literal, or what `math` gives."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int | float) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return _plain_number(node.operand)
+    if isinstance(node, ast.Call):
+        node = node.func
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "math"
+    )
+
+
+def _plain_int(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        return _plain_int(node.operand)
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _call_kind(node: ast.Call, known: dict[str, str], qualify: Qualify) -> str | None:
+    dtype = next((k.value for k in node.keywords if k.arg == "dtype"), None)
+    if dtype is not None:
+        last = (qualify(dtype) or "").rsplit(".", 1)[-1]
+        return "int" if last in INT_DTYPES else "float" if last in FLOAT_DTYPES else None
+    name = qualify(node.func)
+    if name is not None and name.startswith("torch."):
+        last = name.rsplit(".", 1)[-1]
+        if last == "arange":
+            if any(kind(a, known, qualify) == "float" for a in node.args):
+                return "float"
+            return "int" if all(_integer_like(a) for a in node.args) else None
+        if last in FLOAT_MAKERS or last in FLOAT_RESULTS:
+            return "float"
+        return "int" if last in INT_RESULTS else None
+    if isinstance(node.func, ast.Attribute):  # a method
+        method = node.func.attr
+        if method == "to":  # `.to(device)` keeps the dtype, `.to(torch.float)` sets it
+            for value in node.args:
+                last = (qualify(value) or "").rsplit(".", 1)[-1]
+                if last in INT_DTYPES or last in FLOAT_DTYPES:
+                    return "int" if last in INT_DTYPES else "float"
+            return kind(node.func.value, known, qualify)
+        if isinstance(node.func.value, ast.Name) and node.func.value.id == "math":
+            return "float"
+        if method in INT_RESULTS:
+            return "int"
+        if method in FLOAT_RESULTS:
+            return "float"
+        if method in KEEP:
+            return kind(node.func.value, known, qualify)
+    return None
+
+
+def _integer_like(node: ast.expr) -> bool:
+    """An argument of arange that is an int in PyTorch's eyes: a literal, a name, len(), a
+    size."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is int
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _integer_like(node.operand)
+    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Div):
+        return _integer_like(node.left) and _integer_like(node.right)
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name):
+            return node.func.id in ("len", "int")
+        return isinstance(node.func, ast.Attribute) and node.func.attr in ("size", "dim", "numel")
+    if isinstance(node, ast.Subscript):  # x.shape[0]
+        return isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
+    return False
