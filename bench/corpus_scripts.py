@@ -4,23 +4,28 @@
 
 For every entry of bench/corpus/manifest.json with a `run` section (the training scripts; an
 entry this harness does not run says why in `run.not_run`: it downloads, needs an environment
-or files beside it that the corpus does not hold), this reads the file from
-its clone (as bench/translate_corpus.py does), translates it with `translate_source`, makes
-the data it reads in a scratch folder (`run.data`: "mnist" writes MNIST-format files under
+or files the corpus does not hold), this reads the script from its clone (as
+bench/translate_corpus.py does), with the repository's files it imports (`run.with`),
+translates each with `translate_source`, lays both trees out as the repository does, makes
+the data the script reads (`run.data`: "mnist" writes MNIST-format files under
 data/MNIST/raw, Fashion-MNIST's first images when `apt-get install dataset-fashion-mnist`
 put them in /usr/share/datasets/fashion-mnist, else a synthetic set whose class is drawn in
-the image; "cora" writes a small Cora-format graph), runs the translation with `run.args`
-(one short epoch), reads the losses it prints (`run.loss`, a regular expression with one
-group) and checks that the last is below the first. The PyTorch source runs the same way
-beside it (bench/reference/offline_torchvision stands in for torchvision, which does not
-import beside this machine's torch), so its losses are printed for comparison; --no-source
-skips it. Exit status 1 when a translated script fails or its loss does not fall.
+the image; "cora" writes a small Cora-format graph, at `run.data_at` or ./cora), runs the
+translation from `run.cwd` (default: the script's folder) with `run.args` (a short run),
+reads the losses it prints (`run.loss`, a regular expression with one group) and checks
+that the last is below the first (or below `run.stops_below` for a script that trains to a
+target). The PyTorch source runs the same way beside it (bench/reference/offline_torchvision
+stands in for torchvision, which does not import beside this machine's torch), so its losses
+are printed for comparison; --no-source skips it. An entry whose `run.needs` lists a module
+that is not installed (scipy for pygcn) is listed as not run. Exit status 1 when a
+translated script fails or its loss does not fall.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import os
 import re
@@ -144,27 +149,48 @@ def main() -> None:
         if "not_run" in spec:
             rows.append((name, "-", f"not run: {spec['not_run']}", ""))
             continue
-        text = read(clone_of(options.mirrors, entry["repo"]), entry["commit"], entry["path"])
-        translation = translate_source(text, name)
-        if translation.report.left:
-            left = ", ".join(sorted({c.name for c in translation.report.left}))
-            rows.append((name, "-", f"not fully translated ({left})", ""))
+        missing = [m for m in spec.get("needs", []) if importlib.util.find_spec(m) is None]
+        if missing:
+            rows.append((name, "-", f"not run: needs {', '.join(missing)} (pip install)", ""))
+            continue
+        clone = clone_of(options.mirrors, entry["repo"])
+        files = {entry["path"]: read(clone, entry["commit"], entry["path"])}
+        for path in _listed(clone, entry["commit"], spec.get("with", [])):
+            files[path] = read(clone, entry["commit"], path)
+        translated, left = {}, set()
+        for path, text in files.items():
+            if path.endswith(".py"):
+                translation = translate_source(text, f"{entry['repo']}:{path}")
+                translated[path] = translation.code
+                left |= {c.name for c in translation.report.left}
+        if left:
+            rows.append((name, "-", f"not fully translated ({', '.join(sorted(left))})", ""))
             continue
         root = scratch / str(number)
-        work = root / "run"  # the scripts read ../data (mnist) or ./data, ./cora
-        work.mkdir(parents=True)
+        trees = {"translation": {**files, **translated}, "source": files}
         data = ""
-        if spec.get("data") == "mnist":
-            data = mnist(root / "data")
-            (work / "data").symlink_to(root / "data")
-        elif spec.get("data") == "cora":
-            data = cora(work / "cora")
-        for folder in spec.get("folders", []):
-            (work / folder).mkdir()
-        (work / "source.py").write_text(text, encoding="utf-8")
-        (work / "translated.py").write_text(translation.code, encoding="utf-8")
-        pattern = spec["loss"]
-        losses, code, tail = run(work / "translated.py", spec["args"], work, pattern, ENV)
+        outcome = {}
+        for kind, tree in trees.items():
+            if kind == "source" and options.no_source:
+                continue
+            base = root / kind  # the repository's layout, the script's folder the cwd
+            for path, text in tree.items():
+                (base / path).parent.mkdir(parents=True, exist_ok=True)
+                (base / path).write_text(text, encoding="utf-8")
+            work = base / spec.get("cwd", str(Path(entry["path"]).parent))
+            work.mkdir(parents=True, exist_ok=True)
+            if spec.get("data") == "mnist":  # read as ../data or ./data
+                data = mnist(base / "data")
+                if not (work / "data").exists():
+                    (work / "data").symlink_to(base / "data")
+            elif spec.get("data") == "cora":  # ./cora, or where `data_at` says
+                data = cora((work / spec.get("data_at", "cora")).resolve())
+            for folder in spec.get("folders", []):
+                (work / folder).mkdir()
+            path = [str(base)] + ([str(STAND_IN)] if kind == "source" else [])
+            env = {**ENV, "PYTHONPATH": os.pathsep.join(path)}
+            outcome[kind] = run(base / entry["path"], spec["args"], work, spec["loss"], env)
+        losses, code, tail = outcome["translation"]
         falls = code == 0 and len(losses) >= 2 and losses[-1] < losses[0]
         if spec.get("stops_below") is not None:  # a script that trains until a target loss
             falls = code == 0 and len(losses) >= 1 and losses[-1] < spec["stops_below"]
@@ -173,11 +199,8 @@ def main() -> None:
             failed += 1
             print(f"--- {name}: translation's output ends\n{tail}\n")
         source = ""
-        if not options.no_source:
-            env = {**ENV, "PYTHONPATH": str(STAND_IN)}
-            source_losses, source_code, source_tail = run(
-                work / "source.py", spec["args"], work, pattern, env
-            )
+        if "source" in outcome:
+            source_losses, source_code, source_tail = outcome["source"]
             source = _trace(source_losses) if source_code == 0 else f"exit {source_code}"
             if source_code != 0:
                 print(f"--- {name}: source's output ends\n{source_tail}\n")
@@ -192,6 +215,19 @@ def main() -> None:
         f"{len(ran) - failed} of them ran and their loss fell; {failed} failed"
     )
     raise SystemExit(1 if failed else 0)
+
+
+def _listed(clone: Path, commit: str, paths: list[str]) -> list[str]:
+    """The files at `commit` under each of `paths` (a file or a folder)."""
+    if not paths:
+        return []
+    listing = subprocess.run(
+        ["git", "-C", str(clone), "ls-tree", "-r", "--name-only", commit, "--", *paths],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return listing.split()
 
 
 def _trace(losses: list[float]) -> str:

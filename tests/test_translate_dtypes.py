@@ -94,3 +94,83 @@ def test_a_parameter_every_call_passes_an_index_tensor_indexes_as_pytorch_does()
     np.testing.assert_array_equal(got.numpy(), x[order.numpy()])
     want, order = source["chosen"](torch.from_numpy(x))
     np.testing.assert_array_equal(want.numpy(), x[order.numpy()])
+
+
+SCRIPT = """\
+import random
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from helpers import load
+
+
+def symmetric(n):
+    adj = np.eye(n, k=1, dtype=np.float32)
+    adj = adj + adj.T.clip(0, 1) - adj.clip(0, 1) * (adj.T > adj)
+    return adj.sum(1)
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(3, 2))
+        self.bias = torch.nn.Parameter(torch.zeros(2))
+
+    def forward(self, x):
+        out = x @ self.weight
+        if self.bias is not None:
+            out = out + self.bias
+        return F.log_softmax(out, dim=1)
+
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+features, labels, idx_train = load()
+
+
+def train(epoch):
+    output = model(features)
+    loss = F.nll_loss(output[idx_train], labels[idx_train])
+    pick = random.randint(0, 2)
+    return loss, output[pick]
+"""
+
+
+def test_values_another_file_made_index_as_pytorch_does_and_numpy_keeps_its_methods(
+    tmp_path, monkeypatch
+) -> None:
+    """pygcn: `labels` from another file's load_data() (passed to F.nll_loss, so a tensor),
+    `output` a module's output, both indexed by an index tensor; an array numpy made keeps
+    its methods after it is bound again (pygcn's scipy `adj.T.multiply` became tf.multiply);
+    the class's own `self.bias is not None` stays (it became Keras's `use_bias`, which the
+    class lacks); an index not known to be an int (random.randint's) reads through
+    torch_index, which takes ints as they are."""
+    result = translate_source(SCRIPT, "train.py")
+    assert not result.report.left, result.report.left
+    code = result.code
+    assert "adj + adj.T.clip(0, 1) - adj.clip(0, 1)" in code
+    assert "self.bias is not None" in code
+    assert "torch_index(labels, (idx_train,))" in code
+    for name, made in (("torch", "torch.tensor"), ("tf", "tf.constant")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "helpers.py").write_text(
+            f"import numpy as np\nimport {'torch' if name == 'torch' else 'tensorflow as tf'}"
+            f"\n\n\ndef load():\n    return ({made}(np.eye(4, 3, dtype=np.float32)), "
+            f"{made}([0, 1, 2, 1]), {made}([3, 0]))\n"
+        )
+    spaces = []
+    for name, text in (("torch", SCRIPT), ("tf", code)):
+        monkeypatch.syspath_prepend(str(tmp_path / name))
+        monkeypatch.delitem(__import__("sys").modules, "helpers", raising=False)
+        space: dict = {}
+        exec(compile(text, f"train_{name}.py", "exec"), space)  # noqa: S102
+        spaces.append(space)
+    torch_space, tf_space = spaces
+    np.testing.assert_array_equal(tf_space["symmetric"](4), torch_space["symmetric"](4))
+    want, _ = torch_space["train"](1)
+    got, row = tf_space["train"](1)
+    np.testing.assert_allclose(float(got), float(want), rtol=1e-6)
+    assert tuple(row.shape) == (2,)

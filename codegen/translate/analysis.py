@@ -49,6 +49,9 @@ class FileInfo:
     # a function's first line (0: the module) → its names holding integer tensors (dtypes.py)
     int_names: dict[int, set[str]] = field(default_factory=dict)
     work_lines: set[int] = field(default_factory=set)  # lines of those (a def holding one works)
+    array_names: dict[int, set[str]] = field(default_factory=dict)  # line → numpy/scipy values
+    tensor_names: dict[int, set[str]] = field(default_factory=dict)  # def's line → tensors
+    pyint_names: dict[int, set[str]] = field(default_factory=dict)  # def's line → Python ints
     statement_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, col), in order
     quiet: dict[int, int] = field(default_factory=dict)  # simple statements with no work → calls
     call_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, callee), in order
@@ -296,7 +299,6 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
-    _dtypes(info, tree)
     info.layer_names = layer_names(info, tree)
     info.optimizer_models = optimizer_models(info, tree)
     _dtypes(info, tree)
@@ -306,8 +308,24 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
 
 
 def _dtypes(info: FileInfo, tree: ast.Module) -> None:
-    found = promotions(tree, lambda node: _qualify(info, node))
+    math = {  # math's numbers are Python floats, not arrays
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+        if (getattr(node, "module", None) or alias.name).split(".", 1)[0] == "math"
+    }
+    arrays = frozenset(info.array_modules - math)
+    modules = frozenset(
+        info.module_instances
+        | set(info.optimizer_models.values())
+        | {n for n in info.layer_names if "." not in n or n.startswith("self.")}
+    )
+    foreign = frozenset(info.other_modules - arrays)
+    found = promotions(tree, lambda node: _qualify(info, node), arrays, modules, foreign)
     info.promotions, info.int_names = found.promotions, found.int_names
+    info.array_names = found.array_names
+    info.tensor_names, info.pyint_names = found.tensor_names, found.pyint_names
     names = set().union(*found.int_names.values()) if found.int_names else set()
     info.work_lines = set(found.promotions) | {
         node.lineno
@@ -342,9 +360,9 @@ def file_facts(tree: ast.Module) -> FileInfo:
     _classes(info, classes)
     info.numpy_names = numpy_names(info, tree)
     bindings(info, tree)
-    _dtypes(info, tree)
     info.layer_names = layer_names(info, tree)
     info.optimizer_models = optimizer_models(info, tree)
+    _dtypes(info, tree)
     return info
 
 

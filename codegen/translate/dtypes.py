@@ -39,14 +39,46 @@ INT_RESULTS = {
     "LongTensor", "IntTensor",
 }  # fmt: skip
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+ARRAY = "<array module>"  # what qualify() says of a name bound to numpy, scipy, pandas...
+MODULE = "<module>"  # and of a name holding a module (nn.Module)
+FOREIGN = "<other module>"  # and of a name bound to another imported module (random, os)
+
+
+def _with_arrays(
+    qualify: Qualify, arrays: frozenset[str], modules: frozenset[str], foreign: frozenset[str]
+) -> Qualify:
+    def qualified(node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id in arrays:
+            return ARRAY
+        if isinstance(node, ast.Name) and node.id in foreign:
+            return FOREIGN
+        if (ast.unparse(node) if isinstance(node, ast.Attribute) else getattr(node, "id", "")) in (
+            modules
+        ):
+            return MODULE
+        return qualify(node)
+
+    return qualified
+
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def promotions(tree: ast.Module, qualify: Qualify) -> Found:
+def promotions(
+    tree: ast.Module,
+    qualify: Qualify,
+    arrays: frozenset[str] = frozenset(),
+    modules: frozenset[str] = frozenset(),
+    foreign: frozenset[str] = frozenset(),
+) -> Found:
     """Read every function (and the module's own statements) in order: the arithmetic that
     PyTorch promotes and the names that hold integer tensors (see Found). A function's
     parameter holds one when every call of that function in the file passes one (as gat's
-    `train_iter(..., idx_train, ...)` with `idx_train = torch.randperm(n)[1600:]`)."""
+    `train_iter(..., idx_train, ...)` with `idx_train = torch.randperm(n)[1600:]`). `arrays`:
+    the names the file binds to numpy, scipy, pandas... (what they make is "array");
+    `modules`: the names that hold a module (what calling one gives is "tensor"); `foreign`:
+    the names bound to other imported modules (`random.randint` is no Tensor method)."""
+    qualify = _with_arrays(qualify, arrays, modules, foreign)
     functions = {
         node.name: node
         for node in tree.body
@@ -58,33 +90,77 @@ def promotions(tree: ast.Module, qualify: Qualify) -> Found:
         before = found.parameters
         found.promotions.clear()
         found.int_names.clear()
+        found.array_names.clear()
+        found.tensor_names.clear()
+        found.pyint_names.clear()
         calls: dict[str, list[dict[str, str | None]]] = {}
         _statements(tree.body, {}, qualify, found, functions, calls, 0)
         for node in defs:
             known = dict(found.parameters.get(node.name, {}))
             _statements(node.body, known, qualify, found, functions, calls, node.lineno)
-        found.parameters = {
-            name: {
-                param: "int"
-                for param in {p for call in passed for p in call}
-                if all(call.get(param) == "int" for call in passed)
-            }
-            for name, passed in calls.items()
-        }
+        found.parameters = {name: _agreed(passed) for name, passed in calls.items()}
         if found.parameters == before:
             break
+    shared = _functional_inputs(tree, qualify)  # pygcn's `labels`, from another file's function
+    for names in found.tensor_names.values():
+        names |= shared
+    found.tensor_names.setdefault(0, set()).update(shared)
+    for node in defs:
+        found.tensor_names.setdefault(node.lineno, set()).update(shared)
     return found
+
+
+def _functional_inputs(tree: ast.Module, qualify: Qualify) -> set[str]:
+    """Names the module binds that the file passes (indexed or not) to torch.nn.functional:
+    tensors, whatever made them (`labels` of `F.nll_loss(output[idx], labels[idx])`)."""
+    bound = {
+        node.id
+        for statement in tree.body
+        if not isinstance(statement, _SCOPES)
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (qualify(node.func) or "").startswith(
+            "torch.nn.functional."
+        ):
+            for value in [*node.args, *(k.value for k in node.keywords)]:
+                while isinstance(value, ast.Subscript | ast.Attribute):
+                    value = value.value
+                if isinstance(value, ast.Name) and value.id in bound:
+                    found.add(value.id)
+    return found
+
+
+def _agreed(calls: list[dict[str, str | None]]) -> dict[str, str]:
+    """The parameters every call passes the same kind of value ("int" or "array")."""
+    agreed = {}
+    for param in {p for call in calls for p in call}:
+        kinds = {call.get(param) for call in calls}
+        if len(kinds) == 1 and None not in kinds and "float" not in kinds:
+            agreed[param] = kinds.pop()
+    return agreed
 
 
 class Found:
     """What promotions() found: `promotions` (a simple statement's first line → {arithmetic's
     text without spaces → the sides, "left"/"right", to cast to float32}); `int_names` (a
     function's first line, 0 for the module → the names that hold an integer tensor there);
-    `parameters` (function name → {parameter: "int"} where every call passes one)."""
+    `array_names` (a simple statement's first line → the names holding a numpy or scipy
+    value there, pygcn's `adj = sp.coo_matrix(...)`: their methods are not Tensor methods);
+    `tensor_names` (a function's first line → the names that hold a tensor there at some
+    point: what a module returned, an integer tensor); `pyint_names` (→ the names that hold
+    a Python int there: a loop over range() or enumerate(), an int literal, len());
+    `parameters` (function name → {parameter: "int" or "array"} where every call passes
+    one)."""
 
     def __init__(self) -> None:
         self.promotions: dict[int, dict[str, tuple[str, ...]]] = {}
         self.int_names: dict[int, set[str]] = {}
+        self.array_names: dict[int, set[str]] = {}
+        self.tensor_names: dict[int, set[str]] = {}
+        self.pyint_names: dict[int, set[str]] = {}
         self.parameters: dict[str, dict[str, str]] = {}
 
 
@@ -97,9 +173,14 @@ def _statements(body, known, qualify, found: Found, functions, calls, scope: int
         if isinstance(statement, ast.Try):
             blocks += [handler.body for handler in statement.handlers]
         if blocks:
+            if isinstance(statement, ast.For | ast.AsyncFor):
+                _loop_target(statement.target, statement.iter, known)
             for block in blocks:
                 _statements(block, known, qualify, found, functions, calls, scope)
             continue
+        arrays = {name for name, value in known.items() if value == "array"}
+        if arrays:
+            found.array_names[statement.lineno] = arrays
         for node in _arithmetic(statement):
             sides = {"left": node.left, "right": node.right}
             kinds = {side: kind(value, known, qualify) for side, value in sides.items()}
@@ -122,11 +203,30 @@ def _statements(body, known, qualify, found: Found, functions, calls, scope: int
                 calls.setdefault(call.func.id, []).append(
                     _passed(functions[call.func.id], call, known, qualify)
                 )
+        for comprehension in ast.walk(statement):
+            if isinstance(comprehension, ast.comprehension):
+                _loop_target(comprehension.target, comprehension.iter, known)
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             _bind(statement.targets[0], statement.value, known, qualify)
-        found.int_names.setdefault(scope, set()).update(
-            name for name, value in known.items() if value == "int"
-        )
+        for name, value in known.items():
+            if value == "int":
+                found.int_names.setdefault(scope, set()).add(name)
+            if value in ("int", "tensor"):
+                found.tensor_names.setdefault(scope, set()).add(name)
+            elif value == "pyint":
+                found.pyint_names.setdefault(scope, set()).add(name)
+
+
+def _loop_target(target: ast.expr, iterated: ast.expr, known: dict[str, str]) -> None:
+    """`for i in range(n)`, `for i, x in enumerate(xs)`: i is a Python int."""
+    if not (isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Name)):
+        return
+    if iterated.func.id == "enumerate" and isinstance(target, ast.Tuple) and target.elts:
+        target = target.elts[0]
+    elif iterated.func.id != "range":
+        return
+    if isinstance(target, ast.Name):
+        known[target.id] = "pyint"
 
 
 def _bind(target: ast.expr, value: ast.expr, known: dict[str, str], qualify: Qualify) -> None:
@@ -138,6 +238,12 @@ def _bind(target: ast.expr, value: ast.expr, known: dict[str, str], qualify: Qua
         return
     if isinstance(target, ast.Name):
         found = kind(value, known, qualify)
+        if _plain_int(value) or (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in ("len", "int")
+        ):
+            found = "pyint"
         if found is None:
             known.pop(target.id, None)
         else:
@@ -182,8 +288,9 @@ def _arithmetic(statement: ast.stmt):
 
 
 def kind(node: ast.expr, known: dict[str, str], qualify: Qualify) -> str | None:
-    """ "int" (an integer tensor), "float" (a float tensor or Python float) or None, as
-    PyTorch would type `node`."""
+    """How PyTorch would type `node`: "int" (an integer tensor), "float" (a float tensor or
+    a Python float), "tensor" (of a dtype not known), "array" (numpy's, scipy's), "pyint" (a
+    Python int), or None (not known)."""
     if isinstance(node, ast.Constant):
         return "float" if isinstance(node.value, float) else None
     if isinstance(node, ast.Name):
@@ -192,18 +299,27 @@ def kind(node: ast.expr, known: dict[str, str], qualify: Qualify) -> str | None:
         return kind(node.operand, known, qualify)
     if isinstance(node, ast.Subscript):
         return kind(node.value, known, qualify)
+    if isinstance(node, ast.Attribute):  # `adj.T` of an array, `x.data` of a tensor
+        of = kind(node.value, known, qualify)
+        if of == "array" or (of in ("int", "float", "tensor") and node.attr in ("T", "data")):
+            return of
+        return None
     if isinstance(node, ast.BinOp):
         left = kind(node.left, known, qualify)
         right = kind(node.right, known, qualify)
+        if "array" in (left, right):
+            return "array"
         if isinstance(node.op, ast.Div):
             return "float" if (left or right or _plain_division(node)) else None
         if "float" in (left, right):
             return "float"
         sides = [
-            side or ("int" if _plain_int(value) else None)
+            "int" if side == "pyint" or _plain_int(value) else side
             for side, value in ((left, node.left), (right, node.right))
         ]
-        return "int" if "int" in (left, right) and sides == ["int", "int"] else None
+        if "int" in (left, right) and sides == ["int", "int"]:
+            return "int"
+        return "tensor" if "tensor" in (left, right) else None
     if isinstance(node, ast.Call):
         return _call_kind(node, known, qualify)
     return None
@@ -236,6 +352,13 @@ def _plain_int(node: ast.expr) -> bool:
 
 
 def _call_kind(node: ast.Call, known: dict[str, str], qualify: Qualify) -> str | None:
+    head = node.func
+    while isinstance(head, ast.Attribute | ast.Call | ast.Subscript):
+        head = head.func if isinstance(head, ast.Call) else head.value
+    if isinstance(head, ast.Name) and (qualify(head) == ARRAY or known.get(head.id) == "array"):
+        return "array"  # `sp.coo_matrix(...)`, `adj.multiply(m)`: what numpy or scipy gives
+    if qualify(node.func) == MODULE:
+        return "tensor"  # `output = model(x)`
     dtype = next((k.value for k in node.keywords if k.arg == "dtype"), None)
     if dtype is not None:
         last = (qualify(dtype) or "").rsplit(".", 1)[-1]
@@ -252,6 +375,8 @@ def _call_kind(node: ast.Call, known: dict[str, str], qualify: Qualify) -> str |
         return "int" if last in INT_RESULTS else None
     if isinstance(node.func, ast.Attribute):  # a method
         method = node.func.attr
+        if qualify(node.func.value) == FOREIGN:
+            return None  # `random.randint(0, 9)`: another module's function
         if method == "to":  # `.to(device)` keeps the dtype, `.to(torch.float)` sets it
             for value in node.args:
                 last = (qualify(value) or "").rsplit(".", 1)[-1]
@@ -266,6 +391,8 @@ def _call_kind(node: ast.Call, known: dict[str, str], qualify: Qualify) -> str |
             return "float"
         if method in KEEP:
             return kind(node.func.value, known, qualify)
+        if kind(node.func.value, known, qualify) in ("tensor", "int"):
+            return "tensor"  # a tensor's method gives a tensor (of a dtype not known here)
     return None
 
 

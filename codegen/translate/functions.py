@@ -456,6 +456,27 @@ def sparse_coo_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     )
 
 
+@function("torch.sparse.FloatTensor")
+def sparse_float_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The legacy constructor `torch.sparse.FloatTensor(indices, values, size)` (pygcn): a
+    float32 sparse_coo_tensor, held dense."""
+    a = Args(call, ("indices", "values", "size"), "torch.sparse.FloatTensor")
+    if not a.has("size"):
+        raise Untranslatable("torch.sparse.FloatTensor without its size")
+    ctx.note(SPARSE_NOTE)
+    made = ctx.use("sparse_coo_tensor")
+    return ctx.expr(
+        f"{made}({a.code('indices')}, {a.code('values')}, {a.code('size')}, tf.float32)"
+    )
+
+
+@function("torch.Size")
+def size(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """torch.Size(sizes): a tuple of ints, as TensorFlow takes shapes."""
+    a = Args(call, ("sizes",), "torch.Size")
+    return ctx.expr(f"tuple({a.code('sizes', '()')})")
+
+
 def _reduction(tf_name: str, what: str):
     def rule(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
         a = Args(call, ("input", "dim", "keepdim", "dtype"), what)

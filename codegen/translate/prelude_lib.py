@@ -45,8 +45,13 @@ def torch_index(x, key):
     entry an int, a slice, a list, a range or a tensor of indices, or a boolean mask (over as
     many axes as it has). The indexed axes' results take the broadcast shape of the indices,
     in place of those axes when they are adjacent, first otherwise."""
-    x = tf.convert_to_tensor(x)
     key = key if isinstance(key, tuple) else (key,)
+    if not (tf.is_tensor(x) or isinstance(x, np.ndarray)) or all(
+        isinstance(entry, int | slice) or entry is None or entry is Ellipsis
+        for entry in key
+    ):  # a list, a dict...; or ints and slices: [] as it is
+        return x[key if len(key) > 1 else key[0]]
+    x = tf.convert_to_tensor(x)
     if any(entry is Ellipsis for entry in key):
         at = next(i for i, entry in enumerate(key) if entry is Ellipsis)
         taken = sum(

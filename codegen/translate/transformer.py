@@ -1092,6 +1092,9 @@ class Translator(cst.CSTTransformer):
         if isinstance(head, cst.Name) and (
             head.value in self.info.numpy_names
             or (self.scopes and head.value in self.scopes[-1].numpy_locals)
+            or (
+                self.line_stack and head.value in self.info.array_names.get(self.line_stack[-1], ())
+            )
         ):
             return True
         return self._from_other_module(head)
@@ -1196,7 +1199,10 @@ class Translator(cst.CSTTransformer):
             for element in original.slice
         ):
             return True
-        if not self._tensor_value(original.value, updated.value):
+        if not (
+            self._tensor_value(original.value, updated.value)
+            or _head_name(original.value) in self._scope_names(self.info.tensor_names)
+        ):
             return False
         for before, after in zip(original.slice, updated.slice, strict=True):
             if not isinstance(before.slice, cst.Index):
@@ -1210,7 +1216,14 @@ class Translator(cst.CSTTransformer):
                 return True
             if not index.deep_equals(new) and code(new).startswith(_INDEX_TENSORS):
                 return True
-            if isinstance(index, cst.Name) and self._tensor_local(index.value):
+            if (
+                isinstance(index, cst.Name)
+                and index.value not in ("None", "True", "False", "Ellipsis")
+                and (
+                    self._tensor_local(index.value)
+                    or index.value not in self._scope_names(self.info.pyint_names)
+                )
+            ):  # a name not known to hold a Python int: torch_index takes ints too
                 return True
         return False
 
@@ -1222,7 +1235,11 @@ class Translator(cst.CSTTransformer):
     def _int_names(self) -> set[str]:
         """The names that hold an integer tensor where we are (dtypes.py: gat's
         `output[idx_train]`, `idx_train` a parameter every call passes a randperm slice)."""
-        return self.info.int_names.get(self.scopes[-1].line if self.scopes else 0, set())
+        return self._scope_names(self.info.int_names)
+
+    def _scope_names(self, table: dict[int, set[str]]) -> set[str]:
+        """The names of `table` (dtypes.py's, by function) for the function we are in."""
+        return table.get(self.scopes[-1].line if self.scopes else 0, set())
 
     def _self_call(self, original: cst.Call, updated: cst.Call, attr: str) -> cst.BaseExpression:
         """`self.dropout(x)` → `self.dropout(x, training=training)` inside call()."""
@@ -1265,6 +1282,9 @@ class Translator(cst.CSTTransformer):
             and updated.left.attr.value == "bias"
             and self.scopes
             and self.scopes[-1].module_class
+            and not (  # the class's own `self.bias` (a Parameter or None, pygcn) stays
+                code(updated.left) == "self.bias" and "bias" in self.info.assigned_attrs
+            )
         ):
             self._record(original, "Module.bias is not None", "use_bias")
             return updated.left.with_changes(attr=cst.Name("use_bias"))
@@ -1273,6 +1293,13 @@ class Translator(cst.CSTTransformer):
 
 # Translated indices that are tensors of indices (not one int): tf.Tensor's [] refuses them.
 _INDEX_TENSORS = ("tf.range(", "tf.random.", "tf.constant(", "tf.where(", "tf.argsort(")
+
+
+def _head_name(node: cst.BaseExpression) -> str | None:
+    """`x` of `x`, `x.data`, `x[0]`, `x.max(1)`."""
+    while isinstance(node, cst.Attribute | cst.Subscript | cst.Call):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else None
 
 
 def _key_entry(index: cst.BaseSlice) -> str:
