@@ -27,6 +27,7 @@ class FileInfo:
     other_modules: set[str] = field(default_factory=set)  # names bound by non-torch imports
     # names bound by imports from libraries whose values are never tensors (NUMERIC_ROOTS)
     array_modules: set[str] = field(default_factory=set)
+    math_modules: set[str] = field(default_factory=set)  # `math`, `from math import log`
     module_classes: set[str] = field(default_factory=set)
     submodule_classes: set[str] = field(default_factory=set)  # used inside other modules
     training_attrs: set[str] = field(default_factory=set)  # self.X whose call takes training
@@ -100,6 +101,8 @@ def _import(info: FileInfo, node: ast.Import | ast.ImportFrom) -> None:
                 info.other_modules.add(alias.asname or root)
                 if root in NUMERIC_ROOTS:
                     info.array_modules.add(alias.asname or root)
+                if root == "math":
+                    info.math_modules.add(alias.asname or root)
     elif node.module and not node.level:
         root = node.module.split(".", 1)[0]
         for alias in node.names:
@@ -112,6 +115,8 @@ def _import(info: FileInfo, node: ast.Import | ast.ImportFrom) -> None:
                 info.other_modules.add(local)
                 if root in NUMERIC_ROOTS:
                     info.array_modules.add(local)
+                if root == "math":
+                    info.math_modules.add(local)
 
 
 def _callee(node: ast.Call) -> str:
@@ -308,33 +313,20 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
 
 
 def _dtypes(info: FileInfo, tree: ast.Module) -> None:
-    math = {  # math's numbers are Python floats, not arrays
-        alias.asname or alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-        if (getattr(node, "module", None) or alias.name).split(".", 1)[0] == "math"
-    }
-    arrays = frozenset(info.array_modules - math)
+    arrays = frozenset(info.array_modules - info.math_modules)  # math's numbers are floats
     modules = frozenset(
         info.module_instances
         | set(info.optimizer_models.values())
         | {n for n in info.layer_names if "." not in n or n.startswith("self.")}
     )
-    foreign = frozenset(info.other_modules - arrays)
+    foreign = frozenset(info.other_modules - arrays - info.math_modules)
     found = promotions(tree, lambda node: _qualify(info, node), arrays, modules, foreign)
     info.promotions, info.int_names = found.promotions, found.int_names
     info.array_names = found.array_names
     info.tensor_names, info.pyint_names = found.tensor_names, found.pyint_names
     names = set().union(*found.int_names.values()) if found.int_names else set()
     info.work_lines = set(found.promotions) | {
-        node.lineno
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Subscript)
-        and any(
-            isinstance(entry, ast.Name) and entry.id in names
-            for entry in (node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice])
-        )
+        line for line, indexed in found.indexed if indexed & names
     }
 
 

@@ -41,6 +41,7 @@ INT_RESULTS = {
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 ARRAY = "<array module>"  # what qualify() says of a name bound to numpy, scipy, pandas...
 MODULE = "<module>"  # and of a name holding a module (nn.Module)
+F = "torch.nn.functional."
 FOREIGN = "<other module>"  # and of a name bound to another imported module (random, os)
 
 
@@ -52,9 +53,7 @@ def _with_arrays(
             return ARRAY
         if isinstance(node, ast.Name) and node.id in foreign:
             return FOREIGN
-        if (ast.unparse(node) if isinstance(node, ast.Attribute) else getattr(node, "id", "")) in (
-            modules
-        ):
+        if modules and _dotted(node) in modules:
             return MODULE
         return qualify(node)
 
@@ -84,8 +83,30 @@ def promotions(
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
-    defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     found = Found()
+    defs, inputs, bound = [], set(), set()
+    for node in ast.walk(tree):  # once: the defs, what F.* is given, the indexed names
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defs.append(node)
+        elif isinstance(node, ast.Call) and (qualify(node.func) or "").startswith(F):
+            for value in [*node.args, *(k.value for k in node.keywords)]:
+                while isinstance(value, ast.Subscript | ast.Attribute):
+                    value = value.value
+                if isinstance(value, ast.Name):
+                    inputs.add(value.id)
+        elif isinstance(node, ast.Subscript):
+            index = node.slice
+            entries = index.elts if isinstance(index, ast.Tuple) else [index]
+            names = {e.id for e in entries if isinstance(e, ast.Name)}
+            if names:
+                found.indexed.append((node.lineno, names))
+    for statement in tree.body:
+        if not isinstance(statement, _SCOPES):
+            bound |= {
+                n.id
+                for n in ast.walk(statement)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
     for _ in range(4):  # each pass knows the parameters the one before saw passed
         before = found.parameters
         found.promotions.clear()
@@ -101,7 +122,9 @@ def promotions(
         found.parameters = {name: _agreed(passed) for name, passed in calls.items()}
         if found.parameters == before:
             break
-    shared = _functional_inputs(tree, qualify)  # pygcn's `labels`, from another file's function
+    # names the module binds that the file passes (indexed or not) to torch.nn.functional:
+    # tensors, whatever made them (pygcn's `labels` of `F.nll_loss(output[i], labels[i])`)
+    shared = inputs & bound
     for names in found.tensor_names.values():
         names |= shared
     found.tensor_names.setdefault(0, set()).update(shared)
@@ -110,27 +133,14 @@ def promotions(
     return found
 
 
-def _functional_inputs(tree: ast.Module, qualify: Qualify) -> set[str]:
-    """Names the module binds that the file passes (indexed or not) to torch.nn.functional:
-    tensors, whatever made them (`labels` of `F.nll_loss(output[idx], labels[idx])`)."""
-    bound = {
-        node.id
-        for statement in tree.body
-        if not isinstance(statement, _SCOPES)
-        for node in ast.walk(statement)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-    }
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and (qualify(node.func) or "").startswith(
-            "torch.nn.functional."
-        ):
-            for value in [*node.args, *(k.value for k in node.keywords)]:
-                while isinstance(value, ast.Subscript | ast.Attribute):
-                    value = value.value
-                if isinstance(value, ast.Name) and value.id in bound:
-                    found.add(value.id)
-    return found
+def _dotted(node: ast.expr) -> str | None:
+    """`self.fc` of an attribute chain, `x` of a name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
 
 
 def _agreed(calls: list[dict[str, str | None]]) -> dict[str, str]:
@@ -161,10 +171,12 @@ class Found:
         self.array_names: dict[int, set[str]] = {}
         self.tensor_names: dict[int, set[str]] = {}
         self.pyint_names: dict[int, set[str]] = {}
+        self.indexed: list[tuple[int, set[str]]] = []  # (line, names) of `x[name]`
         self.parameters: dict[str, dict[str, str]] = {}
 
 
 def _statements(body, known, qualify, found: Found, functions, calls, scope: int) -> None:
+    _note(known, found, scope)  # what the parameters hold
     for statement in body:
         if isinstance(statement, _SCOPES):
             continue  # a def or class has its own locals (promotions() reads each def)
@@ -175,58 +187,77 @@ def _statements(body, known, qualify, found: Found, functions, calls, scope: int
         if blocks:
             if isinstance(statement, ast.For | ast.AsyncFor):
                 _loop_target(statement.target, statement.iter, known)
+                _note(known, found, scope)
             for block in blocks:
                 _statements(block, known, qualify, found, functions, calls, scope)
             continue
-        arrays = {name for name, value in known.items() if value == "array"}
-        if arrays:
-            found.array_names[statement.lineno] = arrays
-        for node in _arithmetic(statement):
-            sides = {"left": node.left, "right": node.right}
-            kinds = {side: kind(value, known, qualify) for side, value in sides.items()}
-            division = isinstance(node.op, ast.Div)
-            cast = tuple(
-                side
-                for side, value in sides.items()
-                if kinds[side] == "int"
-                and not _plain_int(value)
-                and (division or "float" in kinds.values())
-            )
-            if cast:
-                found.promotions.setdefault(statement.lineno, {})[_key(node)] = cast
-        for call in ast.walk(statement):
-            if (
-                isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Name)
-                and call.func.id in functions
+        if "array" in known.values():
+            found.array_names[statement.lineno] = {n for n, v in known.items() if v == "array"}
+        bound = False
+        stack: list[ast.AST] = [statement]
+        while stack:  # one walk: arithmetic, calls of the file's functions, comprehensions
+            node = stack.pop()
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
+                _promotion(node, known, qualify, found, statement.lineno)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in functions
             ):
-                calls.setdefault(call.func.id, []).append(
-                    _passed(functions[call.func.id], call, known, qualify)
+                calls.setdefault(node.func.id, []).append(
+                    _passed(functions[node.func.id], node, known, qualify)
                 )
-        for comprehension in ast.walk(statement):
-            if isinstance(comprehension, ast.comprehension):
-                _loop_target(comprehension.target, comprehension.iter, known)
+            elif isinstance(node, ast.comprehension):
+                bound |= _loop_target(node.target, node.iter, known)
+            stack.extend(ast.iter_child_nodes(node))
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             _bind(statement.targets[0], statement.value, known, qualify)
-        for name, value in known.items():
-            if value == "int":
-                found.int_names.setdefault(scope, set()).add(name)
-            if value in ("int", "tensor"):
-                found.tensor_names.setdefault(scope, set()).add(name)
-            elif value == "pyint":
-                found.pyint_names.setdefault(scope, set()).add(name)
+            bound = True
+        if bound:
+            _note(known, found, scope)
 
 
-def _loop_target(target: ast.expr, iterated: ast.expr, known: dict[str, str]) -> None:
-    """`for i in range(n)`, `for i, x in enumerate(xs)`: i is a Python int."""
+def _promotion(node: ast.BinOp, known, qualify, found: Found, line: int) -> None:
+    """Arithmetic PyTorch promotes: the sides to cast, under the statement's line."""
+    sides = {"left": node.left, "right": node.right}
+    kinds = {side: kind(value, known, qualify) for side, value in sides.items()}
+    division = isinstance(node.op, ast.Div)
+    cast = tuple(
+        side
+        for side, value in sides.items()
+        if kinds[side] == "int"
+        and not _plain_int(value)
+        and (division or "float" in kinds.values())
+    )
+    if cast:
+        found.promotions.setdefault(line, {})[_key(node)] = cast
+
+
+def _note(known: dict[str, str], found: Found, scope: int) -> None:
+    """The names' kinds into the function's tables (a name counts wherever it holds one)."""
+    for name, value in known.items():
+        if value == "int":
+            found.int_names.setdefault(scope, set()).add(name)
+        if value in ("int", "tensor"):
+            found.tensor_names.setdefault(scope, set()).add(name)
+        elif value == "pyint":
+            found.pyint_names.setdefault(scope, set()).add(name)
+
+
+def _loop_target(target: ast.expr, iterated: ast.expr, known: dict[str, str]) -> bool:
+    """`for i in range(n)`, `for i, x in enumerate(xs)`: i is a Python int (True: bound)."""
     if not (isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Name)):
-        return
+        return False
     if iterated.func.id == "enumerate" and isinstance(target, ast.Tuple) and target.elts:
         target = target.elts[0]
     elif iterated.func.id != "range":
-        return
+        return False
     if isinstance(target, ast.Name):
         known[target.id] = "pyint"
+        return True
+    return False
 
 
 def _bind(target: ast.expr, value: ast.expr, known: dict[str, str], qualify: Qualify) -> None:
@@ -273,18 +304,6 @@ def key(text: str) -> str:
 
 def _key(node: ast.expr) -> str:
     return "".join(ast.unparse(node).split())
-
-
-def _arithmetic(statement: ast.stmt):
-    """The arithmetic operations of a simple statement, not inside a lambda."""
-    stack: list[ast.AST] = [statement]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-            yield node
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def kind(node: ast.expr, known: dict[str, str], qualify: Qualify) -> str | None:
