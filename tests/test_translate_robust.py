@@ -144,3 +144,14 @@ def test_a_walk_that_still_overflows_is_one_error(monkeypatch) -> None:
     text = "import torch\nx = " + "torch.relu(" * 190 + "x" + ")" * 190 + "\n"
     with pytest.raises(DlgenError, match="nested too deeply for the translator"):
         translate_source(text, "deep.py")
+
+
+def test_a_legacy_tensor_class_imported_under_another_name_translates() -> None:
+    """`from torch import Tensor as T; T([1.0, 2.0])` (pytorch_geometric's tests) crashed
+    the translator with a KeyError: the rule read the dtype off the name as written."""
+    result = translate_source(
+        "from torch import Tensor as T\n\nx = T([1.0, 2.0])\ny = T(3)\n", "t.py"
+    )
+    assert not result.report.left
+    assert "tf.constant([1.0, 2.0], tf.float32)" in result.code
+    assert "tf.zeros((3,), tf.float32)" in result.code

@@ -101,6 +101,7 @@ class Ctx:
     # the variable of each enclosing `for p in m.parameters():` that initialises p
     # (transformer.Translator.visit_For): nn.init.*_(p) there gives its initializer alone
     parameter_loops: list[str] = field(default_factory=list)
+    called: str = ""  # while a rule runs: the canonical name it was found by (`torch.Tensor`)
 
     def expr(self, text: str) -> cst.BaseExpression:
         """Parse generated source (rules write canonical, black-style text)."""

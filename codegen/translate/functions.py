@@ -177,7 +177,7 @@ def legacy_tensor(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     """Data (a list, a tuple, an array made by a call) → tf.constant; sizes (int literals,
     or more than one argument) → tf.zeros (PyTorch leaves them uninitialized). A single name
     could be either: the prelude's legacy_tensor tells them apart when the code runs."""
-    name = "torch." + code(call.func).rsplit(".", 1)[-1]  # torch.X, or X imported from torch
+    name = ctx.called  # torch.X, or X imported from torch (`from torch import Tensor as T`)
     dtype = LEGACY_TENSORS[name]
     if any(arg.keyword is not None or arg.star for arg in call.args):
         raise Untranslatable(f"{name} with keyword or starred arguments")

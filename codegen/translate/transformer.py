@@ -1109,6 +1109,7 @@ class Translator(cst.CSTTransformer):
 
     def _apply(self, original: cst.Call, updated: cst.Call, name: str, rule) -> cst.BaseExpression:
         self.ctx.notes.clear()
+        self.ctx.called = name
         self.ctx.pick, self.ctx.picked = self.picks.get(id(original)), False
         try:
             result = rule(updated, self.ctx)
