@@ -2638,23 +2638,153 @@ def save_image(
     Image.fromarray(pixels).save(fp, format=format)
 
 
-class DataLoader:
-    """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
-    `dataset` is the unbatched data set (its len() is the number of samples)."""
+class Dataset:
+    """torch.utils.data.Dataset: a map-style data set (`__len__`, `__getitem__`), which the
+    DataLoader below reads sample by sample."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, **unused):
-        self.dataset = dataset
-        batches = dataset
-        if shuffle:
-            batches = batches.shuffle(len(dataset), reshuffle_each_iteration=True)
-        batches = batches.batch(batch_size, drop_remainder=drop_last)
-        self.batches = batches.prefetch(tf.data.AUTOTUNE)
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} defines no __getitem__")
 
-    def __iter__(self):
-        return iter(self.batches)
+
+class Subset(Dataset):
+    """torch.utils.data.Subset: the samples of `dataset` at `indices`, in that order. Of a
+    tf.data.Dataset (which has no random access): those samples, in the data set's own
+    order, as a tf.data.Dataset."""
+
+    def __new__(cls, dataset, indices):
+        if isinstance(dataset, tf.data.Dataset):
+            picked = tf.scatter_nd(
+                tf.reshape(tf.constant(list(indices), tf.int64), (-1, 1)),
+                tf.ones((len(indices),), tf.bool),
+                (len(dataset),),
+            )
+
+            @tf.autograph.experimental.do_not_convert  # plain TensorFlow ops
+            def kept(i, *sample):
+                return picked[i]
+
+            @tf.autograph.experimental.do_not_convert
+            def sample_of(i, *sample):
+                return sample[0] if len(sample) == 1 else sample
+
+            chosen = dataset.enumerate().filter(kept).map(sample_of)
+            return chosen.apply(tf.data.experimental.assert_cardinality(len(indices)))
+        return super().__new__(cls)
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, [int(i) for i in indices]
 
     def __len__(self):
-        return len(self.batches)
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        return self.dataset[self.indices[index]]
+
+
+def random_split(dataset, lengths, generator=None):
+    """torch.utils.data.random_split: a random permutation of the samples cut into
+    `lengths` (or fractions of the whole, the remainder spread one by one from the first, as
+    PyTorch does), each a Subset. The permutation is drawn here (numpy's, or `generator`'s):
+    not the one PyTorch draws with the same seed."""
+    total = len(dataset)
+    counts = [int(length) for length in lengths]
+    if abs(sum(lengths) - 1) < 1e-6 and sum(counts) != total:
+        counts = [int(np.floor(total * fraction)) for fraction in lengths]
+        for i in range(total - sum(counts)):
+            counts[i % len(counts)] += 1
+    if sum(counts) != total:
+        raise ValueError(
+            "Sum of input lengths does not equal the length of the input dataset!"
+        )
+    if generator is None:
+        order = np.random.permutation(total)
+    else:
+        order = tf.argsort(generator.uniform((total,))).numpy()
+    ends = np.cumsum(counts)
+    return [
+        Subset(dataset, order[end - count : end])
+        for count, end in zip(counts, ends, strict=True)
+    ]
+
+
+def collate(samples):
+    """PyTorch's default_collate: samples (tuples, dicts, tensors, arrays, numbers) stacked
+    field by field into one batch."""
+    first = samples[0]
+    if isinstance(first, tuple | list):
+        return type(first)(collate(list(field)) for field in zip(*samples, strict=True))
+    if isinstance(first, dict):
+        return {key: collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, str | bytes):
+        return list(samples)
+    if isinstance(first, float):
+        return tf.constant(samples, tf.float64)
+    if isinstance(first, int):
+        return tf.constant(samples, tf.int64)
+    return tf.stack([tf.convert_to_tensor(sample) for sample in samples])
+
+
+class DataLoader:
+    """torch.utils.data.DataLoader: batches, reshuffled every epoch. Over a tf.data.Dataset,
+    a tf.data pipeline (shuffle, batch, prefetch); over a map-style data set (a Dataset
+    subclass: `__len__`, `__getitem__`), or with a `collate_fn`, the samples read in a
+    (shuffled) order and stacked by `collate_fn` (PyTorch's default: collate above)."""
+
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        **unused,  # timeout, worker_init_fn...: where and how fast, not which batches
+    ):
+        if sampler is not None or batch_sampler is not None:
+            raise NotImplementedError(
+                "DataLoader's sampler and batch_sampler: not translated"
+            )
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.drop_last = shuffle, drop_last
+        self.collate_fn = collate_fn
+        self.batches = None
+        if isinstance(dataset, tf.data.Dataset) and collate_fn is None:
+            batches = dataset
+            if shuffle:
+                batches = batches.shuffle(len(dataset), reshuffle_each_iteration=True)
+            batches = batches.batch(batch_size, drop_remainder=drop_last)
+            self.batches = batches.prefetch(tf.data.AUTOTUNE)
+
+    def __iter__(self):
+        if self.batches is not None:
+            return iter(self.batches)
+        return self._read()
+
+    def _read(self):
+        total = len(self.dataset)
+        order = np.random.permutation(total) if self.shuffle else np.arange(total)
+        if isinstance(
+            self.dataset, tf.data.Dataset
+        ):  # a collate_fn over tf.data samples
+            samples = list(self.dataset)
+            read = samples.__getitem__
+        else:
+            read = self.dataset.__getitem__
+        for start in range(0, total, self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            if self.drop_last and len(chosen) < self.batch_size:
+                break
+            batch = [read(int(i)) for i in chosen]
+            yield (self.collate_fn or collate)(batch)
+
+    def __len__(self):
+        if self.batches is not None:
+            return len(self.batches)
+        whole, rest = divmod(len(self.dataset), self.batch_size)
+        return whole + (1 if rest and not self.drop_last else 0)
 
 
 def reduce_loss(values, reduction):

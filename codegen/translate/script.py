@@ -480,8 +480,36 @@ def tensor_dataset(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
 
 @register(RULES, DATA + "DataLoader")
 def data_loader(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
-    ctx.note("tf.data pipeline: shuffle (each epoch), batch, prefetch")
+    """The prelude's DataLoader, PyTorch's arguments as written (a tf.data pipeline, or a
+    map-style data set read sample by sample). Workers, pinned memory and timeouts only
+    change where and how fast batches are made; a sampler chooses which, and is refused
+    (here when the call shows one, by the prelude when a `**kwargs` dict holds one)."""
+    if not any(arg.star for arg in call.args):
+        a = Args(call, LOADER_PARAMS, "DataLoader")
+        a.refuse("sampler", "batch_sampler", unless=None)
+    ctx.note("shuffled each epoch, batched (a tf.data pipeline over tf.data samples)")
     return call.with_changes(func=cst.Name(ctx.use("DataLoader")))
+
+
+LOADER_PARAMS = (
+    "dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
+    "collate_fn", "pin_memory", "drop_last", "timeout", "worker_init_fn",
+    "multiprocessing_context", "generator", "prefetch_factor", "persistent_workers",
+    "pin_memory_device", "in_order",
+)  # fmt: skip
+
+
+@register(RULES, DATA + "random_split")
+def random_split(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, ("dataset", "lengths", "generator"), "random_split")
+    ctx.note("a permutation drawn here, not PyTorch's for the same seed")
+    return call.with_changes(func=cst.Name(ctx.use("random_split")))
+
+
+@register(RULES, DATA + "Subset")
+def subset(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    Args(call, ("dataset", "indices"), "Subset")
+    return call.with_changes(func=cst.Name(ctx.use("Subset")))
 
 
 @register(RULES, "torch.save")

@@ -737,7 +737,7 @@ class Translator(cst.CSTTransformer):
         is_module = self.classes.pop()
         self.class_names.pop()
         if not is_module:
-            return updated
+            return self._data_set_bases(original, updated)
         bases = []
         for base in updated.bases:
             name = self.info.imports.qualify(base.value) or ""
@@ -758,6 +758,25 @@ class Translator(cst.CSTTransformer):
                         self._record(original, name, f"class {original.name.value}({target})")
                         base = base.with_changes(value=cst.Name(target))
             bases.append(base)
+        return updated.with_changes(bases=bases)
+
+    def _data_set_bases(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        """`class Points(Dataset)` (torch.utils.data.Dataset): the prelude's map-style
+        Dataset, which its DataLoader reads sample by sample."""
+        bases = list(updated.bases)
+        for i, base in enumerate(original.bases):
+            if self.info.imports.qualify(base.value) != "torch.utils.data.Dataset":
+                continue
+            target = self._use(original, "torch.utils.data.Dataset", "Dataset")
+            if target is None:
+                continue
+            self._record(
+                original,
+                "torch.utils.data.Dataset",
+                f"class {original.name.value}"
+                f"({target}): read sample by sample by the DataLoader",
+            )
+            bases[i] = bases[i].with_changes(value=cst.Name(target))
         return updated.with_changes(bases=bases)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -1,6 +1,7 @@
 """A plain training loop: optimizer, scheduler, loss module, clipping, eval, save."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 # ---- dlgen prelude: PyTorch-layout (NCHW) building blocks used below; see the README's
@@ -16,23 +17,84 @@ def torch_init(fan_in):
     }
 
 
-class DataLoader:
-    """torch.utils.data.DataLoader over a tf.data.Dataset: batches, reshuffled every epoch.
-    `dataset` is the unbatched data set (its len() is the number of samples)."""
+def collate(samples):
+    """PyTorch's default_collate: samples (tuples, dicts, tensors, arrays, numbers) stacked
+    field by field into one batch."""
+    first = samples[0]
+    if isinstance(first, tuple | list):
+        return type(first)(collate(list(field)) for field in zip(*samples, strict=True))
+    if isinstance(first, dict):
+        return {key: collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, str | bytes):
+        return list(samples)
+    if isinstance(first, float):
+        return tf.constant(samples, tf.float64)
+    if isinstance(first, int):
+        return tf.constant(samples, tf.int64)
+    return tf.stack([tf.convert_to_tensor(sample) for sample in samples])
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, **unused):
-        self.dataset = dataset
-        batches = dataset
-        if shuffle:
-            batches = batches.shuffle(len(dataset), reshuffle_each_iteration=True)
-        batches = batches.batch(batch_size, drop_remainder=drop_last)
-        self.batches = batches.prefetch(tf.data.AUTOTUNE)
+
+class DataLoader:
+    """torch.utils.data.DataLoader: batches, reshuffled every epoch. Over a tf.data.Dataset,
+    a tf.data pipeline (shuffle, batch, prefetch); over a map-style data set (a Dataset
+    subclass: `__len__`, `__getitem__`), or with a `collate_fn`, the samples read in a
+    (shuffled) order and stacked by `collate_fn` (PyTorch's default: collate above)."""
+
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        **unused,  # timeout, worker_init_fn...: where and how fast, not which batches
+    ):
+        if sampler is not None or batch_sampler is not None:
+            raise NotImplementedError(
+                "DataLoader's sampler and batch_sampler: not translated"
+            )
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.drop_last = shuffle, drop_last
+        self.collate_fn = collate_fn
+        self.batches = None
+        if isinstance(dataset, tf.data.Dataset) and collate_fn is None:
+            batches = dataset
+            if shuffle:
+                batches = batches.shuffle(len(dataset), reshuffle_each_iteration=True)
+            batches = batches.batch(batch_size, drop_remainder=drop_last)
+            self.batches = batches.prefetch(tf.data.AUTOTUNE)
 
     def __iter__(self):
-        return iter(self.batches)
+        if self.batches is not None:
+            return iter(self.batches)
+        return self._read()
+
+    def _read(self):
+        total = len(self.dataset)
+        order = np.random.permutation(total) if self.shuffle else np.arange(total)
+        if isinstance(
+            self.dataset, tf.data.Dataset
+        ):  # a collate_fn over tf.data samples
+            samples = list(self.dataset)
+            read = samples.__getitem__
+        else:
+            read = self.dataset.__getitem__
+        for start in range(0, total, self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            if self.drop_last and len(chosen) < self.batch_size:
+                break
+            batch = [read(int(i)) for i in chosen]
+            yield (self.collate_fn or collate)(batch)
 
     def __len__(self):
-        return len(self.batches)
+        if self.batches is not None:
+            return len(self.batches)
+        whole, rest = divmod(len(self.dataset), self.batch_size)
+        return whole + (1 if rest and not self.drop_last else 0)
 
 
 def class_nll(
