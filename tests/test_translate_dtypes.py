@@ -174,3 +174,36 @@ def test_values_another_file_made_index_as_pytorch_does_and_numpy_keeps_its_meth
     got, row = tf_space["train"](1)
     np.testing.assert_allclose(float(got), float(want), rtol=1e-6)
     assert tuple(row.shape) == (2,)
+
+
+HELD = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"a": nn.Linear(3, 2)})
+        self.table = nn.Parameter(torch.arange(15.0).reshape(5, 3))
+
+    def forward(self, x, key, idx):
+        return self.heads[key](x) + self.table[idx].sum()
+"""
+
+
+def test_a_held_module_indexed_by_name_stays_and_a_parameter_reads_through_torch_index() -> None:
+    """`self.heads[key]` (a ModuleDict) is no tensor indexing; the module's own Parameter
+    indexed by a name that may hold an index tensor reads through torch_index."""
+    result = translate_source(HELD, "held.py")
+    assert "self.heads[key](x)" in result.code
+    assert "torch_index(self.table, (idx,))" in result.code
+    space: dict = {}
+    exec(compile(result.code, "held_tf.py", "exec"), space)  # noqa: S102
+    net = space["Net"]()
+    x = np.ones((2, 3), np.float32)
+    rows = tf.constant([0, 4])
+    out = net(tf.constant(x), key="a", idx=rows)
+    layer = net.heads["a"]
+    want = x @ layer.kernel.numpy() + layer.bias.numpy() + (0 + 1 + 2 + 12 + 13 + 14)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .cache import cached_attributes
 from .context import TRAINING_LAYERS
-from .dtypes import promotions
+from .dtypes import read_types
 from .imports import ROOTS, ImportMap
 from .names import RESERVED
 
@@ -320,7 +320,7 @@ def _dtypes(info: FileInfo, tree: ast.Module) -> None:
         | {n for n in info.layer_names if "." not in n or n.startswith("self.")}
     )
     foreign = frozenset(info.other_modules - arrays - info.math_modules)
-    found = promotions(tree, lambda node: _qualify(info, node), arrays, modules, foreign)
+    found = read_types(tree, lambda node: _qualify(info, node), arrays, modules, foreign)
     info.promotions, info.int_names = found.promotions, found.int_names
     info.array_names = found.array_names
     info.tensor_names, info.pyint_names = found.tensor_names, found.pyint_names

@@ -1,14 +1,23 @@
-"""PyTorch's type promotion in arithmetic, which TensorFlow does not do.
+"""What the source shows of its values' types, read statement by statement, for what
+TensorFlow does differently.
 
-PyTorch computes `torch.arange(n) * 0.5` (int64 times a float) in float32, and
-`torch.eye(n) + adjacency` (float32 plus int64) in float32; TensorFlow refuses both (and
-divides two integer tensors into float64, where PyTorch gives float32). Where the PyTorch
-source shows one operand to be an integer tensor and the other a float (a tensor or a Python
-float), the translation casts the integer side to float32 (`tf.cast(.., tf.float32)`); an
-integer tensor divided by anything is cast the same way, as PyTorch's true division gives
-float32. Only what the source shows is used: each function's statements are read in order,
-and `kind` answers "int", "float" or None (unknown) for an expression, given the kinds of the
-locals assigned before it.
+PyTorch's type promotion: `torch.arange(n) * 0.5` (int64 times a float) is float32 in
+PyTorch, and so is `torch.eye(n) + adjacency` (float32 plus int64); TensorFlow refuses both
+(and divides two integer tensors into float64, where PyTorch gives float32). Where the source
+shows one operand to be an integer tensor and the other a float (a tensor or a Python float),
+the translation casts the integer side to float32 (`tf.cast(.., tf.float32)`); an integer
+tensor divided by anything is cast the same way.
+
+Indexing: `x[idx]` with a tensor of indices is numpy's advanced indexing, which TensorFlow's
+`[]` refuses (the translator writes the prelude's torch_index). Which names hold tensors
+(what a module returns, an integer tensor, a module-level name passed to
+torch.nn.functional), which hold Python ints (a loop over range() or enumerate(), len()) and
+which hold numpy or scipy values (whose methods are not Tensor methods) is read here.
+
+Each function's statements are read in order, and `kind` answers "int" (an integer tensor),
+"float", "tensor", "array", "pyint" or None (not known) for an expression, given the kinds of
+the names bound before it. A function's parameter takes the kind every call in the file
+passes it.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ F = "torch.nn.functional."
 FOREIGN = "<other module>"  # and of a name bound to another imported module (random, os)
 
 
-def _with_arrays(
+def _classifying(
     qualify: Qualify, arrays: frozenset[str], modules: frozenset[str], foreign: frozenset[str]
 ) -> Qualify:
     def qualified(node: ast.expr) -> str | None:
@@ -63,7 +72,7 @@ def _with_arrays(
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def promotions(
+def read_types(
     tree: ast.Module,
     qualify: Qualify,
     arrays: frozenset[str] = frozenset(),
@@ -71,13 +80,13 @@ def promotions(
     foreign: frozenset[str] = frozenset(),
 ) -> Found:
     """Read every function (and the module's own statements) in order: the arithmetic that
-    PyTorch promotes and the names that hold integer tensors (see Found). A function's
-    parameter holds one when every call of that function in the file passes one (as gat's
+    PyTorch promotes and the kinds of the names (see Found). A function's parameter takes a
+    kind when every call of that function in the file passes it one (as gat's
     `train_iter(..., idx_train, ...)` with `idx_train = torch.randperm(n)[1600:]`). `arrays`:
     the names the file binds to numpy, scipy, pandas... (what they make is "array");
     `modules`: the names that hold a module (what calling one gives is "tensor"); `foreign`:
     the names bound to other imported modules (`random.randint` is no Tensor method)."""
-    qualify = _with_arrays(qualify, arrays, modules, foreign)
+    qualify = _classifying(qualify, arrays, modules, foreign)
     functions = {
         node.name: node
         for node in tree.body
@@ -117,7 +126,8 @@ def promotions(
         calls: dict[str, list[dict[str, str | None]]] = {}
         _statements(tree.body, {}, qualify, found, functions, calls, 0)
         for node in defs:
-            known = dict(found.parameters.get(node.name, {}))
+            top = functions.get(node.name) is node  # a method's parameters are not seeded
+            known = dict(found.parameters.get(node.name, {})) if top else {}
             _statements(node.body, known, qualify, found, functions, calls, node.lineno)
         found.parameters = {name: _agreed(passed) for name, passed in calls.items()}
         if found.parameters == before:
@@ -154,7 +164,7 @@ def _agreed(calls: list[dict[str, str | None]]) -> dict[str, str]:
 
 
 class Found:
-    """What promotions() found: `promotions` (a simple statement's first line → {arithmetic's
+    """What read_types() found: `promotions` (a simple statement's first line → {arithmetic's
     text without spaces → the sides, "left"/"right", to cast to float32}); `int_names` (a
     function's first line, 0 for the module → the names that hold an integer tensor there);
     `array_names` (a simple statement's first line → the names holding a numpy or scipy
@@ -179,7 +189,7 @@ def _statements(body, known, qualify, found: Found, functions, calls, scope: int
     _note(known, found, scope)  # what the parameters hold
     for statement in body:
         if isinstance(statement, _SCOPES):
-            continue  # a def or class has its own locals (promotions() reads each def)
+            continue  # a def or class has its own locals (read_types() reads each def)
         children = [getattr(statement, name, None) for name in _BLOCK_FIELDS]
         blocks = [block for block in children if isinstance(block, list) and block]
         if isinstance(statement, ast.Try):
@@ -297,7 +307,7 @@ _BLOCK_FIELDS = ("body", "orelse", "finalbody")
 
 
 def key(text: str) -> str:
-    """An expression's source as promotions() keys it (quotes, parentheses and spaces as
+    """An expression's source as read_types() keys it (quotes, parentheses and spaces as
     ast.unparse writes them)."""
     return _key(ast.parse(f"({text})", mode="eval").body)
 

@@ -1241,11 +1241,24 @@ class Translator(cst.CSTTransformer):
                 and index.value not in ("None", "True", "False", "Ellipsis")
                 and (
                     self._tensor_local(index.value)
-                    or index.value not in self._scope_names(self.info.pyint_names)
+                    or (
+                        index.value not in self._scope_names(self.info.pyint_names)
+                        and not self._held_module(original.value)
+                    )
                 )
             ):  # a name not known to hold a Python int: torch_index takes ints too
                 return True
         return False
+
+    def _held_module(self, value: cst.BaseExpression) -> bool:
+        """`self.layers` (a ModuleList, a ModuleDict, a list): an attribute of `self` that is
+        not one of its own Parameters, indexed by a layer's number or name."""
+        return (
+            isinstance(value, cst.Attribute)
+            and isinstance(value.value, cst.Name)
+            and value.value.value == "self"
+            and value.attr.value not in self.info.parameter_attrs
+        )
 
     def _tensor_local(self, name: str) -> bool:
         """A local assigned a translated value (a tensor, or a size read off one)."""
