@@ -10,7 +10,8 @@ translates each with `translate_source`, lays both trees out as the repository d
 the data the script reads (`run.data`: "mnist" writes MNIST-format files under
 data/MNIST/raw, Fashion-MNIST's first images when `apt-get install dataset-fashion-mnist`
 put them in /usr/share/datasets/fashion-mnist, else a synthetic set whose class is drawn in
-the image; "cora" writes a small Cora-format graph, at `run.data_at` or ./cora), runs the
+the image; "cora" writes a small Cora-format graph, at `run.data_at` or ./cora; "sine"
+writes generate_sine_wave.py's traindata.pt, shorter), runs the
 translation from `run.cwd` (default: the script's folder) with `run.args` (a short run),
 reads the losses it prints (`run.loss`, a regular expression with one group) and checks
 that the last is below the first (or below `run.stops_below` for a script that trains to a
@@ -106,6 +107,18 @@ def cora(folder: Path, nodes: int = 1800, features: int = 64, classes: int = 4) 
     return f"{nodes} nodes, {features} features, {classes} classes, {len(edges)} edges"
 
 
+def sine(folder: Path, waves: int = 100, length: int = 200) -> str:
+    """traindata.pt as pytorch/examples' generate_sine_wave.py writes it (torch.save of a
+    numpy array: shifted sine waves), shorter."""
+    import torch
+
+    rng = np.random.RandomState(2)
+    period = 20
+    x = np.arange(length) + rng.randint(-4 * period, 4 * period, waves).reshape(waves, 1)
+    torch.save(np.sin(x / 1.0 / period).astype("float64"), folder / "traindata.pt")
+    return f"{waves} sine waves of {length} steps (generate_sine_wave.py's, shorter)"
+
+
 def _read_idx(path: Path) -> np.ndarray:
     raw = gzip.open(path).read()
     dims = raw[3]
@@ -126,7 +139,7 @@ def run(script: Path, args: list[str], cwd: Path, pattern: str, env: dict) -> tu
         )
     except subprocess.TimeoutExpired:
         return [], "timeout", ""
-    losses = [float(m.group(1)) for m in re.finditer(pattern, done.stdout)]
+    losses = [float(m.group(1)) for m in re.finditer(pattern, done.stdout, re.MULTILINE)]
     tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-6:])
     return losses, done.returncode, tail
 
@@ -185,6 +198,8 @@ def main() -> None:
                     (work / "data").symlink_to(base / "data")
             elif spec.get("data") == "cora":  # ./cora, or where `data_at` says
                 data = cora((work / spec.get("data_at", "cora")).resolve())
+            elif spec.get("data") == "sine":
+                data = sine(work)
             for folder in spec.get("folders", []):
                 (work / folder).mkdir()
             path = [str(base)] + ([str(STAND_IN)] if kind == "source" else [])

@@ -43,6 +43,7 @@ class FileInfo:
     optimizer_models: dict[str, str] = field(default_factory=dict)  # optD → netD
     # a class that is not a module defines `forward`: `x.forward(...)` may be its
     other_forward: bool = False
+    closures: set[str] = field(default_factory=set)  # `closure` of `optimizer.step(closure)`
     cached_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # Net → {cache: local}
     cached_names: set[str] = field(default_factory=set)  # every cache's attribute name
     # statement line → {arithmetic's text without spaces → sides cast to float} (dtypes.py)
@@ -307,9 +308,23 @@ def analyze_text(text: str, attrs: frozenset[str] = frozenset()) -> FileInfo:
     info.layer_names = layer_names(info, tree)
     info.optimizer_models = optimizer_models(info, tree)
     _dtypes(info, tree)
+    _closures(info, tree)
     if attrs:
         mark_quiet(info, ordered, attrs)
     return info
+
+
+def _closures(info: FileInfo, tree: ast.Module) -> None:
+    """The functions a file passes to an optimizer's `step` (LBFGS's closure)."""
+    info.closures = {
+        node.args[0].id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "step"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+    }
 
 
 def _dtypes(info: FileInfo, tree: ast.Module) -> None:
@@ -355,6 +370,7 @@ def file_facts(tree: ast.Module) -> FileInfo:
     info.layer_names = layer_names(info, tree)
     info.optimizer_models = optimizer_models(info, tree)
     _dtypes(info, tree)
+    _closures(info, tree)
     return info
 
 

@@ -201,6 +201,15 @@ def _cast(dtype: str):
     return rule
 
 
+def module_dtype(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """`model.double()` / `.float()` / `.half()` on a module (transformer: a model or layer
+    the file made): its layers compute in, and make their weights in, that dtype."""
+    Args(call, (), "Module cast")
+    name = code(call.func).rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+    dtype = {"double": "float64", "float": "float32", "half": "float16"}[name]
+    return ctx.expr(f'{ctx.use("module_dtype")}({code(_receiver(call))}, "{dtype}")')
+
+
 for _name, _dtype in {
     "float": "tf.float32",
     "double": "tf.float64",
@@ -359,7 +368,7 @@ def _arithmetic(tf_name: str, what: str, alpha: bool):
 # `seen.add(x)` (a set) and `pattern.sub(...)` (a compiled regex) share these names: plain `add`
 # and `sub` are translated only where the receiver is surely a tensor (transformer.py); their
 # in-place forms are unambiguous.
-AMBIGUOUS = frozenset({"add", "sub"})
+AMBIGUOUS = frozenset({"add", "sub", "split"})  # a set's add, a regex's sub, a string's split
 for _names, _tf, _alpha in (
     (("add",), "tf.add", True),
     (("sub", "subtract"), "tf.subtract", True),

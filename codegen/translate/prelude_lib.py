@@ -129,6 +129,17 @@ def _broadcast_shape(tensors):
     return shape
 
 
+def module_dtype(model, dtype):
+    """Module.double() / .float() / .half(): every layer of the model computes in `dtype`
+    and makes its weights in it when it builds (Keras fixes a weight's dtype then: call it
+    before the model's first call, as PyTorch code does before training)."""
+    for layer in model._flatten_layers(
+        include_self=True
+    ):  # the model and every sublayer
+        layer.dtype_policy = keras.DTypePolicy(dtype)
+    return model
+
+
 def ntuple(value, n):
     """PyTorch's int-or-tuple arguments as an n-tuple."""
     return tuple(value) if isinstance(value, tuple | list) else (value,) * n
@@ -2638,6 +2649,115 @@ def save_image(
     Image.fromarray(pixels).save(fp, format=format)
 
 
+class LBFGS:
+    """torch.optim.LBFGS (line_search_fn=None), its algorithm ported: `step(closure)` runs up
+    to max_iter limited-memory BFGS iterations, each calling the closure for the loss and, by
+    a GradientTape around it, the gradients of the model's trainable variables (the
+    closure's zero_grad and backward are this tape's work)."""
+
+    def __init__(
+        self,
+        model,
+        lr=1,
+        max_iter=20,
+        max_eval=None,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-9,
+        history_size=100,
+        line_search_fn=None,
+    ):
+        if line_search_fn is not None:
+            raise NotImplementedError("LBFGS's line_search_fn: not translated")
+        self.model, self.lr, self.max_iter = model, lr, max_iter
+        self.max_eval = max_eval if max_eval is not None else max_iter * 5 // 4
+        self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
+        self.history_size = history_size
+        self.state = {"func_evals": 0, "n_iter": 0}
+
+    def _evaluate(self, closure):
+        with tf.GradientTape() as tape:
+            loss = closure()
+        variables = self.model.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        flat = [
+            np.zeros(v.shape) if g is None else np.asarray(g).reshape(-1)
+            for v, g in zip(variables, gradients, strict=True)
+        ]
+        return loss, np.concatenate([f.reshape(-1) for f in flat]).astype(np.float64)
+
+    def _add(self, t, d):
+        offset = 0
+        for v in self.model.trainable_variables:
+            size = int(np.prod(v.shape))
+            step = (t * d[offset : offset + size]).reshape(v.shape)
+            v.assign_add(tf.cast(step, v.dtype))
+            offset += size
+
+    def step(self, closure):
+        state = self.state
+        orig_loss, flat_grad = self._evaluate(closure)
+        loss = float(orig_loss)
+        current_evals = 1
+        state["func_evals"] += 1
+        if np.abs(flat_grad).max() <= self.tolerance_grad:
+            return orig_loss
+        d, t = state.get("d"), state.get("t")
+        old_dirs, old_stps = state.get("old_dirs"), state.get("old_stps")
+        ro, h_diag = state.get("ro"), state.get("H_diag")
+        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+        n_iter = 0
+        while n_iter < self.max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            if state["n_iter"] == 1:
+                d, old_dirs, old_stps, ro, h_diag = -flat_grad, [], [], [], 1
+            else:
+                y = flat_grad - prev_flat_grad
+                s = d * t
+                ys = y.dot(s)
+                if ys > 1e-10:
+                    if len(old_dirs) == self.history_size:
+                        old_dirs.pop(0), old_stps.pop(0), ro.pop(0)
+                    old_dirs.append(y), old_stps.append(s), ro.append(1.0 / ys)
+                    h_diag = ys / y.dot(y)
+                al = [0.0] * len(old_dirs)
+                q = -flat_grad
+                for i in range(len(old_dirs) - 1, -1, -1):
+                    al[i] = old_stps[i].dot(q) * ro[i]
+                    q = q - al[i] * old_dirs[i]
+                d = q * h_diag
+                for i in range(len(old_dirs)):
+                    be_i = old_dirs[i].dot(d) * ro[i]
+                    d = d + (al[i] - be_i) * old_stps[i]
+            prev_flat_grad, prev_loss = flat_grad.copy(), loss
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * self.lr
+            else:
+                t = self.lr
+            if flat_grad.dot(d) > -self.tolerance_change:
+                break
+            evals = 0
+            self._add(t, d)
+            if n_iter != self.max_iter:
+                loss, flat_grad = self._evaluate(closure)
+                loss, evals = float(loss), 1
+            current_evals += evals
+            state["func_evals"] += evals
+            if n_iter == self.max_iter or current_evals >= self.max_eval:
+                break
+            if np.abs(flat_grad).max() <= self.tolerance_grad:
+                break
+            if np.abs(d * t).max() <= self.tolerance_change:
+                break
+            if abs(loss - prev_loss) < self.tolerance_change:
+                break
+        state.update(
+            d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag
+        )
+        state.update(prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        return orig_loss
+
+
 class Dataset:
     """torch.utils.data.Dataset: a map-style data set (`__len__`, `__getitem__`), which the
     DataLoader below reads sample by sample."""
@@ -3632,11 +3752,26 @@ def torch_save(obj, path):
 
 
 def torch_load(path):
-    """torch.load of what torch_save wrote."""
+    """torch.load of what torch_save wrote, or of a file PyTorch's torch.save wrote that holds
+    no tensors (numpy arrays, numbers, lists: pytorch/examples' traindata.pt); a PyTorch
+    tensor in such a file is an error that says so."""
     import pickle
+    import zipfile
 
-    with open(path, "rb") as handle:
-        return pickle.load(handle)
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            raise ValueError(
+                f"{path}: holds a PyTorch tensor; torch_load reads numpy data"
+            )
+
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("/data.pkl"))
+        with archive.open(name) as handle:
+            return Unpickler(handle).load()
 
 
 def weights_path(path):

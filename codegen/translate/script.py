@@ -189,6 +189,26 @@ ADAM_PARAMS = (
     "fused",
 )
 register(RULES, OPTIM + "Adam")(_optimizer("Adam", ADAM_PARAMS, _adam_like("0", False)))
+
+
+@register(RULES, OPTIM + "LBFGS")
+def lbfgs(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """The prelude's port of PyTorch's LBFGS, given the model (its variables are read when
+    the closure has built it); `optimizer.step(closure)` as written (transformer: the
+    closure's zero_grad and backward are the LBFGS's tape)."""
+    params = ("params", "lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change")
+    a = Args(call, (*params, "history_size", "line_search_fn"), "optim.LBFGS")
+    a.refuse("line_search_fn", unless=None)
+    model = a.code("params")
+    for ending in (".trainable_variables", ".parameters()"):
+        model = model.removesuffix(ending)
+    if model == a.code("params"):
+        raise Untranslatable("optim.LBFGS over other parameters than one model's")
+    rest = [f"{name}={a.code(name)}" for name in (*params[1:], "history_size") if a.has(name)]
+    ctx.note("PyTorch's algorithm, ported (no line search)")
+    return ctx.expr(f"{ctx.use('LBFGS')}({', '.join([model, *rest])})")
+
+
 register(RULES, OPTIM + "AdamW")(
     _optimizer("AdamW", ADAM_PARAMS, _adam_like("0.01", True), coupled=lambda a: False)
 )

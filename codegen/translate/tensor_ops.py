@@ -218,6 +218,16 @@ def split(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     return ctx.expr(f"{ctx.use('split')}({a.code('tensor')}, {sizes}, {dim})")
 
 
+@method("split")
+def split_method(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
+    """`x.split(1, dim=1)`: only where x is surely a tensor (methods.AMBIGUOUS: a string's
+    `split` stays)."""
+    assert isinstance(call.func, cst.Attribute)
+    a = Args(call, ("split_size", "dim"), "Tensor.split")
+    sizes, dim = a.code("split_size"), a.code("dim", "0")
+    return ctx.expr(f"{ctx.use('split')}({code(call.func.value)}, {sizes}, {dim})")
+
+
 @function("torch.einsum")
 def einsum(call: cst.Call, ctx: Ctx) -> cst.BaseExpression:
     """Same equation language; operands as arguments or as one list."""

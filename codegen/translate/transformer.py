@@ -32,7 +32,7 @@ from .functions import IN_PLACE_FUNCTIONS, F
 from .imports import is_torch
 from .layers import BASE_CLASSES
 from .layers import NN as NN_PREFIX
-from .methods import AMBIGUOUS, IN_PLACE, VALUE_METHODS
+from .methods import AMBIGUOUS, IN_PLACE, VALUE_METHODS, module_dtype
 from .names import keras_attr
 from .report import MARK, Construct, Report
 
@@ -148,6 +148,7 @@ class Translator(cst.CSTTransformer):
         self.not_read: set[int] = set()  # ids of `x.weight` written or initialised, not read
         self.class_names: list[str] = []  # the enclosing classes, innermost last
         self.aug_targets: set[int] = set()  # ids of `x[...] += v` targets
+        self.bare_calls: set[int] = set()  # ids of calls that are a whole statement
         self.advanced_writes: dict[str, str] = {}  # `x[idx]` written (its code) → its key
         self.init_loops: set[int] = set()  # ids of `for p in m.parameters(): nn.init...` loops
 
@@ -283,6 +284,14 @@ class Translator(cst.CSTTransformer):
             if state.changed and self.statements:
                 self.statements[-1].changed = True
             found = loop.step_call(original) if what == _LINE else None  # type: ignore[arg-type]
+            if (
+                found is not None
+                and found[0] in ("zero_grad", "backward")
+                and self.scopes
+                and self.scopes[-1].name in self.info.closures
+            ):  # in `closure` of `optimizer.step(closure)`: the step's own tape
+                self._record(original, f"{found[0]}()", "in the closure: the LBFGS step's tape")
+                return cst.RemovalSentinel.REMOVE
             provisional = None
             if found is not None and found[0] != "step":
                 why = "outside a recognized zero_grad / backward / step loop"
@@ -330,6 +339,10 @@ class Translator(cst.CSTTransformer):
                 body=[first.with_changes(leading_lines=lines), *updated.body[1:]]
             )
         return updated
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self.bare_calls.add(id(node.value))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.not_read.add(id(node.target))
@@ -1026,6 +1039,10 @@ class Translator(cst.CSTTransformer):
             if attr in VALUE_METHODS and not self._is_module(receiver):
                 if not self._tensor_value(receiver, updated.func.value):
                     return self._apply(original, updated, f"Tensor.{attr}", VALUE_METHODS[attr])
+            if attr in ("double", "float", "half") and (
+                self._made_module(receiver) or id(original) in self.bare_calls
+            ):  # `model.double()` alone: a tensor's cast would be lost, a module's is in place
+                return self._apply(original, updated, f"Module.{attr}", module_dtype)
             if attr in METHODS and not self._is_module(receiver):
                 if attr in _MODE_SWITCHES and not _mode_switch(updated):
                     return updated  # the user's own `train(x, y)`: Module.train takes a bool
@@ -1037,7 +1054,9 @@ class Translator(cst.CSTTransformer):
     def _surely_tensor(self, receiver: cst.BaseExpression, call: cst.Call) -> bool:
         """`x.add(y)` is a tensor's (not a set's): an `alpha=` argument, a module's forward,
         or a local assigned a translated (tensor) value."""
-        if any(arg.keyword is not None and arg.keyword.value == "alpha" for arg in call.args):
+        if any(
+            arg.keyword is not None and arg.keyword.value in ("alpha", "dim") for arg in call.args
+        ):  # `x.add(y, alpha=2)`, `x.split(1, dim=1)`: no set's, no string's
             return True
         return self._tensor_in_scope(receiver)
 
@@ -1249,6 +1268,11 @@ class Translator(cst.CSTTransformer):
             ):  # a name not known to hold a Python int: torch_index takes ints too
                 return True
         return False
+
+    def _made_module(self, receiver: cst.BaseExpression) -> bool:
+        """`seq` of `seq = Sequence()`, a layer the file made (`fc = nn.Linear(...)`)."""
+        text = code(receiver)
+        return text in self.info.module_instances or text in self.info.layer_names
 
     def _held_module(self, value: cst.BaseExpression) -> bool:
         """`self.layers` (a ModuleList, a ModuleDict, a list): an attribute of `self` that is
