@@ -645,3 +645,45 @@ def test_a_gan_iteration_updates_both_models_as_torch_does() -> None:
         want = [p.detach().numpy() for p in source[name].parameters()]
         for g, w in zip(got, want, strict=True):
             np.testing.assert_allclose(g, w.T if w.ndim == 2 else w, rtol=1e-4, atol=1e-5)
+
+
+EPOCHS = """\
+import torch
+import torch.nn as nn
+
+
+def train(model, optimizer, batches):
+    model.train()
+    for x, y in batches:
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+"""
+
+
+def test_a_step_in_a_function_called_each_epoch_is_traced_once() -> None:
+    """#27 §3: `@tf.function` defined once, not per epoch. The step made inside train() is
+    the prelude's `compiled`: the same model and optimizer reuse the first epoch's graph; a
+    new model gets its own."""
+    import tensorflow as tf
+
+    from codegen.translate.api import translate_source
+
+    result = translate_source(EPOCHS, "epochs.py")
+    assert not result.report.left and "@compiled" in result.code
+    space = _run(result.code, "epochs_tf.py")
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    batches = [(tf.ones((4, 3)) * i, tf.ones((4, 1)) * i) for i in range(3)]
+    losses = [space["train"](model, optimizer, batches)]
+    cache = space["compiled"].cache
+    ((step, _),) = cache.values()
+    traced = step.experimental_get_tracing_count()  # the first epoch's (variables made)
+    losses += [space["train"](model, optimizer, batches) for _ in range(2)]
+    assert len(cache) == 1 and step.experimental_get_tracing_count() == traced
+    assert losses[-1] < losses[0]
+    other = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    space["train"](other, tf.keras.optimizers.SGD(0.1), batches)
+    assert len(cache) == 2  # another model: its own graph

@@ -473,9 +473,10 @@ def step_function(
     model: str,
     loop_names: set[str],
     after: list[cst.CSTNode],
+    decorator: str = "tf.function",
 ) -> tuple[cst.FunctionDef, cst.SimpleStatementLine]:
-    """The `@tf.function` step and the statement that calls it; the step returns what the
-    code in `after` reads (the rest of the loop body and of the function)."""
+    """The `@tf.function` step (or `decorator`'s) and the statement that calls it; the step
+    returns what the code in `after` reads (the rest of the loop body and of the function)."""
     forward, lines = _step_body(forward, between, step, model)
     names = _names(forward)
     # `target = target.view(-1)` reads the loop's target before binding its own
@@ -484,7 +485,7 @@ def step_function(
     assigned = [*names.assigned, *(n for n in _names(between).assigned if n not in names.assigned)]
     outputs = [n for n in assigned if n in later]
     lines = [
-        "@tf.function",
+        f"@{decorator}",
         f"def {name}({', '.join(inputs)}):",
         textwrap.indent("\n".join(lines), " " * 4),
         *([f"    return {', '.join(outputs)}"] if outputs else []),

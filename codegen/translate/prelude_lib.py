@@ -2649,6 +2649,29 @@ def save_image(
     Image.fromarray(pixels).save(fp, format=format)
 
 
+def compiled(step):
+    """tf.function, traced once for this step and the objects it reads: a step defined in a
+    function called every epoch (pytorch/examples' train()) reuses the graph the first epoch
+    traced instead of tracing anew. Reused only for the same model, optimizer and layers (by
+    identity) and the same plain values (by value); a step reading anything else (a list, a
+    dict) is traced anew, as a new tf.function would be."""
+    cache = compiled.__dict__.setdefault("cache", {})
+    key = [step.__code__]
+    for cell in step.__closure__ or ():
+        value = cell.cell_contents
+        if callable(value) or isinstance(value, keras.Optimizer | tf.Module):
+            key.append(("object", id(value)))  # a layer or model is callable
+            continue
+        try:
+            key.append((type(value), hash(value), value))
+        except TypeError:
+            return tf.function(step)
+    key = tuple(key)
+    if key not in cache:
+        cache[key] = (tf.function(step), step.__closure__)  # keeps what it reads alive
+    return cache[key][0]
+
+
 class LBFGS:
     """torch.optim.LBFGS (line_search_fn=None), its algorithm ported: `step(closure)` runs up
     to max_iter limited-memory BFGS iterations, each calling the closure for the loss and, by

@@ -581,8 +581,11 @@ class Translator(cst.CSTTransformer):
                 after.append(cst.Name(step.loss))  # module level: keep the loss for later code
             else:
                 after += loop.reads_outside(scope.node, original)
+            decorator = "tf.function"
+            if self.scopes:  # a function (train(), called each epoch): traced once all the same
+                decorator = self.ctx.use("compiled")
             definition, call = loop.step_function(
-                name, forward, between, step, model, loop_names, after
+                name, forward, between, step, model, loop_names, after, decorator
             )
         except Untranslatable as exc:
             self._refuse(original, "training step", str(exc))

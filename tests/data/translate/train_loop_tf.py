@@ -17,6 +17,29 @@ def torch_init(fan_in):
     }
 
 
+def compiled(step):
+    """tf.function, traced once for this step and the objects it reads: a step defined in a
+    function called every epoch (pytorch/examples' train()) reuses the graph the first epoch
+    traced instead of tracing anew. Reused only for the same model, optimizer and layers (by
+    identity) and the same plain values (by value); a step reading anything else (a list, a
+    dict) is traced anew, as a new tf.function would be."""
+    cache = compiled.__dict__.setdefault("cache", {})
+    key = [step.__code__]
+    for cell in step.__closure__ or ():
+        value = cell.cell_contents
+        if callable(value) or isinstance(value, keras.Optimizer | tf.Module):
+            key.append(("object", id(value)))  # a layer or model is callable
+            continue
+        try:
+            key.append((type(value), hash(value), value))
+        except TypeError:
+            return tf.function(step)
+    key = tuple(key)
+    if key not in cache:
+        cache[key] = (tf.function(step), step.__closure__)  # keeps what it reads alive
+    return cache[key][0]
+
+
 def collate(samples):
     """PyTorch's default_collate: samples (tuples, dicts, tensors, arrays, numbers) stacked
     field by field into one batch."""
@@ -221,7 +244,7 @@ def main(epochs=3):
     losses = []
 
     # the PyTorch step, compiled: forward under a tape, then apply
-    @tf.function
+    @compiled
     def train_step(inputs, labels):
         with tf.GradientTape() as tape:
             logits = model(inputs, training=True)
