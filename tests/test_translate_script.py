@@ -674,8 +674,9 @@ def test_a_step_in_a_function_called_each_epoch_is_traced_once() -> None:
     result = translate_source(EPOCHS, "epochs.py")
     assert not result.report.left and "@compiled" in result.code
     space = _run(result.code, "epochs_tf.py")
+    tf.keras.utils.set_random_seed(0)
     model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-    optimizer = tf.keras.optimizers.SGD(0.1)
+    optimizer = tf.keras.optimizers.SGD(0.01)  # stable: 0.01 * 2 * |x|² = 0.24 < 2
     batches = [(tf.ones((4, 3)) * i, tf.ones((4, 1)) * i) for i in range(3)]
     losses = [space["train"](model, optimizer, batches)]
     cache = space["compiled"].cache
@@ -685,5 +686,53 @@ def test_a_step_in_a_function_called_each_epoch_is_traced_once() -> None:
     assert len(cache) == 1 and step.experimental_get_tracing_count() == traced
     assert losses[-1] < losses[0]
     other = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-    space["train"](other, tf.keras.optimizers.SGD(0.1), batches)
+    space["train"](other, tf.keras.optimizers.SGD(0.01), batches)
     assert len(cache) == 2  # another model: its own graph
+
+
+SCHEDULE = """\
+import torch
+import torch.nn as nn
+
+
+def train(model, x, y):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    rates = []
+    for epoch in range(3):
+        for group in optimizer.param_groups:
+            group["lr"] = 0.1 * 0.5**epoch
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return rates
+"""
+
+
+def test_a_manual_learning_rate_schedule_sets_the_keras_optimizers_rate() -> None:
+    """`for g in optimizer.param_groups: g["lr"] = ...` (a manual schedule) was left as it
+    was, counted translated, and failed (a Keras optimizer has no param_groups): the
+    prelude's param_groups reads and sets its learning_rate; the weights after three epochs
+    are PyTorch's."""
+    import tensorflow as tf
+    import torch
+
+    from codegen.translate.api import translate_source
+
+    result = translate_source(SCHEDULE, "schedule.py")
+    assert not result.report.left, result.report.left
+    space = _run(result.code, "schedule_tf.py")
+    source = _run(SCHEDULE, "schedule.py")
+    x = np.arange(8.0, dtype=np.float32).reshape(4, 2) / 8
+    y = x.sum(1, keepdims=True) * 2
+    torch.manual_seed(0)
+    net = torch.nn.Linear(2, 1)
+    model = tf.keras.layers.Dense(1)
+    model.build((None, 2))
+    model.kernel.assign(net.weight.detach().numpy().T)
+    model.bias.assign(net.bias.detach().numpy())
+    want = source["train"](net, torch.from_numpy(x), torch.from_numpy(y))
+    got = space["train"](model, tf.constant(x), tf.constant(y))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(model.kernel.numpy().T, net.weight.detach().numpy(), rtol=1e-5)

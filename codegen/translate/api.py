@@ -176,6 +176,7 @@ def rewritten_attributes() -> frozenset[str]:
             *script.MODULE_METHODS,
             "training",
             "is_cuda",
+            "param_groups",
             *loop.STEP_KINDS,
         }
     )

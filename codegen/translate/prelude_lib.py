@@ -2649,6 +2649,25 @@ def save_image(
     Image.fromarray(pixels).save(fp, format=format)
 
 
+def param_groups(optimizer):
+    """optimizer.param_groups: one group (a Keras optimizer has one learning rate for all
+    its variables) whose "lr" reads and sets the optimizer's learning_rate, as a manual
+    schedule does (`for g in optimizer.param_groups: g["lr"] = lr`)."""
+
+    class Group:
+        def __getitem__(self, key):
+            if key != "lr":
+                raise KeyError(f"param_groups[...][{key!r}]: only 'lr' is translated")
+            return float(optimizer.learning_rate)
+
+        def __setitem__(self, key, value):
+            if key != "lr":
+                raise KeyError(f"param_groups[...][{key!r}]: only 'lr' is translated")
+            optimizer.learning_rate = value
+
+    return [Group()]
+
+
 def compiled(step):
     """tf.function, traced once for this step and the objects it reads: a step defined in a
     function called every epoch (pytorch/examples' train()) reuses the graph the first epoch

@@ -937,6 +937,12 @@ class Translator(cst.CSTTransformer):
                 return updated
             self._record(original, "Layer.weight", "torch_weight: in PyTorch's layout")
             return self.ctx.expr(f"{read}({code(updated.value)})")
+        if original.attr.value == "param_groups" and id(original) not in self.not_read:
+            groups = self._use(original, "Optimizer.param_groups", "param_groups")
+            if groups is None:
+                return updated
+            self._record(original, "Optimizer.param_groups", "its learning rate, read and set")
+            return self.ctx.expr(f"{groups}({code(updated.value)})")
         if original.attr.value in ("T", "mT") and self._tensor_value(
             original.value, updated.value
         ):  # tf.Tensor has neither; `.T` reverses every axis, as tf.transpose does
