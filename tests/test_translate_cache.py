@@ -38,10 +38,34 @@ class Masked(nn.Module):
 """
 
 
+TWO = """\
+import torch
+import torch.nn as nn
+
+
+class Two(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = None
+        self.b = None
+
+    def forward(self, x):
+        if self.a is None:
+            self.a = torch.ones(x.size(1))
+        if self.b is None:
+            self.b = torch.zeros(x.size(1))
+        return x * self.a + self.b
+"""
+
+
 def test_a_cached_mask_is_computed_in_each_call_and_gives_torchs_outputs() -> None:
     result = translate_source(SOURCE, "masked.py")
     assert not result.report.left, result.report.left
     assert any(c.name == "self.mask (a cache)" for c in result.report.constructs)
+    both = translate_source(TWO, "two.py")  # two caches in one layer: both start empty
+    assert not both.report.left
+    assert "a = None  # self.a, a cache" in both.code
+    assert "b = None  # self.b, a cache" in both.code
     space: dict = {}
     exec(compile(result.code, "masked_tf.py", "exec"), space)  # noqa: S102
     torch.manual_seed(0)

@@ -786,12 +786,8 @@ class Translator(cst.CSTTransformer):
             target = self._use(original, "torch.utils.data.Dataset", "Dataset")
             if target is None:
                 continue
-            self._record(
-                original,
-                "torch.utils.data.Dataset",
-                f"class {original.name.value}"
-                f"({target}): read sample by sample by the DataLoader",
-            )
+            what = f"class {original.name.value}({target}): read sample by sample by DataLoader"
+            self._record(original, "torch.utils.data.Dataset", what)
             bases[i] = bases[i].with_changes(value=cst.Name(target))
         return updated.with_changes(bases=bases)
 
@@ -853,7 +849,8 @@ class Translator(cst.CSTTransformer):
                     f"self.{name} (a cache)",
                     "computed in each call: a tensor kept on a Keras layer leaves its trace",
                 )
-                changes["body"] = cache.starting_none(updated.body, name, local)
+                body = changes.get("body", updated.body)
+                changes["body"] = cache.starting_none(body, name, local)
         else:
             self._record(original, "self.training", f"{scope.name}(..., training=False)")
         return updated.with_changes(**changes)
