@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .cache import cached_attributes
 from .context import TRAINING_LAYERS
-from .dtypes import read_types
+from .dtypes import dotted, read_types
 from .imports import ROOTS, ImportMap
 from .names import RESERVED
 
@@ -65,15 +65,6 @@ class FileInfo:
     # of these names would replace the user's, or be shadowed by it (bindings)
     module_bound: set[str] = field(default_factory=set)
     local_bound: dict[int, frozenset[str]] = field(default_factory=dict)
-
-
-def dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = dotted(node.value)
-        return None if head is None else f"{head}.{node.attr}"
-    return None
 
 
 def _qualify(info: FileInfo, node: ast.expr) -> str | None:

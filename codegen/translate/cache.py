@@ -60,7 +60,8 @@ def starting_none(body: cst.BaseSuite, name: str, local: str) -> cst.BaseSuite:
     return body.with_changes(body=statements)
 
 
-def _self_attribute(node: ast.AST, name: str | None = None) -> str | None:
+def self_attribute(node: ast.AST, name: str | None = None) -> str | None:
+    """`x` of `self.x` (of `self.<name>` when a name is given), else None."""
     if (
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
@@ -82,7 +83,7 @@ def _miss_test(test: ast.expr) -> set[str]:
             and isinstance(node.comparators[0], ast.Constant)
             and node.comparators[0].value is None
         ):
-            name = _self_attribute(node.left)
+            name = self_attribute(node.left)
             if name is not None:
                 found.add(name)
     return found
@@ -110,7 +111,7 @@ class _Stores(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
         for target in node.targets:
-            name = _self_attribute(target)
+            name = self_attribute(target)
             if name is None:
                 self.visit(target)
             elif not isinstance(node.value, ast.Constant):
@@ -118,28 +119,28 @@ class _Stores(ast.NodeVisitor):
                 self.stores.setdefault(name, []).append(guarded)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        name = _self_attribute(node.target)
+        name = self_attribute(node.target)
         if name is not None:
             self.stores.setdefault(name, []).append(False)  # a state, not a cache
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        name = _self_attribute(node)
+        name = self_attribute(node)
         if name is not None:
             self.reads.add(name)
         self.generic_visit(node)
 
 
 def _mentions(method: ast.FunctionDef, name: str) -> bool:
-    return any(_self_attribute(node, name) for node in ast.walk(method))
+    return any(self_attribute(node, name) for node in ast.walk(method))
 
 
 def _constant_only(init: ast.FunctionDef, name: str) -> bool:
     """`__init__` touches `self.<name>` only to set it to a constant."""
     for node in ast.walk(init):
-        if _self_attribute(node, name) and not isinstance(node.ctx, ast.Store):  # type: ignore[attr-defined]
+        if self_attribute(node, name) and not isinstance(node.ctx, ast.Store):  # type: ignore[attr-defined]
             return False
-        if isinstance(node, ast.Assign) and any(_self_attribute(t, name) for t in node.targets):
+        if isinstance(node, ast.Assign) and any(self_attribute(t, name) for t in node.targets):
             if not isinstance(node.value, ast.Constant):
                 return False
     return True

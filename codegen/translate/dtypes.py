@@ -62,7 +62,7 @@ def _classifying(
             return ARRAY
         if isinstance(node, ast.Name) and node.id in foreign:
             return FOREIGN
-        if modules and _dotted(node) in modules:
+        if modules and dotted(node) in modules:
             return MODULE
         return qualify(node)
 
@@ -143,12 +143,12 @@ def read_types(
     return found
 
 
-def _dotted(node: ast.expr) -> str | None:
-    """`self.fc` of an attribute chain, `x` of a name."""
+def dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a Name/Attribute chain (`self.fc`, `x`), else None (analysis.py's too)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
+        head = dotted(node.value)
         return None if head is None else f"{head}.{node.attr}"
     return None
 

@@ -17,6 +17,7 @@ import io
 import tokenize
 from dataclasses import dataclass
 
+from .cache import self_attribute
 from .report import MARK
 from .source import child_nodes
 
@@ -143,20 +144,12 @@ def _kept_between_calls(tree: ast.Module) -> list[tuple[int, str]]:
             for node in ast.walk(method):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
-                        if _self_attribute(target) and not isinstance(node.value, ast.Constant):
+                        if self_attribute(target) and not isinstance(node.value, ast.Constant):
                             kept.append((node.lineno, target.attr))  # type: ignore[attr-defined]
-                elif _self_attribute(node) and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                elif self_attribute(node) and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
                     read.add(node.attr)  # type: ignore[attr-defined]
             out += [(line, name) for line, name in kept if name in read]
     return out
-
-
-def _self_attribute(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "self"
-    )
 
 
 def mark_leftovers(code: str, leftovers: list[Leftover]) -> str:

@@ -2722,7 +2722,7 @@ class LBFGS:
         variables = self.model.trainable_variables
         gradients = tape.gradient(loss, variables)
         flat = [
-            np.zeros(v.shape) if g is None else np.asarray(g).reshape(-1)
+            np.zeros(v.shape) if g is None else np.asarray(g)
             for v, g in zip(variables, gradients, strict=True)
         ]
         return loss, np.concatenate([f.reshape(-1) for f in flat]).astype(np.float64)

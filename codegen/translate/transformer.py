@@ -1206,7 +1206,6 @@ class Translator(cst.CSTTransformer):
             and self._use(original, "advanced indexing", "index_put") is not None
         ):
             return self._refuse_index(original, updated)
-        self._use(original, "advanced indexing", "torch_index")
         self._record(original, "advanced indexing", "index_put (numpy's rules)")
         self.advanced_writes[code(updated)] = key
         return updated
